@@ -1,0 +1,21 @@
+package walt.vpn.cli;
+
+import picocli.CommandLine;
+
+/** Entry point of the {@code walt} command. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new WaltCommand());
+        cl.setExecutionExceptionHandler(new ErrorReporter());
+        cl.setParameterExceptionHandler(new ErrorReporter());
+        return cl.execute(args);
+    }
+}

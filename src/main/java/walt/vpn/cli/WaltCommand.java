@@ -1,0 +1,17 @@
+package walt.vpn.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "walt", mixinStandardHelpOptions = true, version = "walt-vpn 0.1.0",
+        description = "WalT VPN: node images, server and proxies.",
+        subcommands = {VpnImageCommand.class})
+final class WaltCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+}

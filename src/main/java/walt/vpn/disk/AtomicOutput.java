@@ -1,0 +1,70 @@
+package walt.vpn.disk;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * An output file that appears under its name only when complete: work goes to a hidden
+ * temporary file beside the target, renamed on {@link #commit()}, deleted on {@link #close()}
+ * otherwise, and also on Ctrl-C through a shutdown hook.
+ */
+public final class AtomicOutput implements AutoCloseable {
+
+    private final Path target;
+    private final Path temp;
+    private final Thread cleanup;
+    private boolean committed;
+
+    public AtomicOutput(Path target) throws IOException {
+        this.target = target.toAbsolutePath();
+        Path dir = this.target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IOException("output directory does not exist: " + dir);
+        }
+        this.temp = dir.resolve("." + this.target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Files.deleteIfExists(temp);
+        this.cleanup = new Thread(this::deleteTemp, "remove " + temp.getFileName());
+        Runtime.getRuntime().addShutdownHook(cleanup);
+    }
+
+    /** Where to write; it does not exist yet. */
+    public Path tempPath() {
+        return temp;
+    }
+
+    public Path target() {
+        return target;
+    }
+
+    public void commit() throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        committed = true;
+    }
+
+    @Override
+    public void close() {
+        if (!committed) {
+            deleteTemp();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running or has run: nothing left to undo.
+        }
+    }
+
+    private void deleteTemp() {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // Best effort while exiting; a leftover hidden .tmp file is harmless.
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package walt.vpn.disk;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A raw image file on the host as {@link Storage}. */
+public final class ImageFile implements Storage {
+
+    private static final int BLOCK = 4096;
+
+    private final FileChannel channel;
+    private final long size;
+    private final boolean startsSparse;
+
+    private ImageFile(FileChannel channel, long size, boolean startsSparse) {
+        this.channel = channel;
+        this.size = size;
+        this.startsSparse = startsSparse;
+    }
+
+    /** Opens an existing image read-only. */
+    public static ImageFile openReadOnly(Path path) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        return new ImageFile(ch, ch.size(), false);
+    }
+
+    /** Opens an existing image for changes in place (never used on an input image). */
+    public static ImageFile openReadWrite(Path path) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return new ImageFile(ch, ch.size(), false);
+    }
+
+    /**
+     * Creates {@code path} (which must not exist) as a hole of {@code size} bytes: nothing is
+     * allocated on the host until non-zero data is written.
+     */
+    public static ImageFile createSparse(Path path, long size) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            if (size > 0) {
+                // Extending by writing the last byte leaves everything before it a hole.
+                ch.write(ByteBuffer.allocate(1), size - 1);
+            }
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return new ImageFile(ch, size, true);
+    }
+
+    public FileChannel channel() {
+        return channel;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        if (position < 0 || position + dst.remaining() > size) {
+            throw new EOFException("read at " + position + "+" + dst.remaining() + " beyond the end of the image (" + size + " bytes)");
+        }
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, position);
+            if (n < 0) {
+                throw new EOFException("image ends early at " + position);
+            }
+            position += n;
+        }
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src) throws IOException {
+        if (position < 0 || position + src.remaining() > size) {
+            throw new EOFException("write at " + position + "+" + src.remaining() + " beyond the end of the image (" + size + " bytes)");
+        }
+        if (!startsSparse) {
+            writeFully(position, src);
+            return;
+        }
+        // Split at 4 KiB boundaries and drop whole zero blocks: they are holes already.
+        while (src.hasRemaining()) {
+            long blockEnd = (position / BLOCK + 1) * BLOCK;
+            int n = (int) Math.min(src.remaining(), blockEnd - position);
+            ByteBuffer piece = src.slice();
+            piece.limit(n);
+            if (n != BLOCK || !isZero(piece)) {
+                writeFully(position, piece);
+            }
+            src.position(src.position() + n);
+            position += n;
+        }
+    }
+
+    private void writeFully(long position, ByteBuffer src) throws IOException {
+        while (src.hasRemaining()) {
+            position += channel.write(src, position);
+        }
+    }
+
+    static boolean isZero(ByteBuffer b) {
+        int p = b.position();
+        int end = b.limit();
+        int i = p;
+        for (; i + 8 <= end; i += 8) {
+            if (b.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (b.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

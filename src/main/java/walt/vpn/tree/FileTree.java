@@ -1,0 +1,134 @@
+package walt.vpn.tree;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * A whole file tree: what readers produce and writers consume. Paths are absolute,
+ * slash-separated, and name directory entries, not host files.
+ */
+public final class FileTree {
+
+    private final Directory root;
+
+    public FileTree(Directory root) {
+        this.root = root;
+    }
+
+    /** An empty tree whose root is a 0755 root-owned directory. */
+    public static FileTree empty(Timestamp time) {
+        return new FileTree(new Directory(Metadata.of(0755, time)));
+    }
+
+    public Directory root() {
+        return root;
+    }
+
+    /** The node at {@code path}, or null. Symlinks are not followed. */
+    public Node lookup(String path) {
+        Node n = root;
+        for (String part : split(path)) {
+            if (!(n instanceof Directory d)) {
+                return null;
+            }
+            n = d.child(part);
+            if (n == null) {
+                return null;
+            }
+        }
+        return n;
+    }
+
+    /** Places {@code node} at {@code path}, creating missing parents like {@code mkdir -p}. */
+    public void put(String path, Node node, Metadata parentMetadata) {
+        String[] parts = split(path);
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("cannot replace the root directory");
+        }
+        Directory dir = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            Node next = dir.child(parts[i]);
+            if (next == null) {
+                Directory created = new Directory(parentMetadata);
+                dir.put(parts[i], created);
+                dir = created;
+            } else if (next instanceof Directory d) {
+                dir = d;
+            } else {
+                throw new IllegalArgumentException("not a directory: /" + String.join("/", java.util.Arrays.copyOf(parts, i + 1)));
+            }
+        }
+        dir.put(parts[parts.length - 1], node);
+    }
+
+    /**
+     * Visits every entry depth-first, parents before children, siblings by name; the root is
+     * visited first as "/". A hard-linked node is visited once per path.
+     */
+    public void walk(BiConsumer<String, Node> visitor) {
+        Deque<Map.Entry<String, Node>> stack = new ArrayDeque<>();
+        stack.push(Map.entry("/", root));
+        while (!stack.isEmpty()) {
+            Map.Entry<String, Node> e = stack.pop();
+            visitor.accept(e.getKey(), e.getValue());
+            if (e.getValue() instanceof Directory d) {
+                String prefix = e.getKey().equals("/") ? "/" : e.getKey() + "/";
+                for (Map.Entry<String, Node> c : d.children().descendingMap().entrySet()) {
+                    stack.push(Map.entry(prefix + c.getKey(), c.getValue()));
+                }
+            }
+        }
+    }
+
+    /** How many directory entries name each non-directory node (its hard link count). */
+    public Map<Node, Integer> pathCounts() {
+        Map<Node, Integer> counts = new IdentityHashMap<>();
+        walk((p, n) -> {
+            if (!(n instanceof Directory)) {
+                counts.merge(n, 1, Integer::sum);
+            }
+        });
+        return counts;
+    }
+
+    /** A copy with every time later than {@code limit} set to it, hard links kept. */
+    public FileTree clampTimes(Timestamp limit) {
+        Map<Node, Node> done = new IdentityHashMap<>();
+        return new FileTree(clampDir(root, limit, done));
+    }
+
+    private static Directory clampDir(Directory d, Timestamp limit, Map<Node, Node> done) {
+        Directory copy = new Directory(d.metadata().clampTimesTo(limit));
+        for (Map.Entry<String, Node> c : d.children().entrySet()) {
+            Node n = c.getValue();
+            Node clamped = n instanceof Directory sub
+                    ? clampDir(sub, limit, done)
+                    : done.computeIfAbsent(n, k -> k.withMetadata(k.metadata().clampTimesTo(limit)));
+            copy.put(c.getKey(), clamped);
+        }
+        return copy;
+    }
+
+    public static String[] split(String path) {
+        String p = path;
+        while (p.startsWith("/")) {
+            p = p.substring(1);
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        if (p.isEmpty()) {
+            return new String[0];
+        }
+        String[] parts = p.split("/+");
+        for (String s : parts) {
+            if (s.equals(".") || s.equals("..")) {
+                throw new IllegalArgumentException("path must not contain . or ..: " + path);
+            }
+        }
+        return parts;
+    }
+}
