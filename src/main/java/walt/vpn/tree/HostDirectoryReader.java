@@ -42,6 +42,7 @@ public final class HostDirectoryReader {
     private TreeOverrides overrides;
 
     private final Map<String, Node> byInode = new HashMap<>();
+    private boolean xattrsSupported;
 
     public HostDirectoryReader(Path root) {
         this.root = root;
@@ -63,6 +64,9 @@ public final class HostDirectoryReader {
         if (!Files.isDirectory(root, NOFOLLOW)) {
             throw new IOException("not a directory: " + root);
         }
+        // Asking per file would re-read the mount table each time: ask once, catch the rest.
+        FileStore store = Files.getFileStore(root);
+        xattrsSupported = store.supportsFileAttributeView(UserDefinedFileAttributeView.class);
         Directory top = new Directory(metadata(root, attributes(root), true));
         readChildren(root, top);
         FileTree tree = new FileTree(top);
@@ -130,21 +134,17 @@ public final class HostDirectoryReader {
         Timestamp mtime = Timestamp.of(((FileTime) a.get("lastModifiedTime")).toInstant());
         Timestamp atime = Timestamp.of(((FileTime) a.get("lastAccessTime")).toInstant());
         Timestamp ctime = Timestamp.of(((FileTime) a.get("ctime")).toInstant());
-        Xattrs x = readXattrs ? userXattrs(p) : Xattrs.NONE;
+        Xattrs x = readXattrs && xattrsSupported ? userXattrs(p) : Xattrs.NONE;
         return new Metadata(mode & 07777, uid, gid, mtime, atime, ctime, x);
     }
 
     private static Xattrs userXattrs(Path p) throws IOException {
-        FileStore store = Files.getFileStore(p);
-        if (!store.supportsFileAttributeView(UserDefinedFileAttributeView.class)) {
-            return Xattrs.NONE;
-        }
         UserDefinedFileAttributeView view = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW);
         List<String> names;
         try {
             names = view.list();
         } catch (IOException | UnsupportedOperationException e) {
-            // Filesystems such as tmpfs without user xattrs say so only when asked.
+            // A mount below the root may lack user xattrs; it says so only when asked.
             return Xattrs.NONE;
         }
         if (names.isEmpty()) {

@@ -1,5 +1,6 @@
 package walt.vpn.tree;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -16,7 +17,8 @@ import java.util.Map;
  * <p>Every entry gets a PAX extended header carrying what ustar cannot: nanosecond mtime,
  * atime and ctime, long or non-ASCII names and link targets, uids/gids beyond 2097151, sizes
  * beyond 8 GiB, and extended attributes as {@code SCHILY.xattr.NAME} with the raw value bytes
- * (as GNU tar {@code --xattrs} writes them). Entries follow {@link FileTree#walk} order and the
+ * (as GNU tar {@code --xattrs} writes them); POSIX ACL xattrs are also written as
+ * {@code SCHILY.acl.access}/{@code .default} text for GNU tar {@code --acls}. Entries follow {@link FileTree#walk} order and the
  * root is written as {@code ./}, so the same tree always gives the same bytes. The second and
  * later paths of a hard-linked node become link entries naming the first path. Content is
  * streamed through a fixed buffer; sparse files are written with their holes as zeros.
@@ -37,13 +39,15 @@ public final class TarExporter {
     private long written;
 
     private TarExporter(OutputStream out) {
-        this.out = out;
+        // Headers are 512-byte writes: batch them rather than make a system call each.
+        this.out = new BufferedOutputStream(out, 1 << 16);
     }
 
-    /** Writes {@code tree} to {@code out} (not closed) and returns the paths left out. */
+    /** Writes {@code tree} to {@code out} (flushed, not closed) and returns the paths left out. */
     public static List<String> write(FileTree tree, OutputStream out) throws IOException {
         TarExporter e = new TarExporter(out);
         e.writeTree(tree);
+        e.out.flush();
         return e.skipped();
     }
 
@@ -122,6 +126,13 @@ public final class TarExporter {
         }
         for (String x : m.xattrs().names()) {
             pax.put("SCHILY.xattr." + x, m.xattrs().get(x));
+        }
+        // Also as text, which is what GNU tar --acls restores ACLs from.
+        for (String kind : new String[] {"access", "default"}) {
+            byte[] acl = m.xattrs().get("system.posix_acl_" + kind);
+            if (acl != null) {
+                pax.put("SCHILY.acl." + kind, PosixAcl.fromXattr(acl).toText());
+            }
         }
         byte[] paxBody = pax.encode();
         String paxName = "PaxHeaders/" + lastComponent(name);

@@ -13,7 +13,8 @@ import java.util.Map;
  * A second look at a tar's headers for what Commons Compress decodes lossily: it turns PAX
  * values into Strings, which breaks binary xattrs such as {@code security.capability}. This
  * walks the headers only (never the data) and keeps, for each real entry in archive order, the
- * raw {@code SCHILY.xattr.*} values of its PAX header.
+ * raw {@code SCHILY.xattr.*} values of its PAX header (by xattr name) and its
+ * {@code SCHILY.acl.*} records (by their PAX name).
  */
 final class TarHeaderScan {
 
@@ -50,6 +51,9 @@ final class TarHeaderScan {
                 for (Map.Entry<String, byte[]> e : r.asMap().entrySet()) {
                     if (e.getKey().startsWith("SCHILY.xattr.")) {
                         pending.put(e.getKey().substring("SCHILY.xattr.".length()), e.getValue());
+                    } else if (e.getKey().equals("SCHILY.acl.access") || e.getKey().equals("SCHILY.acl.default")) {
+                        // Kept under their PAX names; TarImporter turns them into ACL xattrs.
+                        pending.put(e.getKey(), e.getValue());
                     }
                     if (e.getKey().equals("size")) {
                         dataSize = parseLong(new String(e.getValue(), StandardCharsets.US_ASCII), where);

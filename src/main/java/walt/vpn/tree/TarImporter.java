@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 import org.apache.commons.compress.archivers.tar.TarFile;
@@ -31,7 +32,9 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * make the same {@link Node} appear at both paths; a link to a path not seen before is an
  * error. Extended attributes come from {@code SCHILY.xattr.*} PAX records, with binary values
  * kept intact. GNU and PAX sparse members keep their holes ({@link Content#dataRanges()}).
- * POSIX ACL records ({@code SCHILY.acl.*}) are not converted and are ignored.
+ * POSIX ACLs ({@code SCHILY.acl.access}/{@code .default}, as GNU tar {@code --acls} writes
+ * them) become {@code system.posix_acl_*} xattrs; an ACL naming a user or group without a
+ * numeric id is left out with a warning, since resolving names would depend on the host.
  *
  * <p>Compressed archives are refused with a clear message: decompress them first.
  */
@@ -39,14 +42,21 @@ public final class TarImporter {
 
     private final Path tar;
     private final String where;
+    private final Consumer<String> warnings;
 
-    private TarImporter(Path tar) {
+    private TarImporter(Path tar, Consumer<String> warnings) {
         this.tar = tar;
         this.where = tar.getFileName().toString();
+        this.warnings = warnings;
     }
 
+    /** Reads {@code tar}; what is skipped (ACLs naming users by name only) is told on stderr. */
     public static FileTree read(Path tar) throws IOException {
-        TarImporter t = new TarImporter(tar);
+        return read(tar, w -> System.err.println("warning: " + w));
+    }
+
+    public static FileTree read(Path tar, Consumer<String> warnings) throws IOException {
+        TarImporter t = new TarImporter(tar, warnings);
         try {
             return t.readTree();
         } catch (InvalidDataException e) {
@@ -172,7 +182,13 @@ public final class TarImporter {
         Timestamp ctime = time(e.getStatusChangeTime(), mtime);
         Map<String, byte[]> x = new HashMap<>();
         if (rawXattrs != null) {
-            x.putAll(rawXattrs);
+            for (Map.Entry<String, byte[]> r : rawXattrs.entrySet()) {
+                if (!r.getKey().startsWith("SCHILY.acl.")) {
+                    x.put(r.getKey(), r.getValue());
+                }
+            }
+            acl(e, rawXattrs.get("SCHILY.acl.access"), "system.posix_acl_access", x);
+            acl(e, rawXattrs.get("SCHILY.acl.default"), "system.posix_acl_default", x);
         } else {
             // Header scan and Commons Compress disagreed on the entries: fall back to its Strings.
             e.getExtraPaxHeaders().forEach((k, v) -> {
@@ -182,6 +198,18 @@ public final class TarImporter {
             });
         }
         return new Metadata(e.getMode() & 07777, (int) uid, (int) gid, mtime, atime, ctime, Xattrs.of(x));
+    }
+
+    /** GNU tar --acls keeps ACLs as text; the tree keeps them as the kernel's xattr. */
+    private void acl(TarArchiveEntry e, byte[] text, String xattr, Map<String, byte[]> x) {
+        if (text == null || x.containsKey(xattr)) {
+            return;
+        }
+        try {
+            x.put(xattr, PosixAcl.parseText(new String(text, java.nio.charset.StandardCharsets.UTF_8)).toXattr());
+        } catch (InvalidDataException ex) {
+            warnings.accept(where + ": " + e.getName() + ": ACL left out: " + ex.getMessage());
+        }
     }
 
     private static Timestamp time(FileTime t, Timestamp fallback) {
