@@ -21,7 +21,9 @@ import java.util.Map;
  * {@code SCHILY.acl.access}/{@code .default} text for GNU tar {@code --acls}. Entries follow {@link FileTree#walk} order and the
  * root is written as {@code ./}, so the same tree always gives the same bytes. The second and
  * later paths of a hard-linked node become link entries naming the first path. Content is
- * streamed through a fixed buffer; sparse files are written with their holes as zeros.
+ * streamed through a fixed buffer. Files with at least 4 KiB of holes (by
+ * {@link Content#dataRanges()}) are written in GNU's PAX sparse format 1.0, which GNU tar,
+ * bsdtar and Commons Compress read; their holes take no space in the archive.
  *
  * <p>Sockets cannot be represented in tar: they are left out, and each one left out is listed
  * in {@link #skipped()} (and reported on stderr by the CLI), since a socket is recreated by the
@@ -80,6 +82,8 @@ public final class TarExporter {
         char type;
         String link = "";
         long size = 0;
+        List<DataRange> ranges = null;
+        byte[] sparseMap = null;
         int major = 0;
         int minor = 0;
         if (hardLinkTarget != null) {
@@ -88,6 +92,7 @@ public final class TarExporter {
         } else if (n instanceof RegularFile f) {
             type = '0';
             size = f.content().size();
+            ranges = sparseRanges(f.content());
         } else if (n instanceof Directory) {
             type = '5';
         } else if (n instanceof Symlink s) {
@@ -111,6 +116,30 @@ public final class TarExporter {
         byte[] linkBytes = link.getBytes(StandardCharsets.UTF_8);
         if (nameBytes.length > 100 || !isAscii(nameBytes)) {
             pax.put("path", name);
+        }
+        String headerName = name;
+        if (ranges != null) {
+            // GNU PAX sparse format 1.0: the real name and size go in GNU.sparse.* records, the
+            // header names a placeholder, and the data starts with a decimal map of the runs.
+            pax.asMap().remove("path");
+            pax.put("GNU.sparse.major", "1");
+            pax.put("GNU.sparse.minor", "0");
+            pax.put("GNU.sparse.name", name);
+            pax.put("GNU.sparse.realsize", Long.toString(size));
+            sparseMap = sparseMap(ranges, size);
+            long stored = sparseMap.length;
+            for (DataRange r : ranges) {
+                stored += r.length();
+            }
+            size = stored;
+            int slash = name.lastIndexOf('/');
+            headerName = (slash < 0 ? "" : name.substring(0, slash + 1)) + "GNUSparseFile.0/" + name.substring(slash + 1);
+            if (headerName.getBytes(StandardCharsets.UTF_8).length > 100) {
+                headerName = "GNUSparseFile.0/" + lastComponent(name);
+            }
+            if (size > MAX_OCTAL_12) {
+                pax.put("size", Long.toString(size));
+            }
         }
         if (linkBytes.length > 100 || !isAscii(linkBytes)) {
             pax.put("linkpath", link);
@@ -141,8 +170,12 @@ public final class TarExporter {
         written += paxBody.length;
         pad();
 
-        writeHeader(name, type, link, size, m.permissions(), uid, gid, m.mtime().seconds(), major, minor);
-        if (type == '0') {
+        writeHeader(headerName, type, link, size, m.permissions(), uid, gid, m.mtime().seconds(), major, minor);
+        if (sparseMap != null) {
+            out.write(sparseMap);
+            written += sparseMap.length;
+            copySparse(name, ((RegularFile) n).content(), ranges);
+        } else if (type == '0') {
             copyContent(name, ((RegularFile) n).content());
         }
     }
@@ -161,6 +194,59 @@ public final class TarExporter {
                 out.write(buffer, 0, r);
                 remaining -= r;
                 written += r;
+            }
+        }
+        pad();
+    }
+
+    /**
+     * The data runs of a file worth storing sparse (at least 4 KiB of holes), else null. A
+     * file ending in a hole gets a final empty run at its size, as GNU tar writes it, so the
+     * reader knows the real end.
+     */
+    private static List<DataRange> sparseRanges(Content c) throws IOException {
+        List<DataRange> ranges = c.dataRanges();
+        long data = 0;
+        for (DataRange r : ranges) {
+            data += r.length();
+        }
+        if (c.size() - data < 4096) {
+            return null;
+        }
+        return ranges;
+    }
+
+    private static byte[] sparseMap(List<DataRange> ranges, long size) {
+        StringBuilder sb = new StringBuilder();
+        boolean endsInHole = ranges.isEmpty() || ranges.get(ranges.size() - 1).end() < size;
+        sb.append(ranges.size() + (endsInHole ? 1 : 0)).append('\n');
+        for (DataRange r : ranges) {
+            sb.append(r.offset()).append('\n').append(r.length()).append('\n');
+        }
+        if (endsInHole) {
+            sb.append(size).append('\n').append(0).append('\n');
+        }
+        byte[] text = sb.toString().getBytes(StandardCharsets.US_ASCII);
+        return java.util.Arrays.copyOf(text, (text.length + BLOCK - 1) / BLOCK * BLOCK);
+    }
+
+    private void copySparse(String name, Content content, List<DataRange> ranges) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(buffer);
+        try (SeekableByteChannel ch = content.open()) {
+            for (DataRange r : ranges) {
+                ch.position(r.offset());
+                long remaining = r.length();
+                while (remaining > 0) {
+                    b.clear();
+                    b.limit((int) Math.min(buffer.length, remaining));
+                    int n = ch.read(b);
+                    if (n < 0) {
+                        throw new IOException(name + ": content ended inside its data range at " + r.offset());
+                    }
+                    out.write(buffer, 0, n);
+                    remaining -= n;
+                    written += n;
+                }
             }
         }
         pad();

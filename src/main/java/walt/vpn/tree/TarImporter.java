@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
-import org.apache.commons.compress.archivers.tar.TarFile;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Reads a tar archive (ustar, GNU, PAX) into a {@link FileTree} without loading file data:
@@ -43,6 +43,7 @@ public final class TarImporter {
     private final Path tar;
     private final String where;
     private final Consumer<String> warnings;
+    private List<Long> dataOffsets;
 
     private TarImporter(Path tar, Consumer<String> warnings) {
         this.tar = tar;
@@ -71,10 +72,20 @@ public final class TarImporter {
     private FileTree readTree() throws IOException {
         rejectCompressed();
         long fileSize = Files.size(tar);
-        List<TarArchiveEntry> entries;
+        List<TarArchiveEntry> entries = new ArrayList<>();
+        dataOffsets = new ArrayList<>();
         List<Map<String, byte[]>> xattrs;
-        try (TarFile tf = new TarFile(tar); FileChannel ch = FileChannel.open(tar, StandardOpenOption.READ)) {
-            entries = tf.getEntries();
+        try (FileChannel ch = FileChannel.open(tar, StandardOpenOption.READ)) {
+            // Commons Compress's TarFile misplaces the entry after a PAX 1.0 sparse member (it
+            // skips the sparse map twice), so read sequentially and note where data starts.
+            PositionedStream counted = new PositionedStream(ch);
+            try (TarArchiveInputStream in = new TarArchiveInputStream(counted)) {
+                TarArchiveEntry e;
+                while ((e = in.getNextEntry()) != null) {
+                    entries.add(e);
+                    dataOffsets.add(counted.position);
+                }
+            }
             xattrs = TarHeaderScan.xattrsPerEntry(ch, where);
         }
         if (entries.isEmpty() && fileSize > 0 && !allZero()) {
@@ -87,12 +98,12 @@ public final class TarImporter {
             if (tree == null) {
                 tree = new FileTree(new Directory(Metadata.of(0755, m.mtime())));
             }
-            add(tree, e, m, fileSize);
+            add(tree, e, dataOffsets.get(i), m, fileSize);
         }
         return tree != null ? tree : FileTree.empty(Timestamp.EPOCH);
     }
 
-    private void add(FileTree tree, TarArchiveEntry e, Metadata m, long fileSize) throws IOException {
+    private void add(FileTree tree, TarArchiveEntry e, long dataOffset, Metadata m, long fileSize) throws IOException {
         String path = normalize(e.getName());
         Metadata parents = Metadata.of(0755, m.mtime());
         if (e.isLink()) {
@@ -133,15 +144,14 @@ public final class TarImporter {
         } else if (e.isFIFO()) {
             node = new SpecialFile(FileType.FIFO, m);
         } else if (e.isFile()) {
-            node = new RegularFile(m, content(e, fileSize));
+            node = new RegularFile(m, content(e, dataOffset, fileSize));
         } else {
             throw new InvalidDataException(where + ": " + e.getName() + ": unsupported tar entry type '" + describeType(e) + "'");
         }
         put(tree, path, node, parents);
     }
 
-    private Content content(TarArchiveEntry e, long fileSize) throws IOException {
-        long offset = e.getDataOffset();
+    private Content content(TarArchiveEntry e, long offset, long fileSize) throws IOException {
         if (e.isSparse()) {
             List<TarArchiveStructSparse> map = e.getOrderedSparseHeaders();
             long stored = 0;
@@ -254,6 +264,47 @@ public final class TarImporter {
             parts.addLast(p);
         }
         return "/" + String.join("/", parts);
+    }
+
+    /** An unbuffered stream over the archive that knows where it is. */
+    private static final class PositionedStream extends InputStream {
+        private final FileChannel ch;
+        private long position;
+
+        PositionedStream(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            int n = ch.read(ByteBuffer.wrap(b, off, len), position);
+            if (n > 0) {
+                position += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long to = Math.min(ch.size(), position + Math.max(0, n));
+            long skipped = to - position;
+            position = to;
+            return skipped;
+        }
+
+        @Override
+        public void close() {
+            // The channel belongs to the caller.
+        }
     }
 
     private static String describeType(TarArchiveEntry e) {

@@ -114,10 +114,13 @@ class TarGnuTarTest {
         }
         for (String format : List.of("pax", "gnu")) {
             Path tar = tmp.resolve("sparse-" + format + ".tar");
-            Tools.Result r = Tools.run(List.of("tar", "--sparse", "--format=" + format, "-cf", tar.toString(), "-C", src.toString(), "sparse"), null, 60);
+            Tools.Result r = Tools.run(List.of("tar", "--sparse", "--format=" + format, "-cf", tar.toString(), "-C", src.toString(), "sparse", "etc"), null, 60);
             assertEquals(0, r.exit(), r.all());
             assertTrue(Files.size(tar) < 1 << 20, format + " archive stores the holes: " + Files.size(tar));
-            RegularFile got = (RegularFile) TarImporter.read(tar).lookup("/sparse");
+            FileTree tree = TarImporter.read(tar);
+            RegularFile got = (RegularFile) tree.lookup("/sparse");
+            assertEquals("127.0.0.1 localhost\n", new String(((RegularFile) tree.lookup("/etc/hosts")).content().readAll(), StandardCharsets.US_ASCII),
+                    format + ": the member after a sparse one");
             assertEquals(10 << 20, got.content().size(), format);
             assertTrue(java.util.Arrays.equals(Files.readAllBytes(sparse), got.content().readAll()), format + ": content");
             long mapped = got.content().dataRanges().stream().mapToLong(DataRange::length).sum();
