@@ -205,10 +205,21 @@ public final class TarExporter {
      * reader knows the real end.
      */
     private static List<DataRange> sparseRanges(Content c) throws IOException {
-        List<DataRange> ranges = c.dataRanges();
+        // GNU tar reads each stored run padded to a 512-byte block, Commons Compress reads them
+        // back to back: runs whole blocks long (except one ending the file) suit both.
+        List<DataRange> ranges = new ArrayList<>();
         long data = 0;
-        for (DataRange r : ranges) {
-            data += r.length();
+        for (DataRange r : c.dataRanges()) {
+            long start = r.offset() / BLOCK * BLOCK;
+            long end = Math.min(c.size(), (r.end() + BLOCK - 1) / BLOCK * BLOCK);
+            DataRange last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+            if (last != null && start <= last.end()) {
+                data -= last.length();
+                ranges.set(ranges.size() - 1, new DataRange(last.offset(), end - last.offset()));
+            } else {
+                ranges.add(new DataRange(start, end - start));
+            }
+            data += ranges.get(ranges.size() - 1).length();
         }
         if (c.size() - data < 4096) {
             return null;

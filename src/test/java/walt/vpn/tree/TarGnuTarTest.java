@@ -127,4 +127,38 @@ class TarGnuTarTest {
             assertTrue(mapped < 1 << 20, format + ": data ranges cover only data, not holes: " + mapped);
         }
     }
+
+    @Test
+    void gnuTarExtractsOurSparseMembersWithHoles() throws Exception {
+        long size = 64L << 20;
+        Timestamp t0 = Timestamp.ofSeconds(1_500_000_000L);
+        FileTree tree = FileTree.empty(t0);
+        walt.vpn.testing.GeneratedContent content = new walt.vpn.testing.GeneratedContent(9, size,
+                List.of(new DataRange(1000, 5000), new DataRange(40L << 20, 70_000)));
+        tree.put("/big/sparse", new RegularFile(Metadata.of(0644, t0), content), Metadata.of(0755, t0));
+        tree.put("/big/after", new RegularFile(Metadata.of(0600, t0), BytesContent.of("after")), Metadata.of(0755, t0));
+        Path tar = tmp.resolve("sparse-ours.tar");
+        try (OutputStream out = Files.newOutputStream(tar)) {
+            TarExporter.write(tree, out);
+        }
+        assertTrue(Files.size(tar) < 200_000, "holes are not stored: " + Files.size(tar));
+        Path out = Files.createDirectory(tmp.resolve("sparse-out"));
+        Tools.Result x = Tools.run(List.of("tar", "-xf", tar.toString(), "-C", out.toString()), null, 60);
+        assertEquals(0, x.exit(), x.all());
+        Path got = out.resolve("big/sparse");
+        assertEquals(size, Files.size(got));
+        assertEquals("after", Files.readString(out.resolve("big/after")));
+        try (java.io.InputStream a = content.openStream(); java.io.InputStream b = Files.newInputStream(got)) {
+            byte[] ba = new byte[1 << 16];
+            byte[] bb = new byte[1 << 16];
+            for (long pos = 0; pos < size; pos += ba.length) {
+                a.readNBytes(ba, 0, ba.length);
+                b.readNBytes(bb, 0, bb.length);
+                assertTrue(java.util.Arrays.equals(ba, bb), "content differs near byte " + pos);
+            }
+        }
+        String[] st = Tools.run("stat", "-c", "%b %B", got.toString()).stdout().trim().split(" ");
+        assertTrue(Long.parseLong(st[0]) * Long.parseLong(st[1]) < 1 << 20, "GNU tar recreated the holes");
+        TreeAssert.assertSameTree(tree, TarImporter.read(tar), Fidelity.FULL);
+    }
 }
