@@ -345,6 +345,6 @@ public final class TarExporter {
             char c = last.charAt(i);
             sb.append(c >= 0x20 && c < 0x7F ? c : '_');
         }
-        return b.length == 0 ? "root" : sb.toString();
+        return b.length == 0 || last.equals(".") ? "root" : sb.toString();
     }
 }

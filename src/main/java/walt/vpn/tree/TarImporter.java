@@ -58,6 +58,11 @@ public final class TarImporter {
 
     public static FileTree read(Path tar, Consumer<String> warnings) throws IOException {
         TarImporter t = new TarImporter(tar, warnings);
+        // Host trouble (missing file, permissions) is not bad data: let it through as it is.
+        if (!Files.isRegularFile(tar)) {
+            throw new java.nio.file.NoSuchFileException(tar.toString(), null, "not a regular file");
+        }
+        t.rejectCompressed();
         try {
             return t.readTree();
         } catch (InvalidDataException e) {
@@ -70,7 +75,6 @@ public final class TarImporter {
     }
 
     private FileTree readTree() throws IOException {
-        rejectCompressed();
         long fileSize = Files.size(tar);
         List<TarArchiveEntry> entries = new ArrayList<>();
         dataOffsets = new ArrayList<>();

@@ -111,4 +111,10 @@ class TarBadInputTest {
         assertEquals(0755, t.lookup("/y").metadata().permissions(), "implicit parent");
         assertEquals(null, t.lookup("/x"));
     }
+
+    @Test
+    void missingFileIsAHostErrorNotBadData() {
+        IOException e = assertThrows(IOException.class, () -> TarImporter.read(dir.resolve("absent.tar")));
+        assertFalse(e instanceof InvalidDataException, e.toString());
+    }
 }
