@@ -24,7 +24,19 @@ final class TarHeaderScan {
     private TarHeaderScan() {
     }
 
-    static List<Map<String, byte[]>> xattrsPerEntry(FileChannel ch, String where) throws IOException {
+    /** What the scan found: per-entry xattrs, and whether any member is PAX 1.0 sparse. */
+    record Result(List<Map<String, byte[]>> xattrs, boolean hasPax1Sparse) {
+    }
+
+    static Result scan(FileChannel ch, String where) throws IOException {
+        TarHeaderScan s = new TarHeaderScan();
+        List<Map<String, byte[]>> x = s.xattrsPerEntry(ch, where);
+        return new Result(x, s.sawPax1Sparse);
+    }
+
+    private boolean sawPax1Sparse;
+
+    private List<Map<String, byte[]>> xattrsPerEntry(FileChannel ch, String where) throws IOException {
         List<Map<String, byte[]>> result = new ArrayList<>();
         long size = ch.size();
         long pos = 0;
@@ -54,6 +66,9 @@ final class TarHeaderScan {
                     } else if (e.getKey().equals("SCHILY.acl.access") || e.getKey().equals("SCHILY.acl.default")) {
                         // Kept under their PAX names; TarImporter turns them into ACL xattrs.
                         pending.put(e.getKey(), e.getValue());
+                    }
+                    if (e.getKey().equals("GNU.sparse.major") && new String(e.getValue(), StandardCharsets.US_ASCII).equals("1")) {
+                        sawPax1Sparse = true;
                     }
                     if (e.getKey().equals("size")) {
                         dataSize = parseLong(new String(e.getValue(), StandardCharsets.US_ASCII), where);

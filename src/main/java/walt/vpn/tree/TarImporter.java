@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
  * Reads a tar archive (ustar, GNU, PAX) into a {@link FileTree} without loading file data:
@@ -80,17 +81,29 @@ public final class TarImporter {
         dataOffsets = new ArrayList<>();
         List<Map<String, byte[]>> xattrs;
         try (FileChannel ch = FileChannel.open(tar, StandardOpenOption.READ)) {
-            // Commons Compress's TarFile misplaces the entry after a PAX 1.0 sparse member (it
-            // skips the sparse map twice), so read sequentially and note where data starts.
-            PositionedStream counted = new PositionedStream(ch);
-            try (TarArchiveInputStream in = new TarArchiveInputStream(counted)) {
-                TarArchiveEntry e;
-                while ((e = in.getNextEntry()) != null) {
-                    entries.add(e);
-                    dataOffsets.add(counted.position);
+            TarHeaderScan.Result scan = TarHeaderScan.scan(ch, where);
+            xattrs = scan.xattrs();
+            if (!scan.hasPax1Sparse()) {
+                // Random access: headers are read, data is skipped by seeking.
+                try (TarFile tf = new TarFile(ch)) {
+                    for (TarArchiveEntry e : tf.getEntries()) {
+                        entries.add(e);
+                        dataOffsets.add(e.getDataOffset());
+                    }
+                }
+            } else {
+                // Commons Compress's TarFile misplaces the entry after a PAX 1.0 sparse member
+                // (it skips the sparse map twice): read sequentially, noting where data starts.
+                // Slower, as the stream reads through the data it skips.
+                PositionedStream counted = new PositionedStream(ch);
+                try (TarArchiveInputStream in = new TarArchiveInputStream(counted)) {
+                    TarArchiveEntry e;
+                    while ((e = in.getNextEntry()) != null) {
+                        entries.add(e);
+                        dataOffsets.add(counted.position);
+                    }
                 }
             }
-            xattrs = TarHeaderScan.xattrsPerEntry(ch, where);
         }
         if (entries.isEmpty() && fileSize > 0 && !allZero()) {
             throw new InvalidDataException(where + ": no tar entries found");

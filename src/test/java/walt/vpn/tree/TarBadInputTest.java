@@ -52,11 +52,20 @@ class TarBadInputTest {
     void truncatedArchive() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         TarExporter.write(RandomTrees.generate(5, RandomTrees.Shape.SMALL_POSIX), b);
-        byte[] full = b.toByteArray();
-        // Cut inside the data of a big member, then inside a header.
-        for (int cut : new int[] {full.length / 2, full.length / 3 + 100, 700}) {
-            String msg = rejects(Arrays.copyOf(full, cut)).getMessage();
-            assertTrue(msg.contains("truncated") || msg.contains("ends") || msg.contains("not a valid tar"), msg);
+        // A tree with sparse members (read sequentially) and one without (read by seeking).
+        FileTree dense = FileTree.empty(Timestamp.EPOCH);
+        for (int i = 0; i < 20; i++) {
+            dense.put("/d/f" + i, new RegularFile(Metadata.of(0644, Timestamp.EPOCH), walt.vpn.testing.GeneratedContent.dense(i, 10_000L * i)),
+                    Metadata.of(0755, Timestamp.EPOCH));
+        }
+        ByteArrayOutputStream d = new ByteArrayOutputStream();
+        TarExporter.write(dense, d);
+        for (byte[] full : new byte[][] {b.toByteArray(), d.toByteArray()}) {
+            // Cut inside the data of a big member, then inside a header.
+            for (int cut : new int[] {full.length / 2, full.length / 3 + 100, 700}) {
+                String msg = rejects(Arrays.copyOf(full, cut)).getMessage();
+                assertTrue(msg.contains("truncated") || msg.contains("ends") || msg.contains("not a valid tar"), msg);
+            }
         }
     }
 
