@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import walt.vpn.testing.Tools;
@@ -53,7 +54,21 @@ class TreeOverridesTest {
         assertEquals(1000, t.lookup("/home/pi/.ssh/authorized_keys").metadata().gid());
         assertArrayEquals("a \"quoted\" 0x text".getBytes(StandardCharsets.UTF_8),
                 t.lookup("/with space").metadata().xattrs().get("user.note"));
-        assertEquals(0, t.lookup("/usr").metadata().uid(), "host owner dropped by default");
+    }
+
+    @Test
+    void hostOwnersAreDroppedUnlessKept() throws Exception {
+        Path src = hostTree();
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (root) {
+            Tools.run("chown", "1234:4321", src.resolve("with space").toString());
+        }
+        Map<String, Object> a = Files.readAttributes(src.resolve("with space"), "unix:uid,gid");
+        assertTrue((Integer) a.get("uid") != 0, "the test needs a file not owned by root");
+        Metadata dropped = new HostDirectoryReader(src).read().lookup("/with space").metadata();
+        assertEquals("0:0", dropped.uid() + ":" + dropped.gid());
+        Metadata kept = new HostDirectoryReader(src).keepOwners(true).read().lookup("/with space").metadata();
+        assertEquals(a.get("uid") + ":" + a.get("gid"), kept.uid() + ":" + kept.gid());
     }
 
     @Test
