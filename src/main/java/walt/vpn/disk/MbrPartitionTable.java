@@ -16,6 +16,7 @@ public record MbrPartitionTable(int diskSignature, List<MbrEntry> entries) {
     public static final int SECTOR = 512;
     private static final int SIGNATURE_OFFSET = 440;
     private static final int ENTRIES_OFFSET = 446;
+    private static final int TYPE_GPT_PROTECTIVE = 0xEE;
 
     public MbrPartitionTable {
         if (entries.size() != 4) {
@@ -79,6 +80,11 @@ public record MbrPartitionTable(int diskSignature, List<MbrEntry> entries) {
                 throw new InvalidDataException("MBR partition " + (i + 1) + ": bad status byte 0x" + Integer.toHexString(status));
             }
             entries.add(MbrEntry.decode(s, off));
+        }
+        for (MbrEntry e : entries) {
+            if (e.type() == TYPE_GPT_PROTECTIVE) {
+                throw new InvalidDataException("the image has a GPT partition table, which is not supported (MBR only)");
+            }
         }
         MbrPartitionTable t = new MbrPartitionTable((int) MbrEntry.le32(s, SIGNATURE_OFFSET), entries);
         t.check(diskSize);

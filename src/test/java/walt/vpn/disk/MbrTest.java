@@ -161,9 +161,10 @@ class MbrTest {
         badSig[511] = 0x55;
         byte[] badStatus = mbr(1, new MbrEntry(false, 0x83, 2048, 100));
         badStatus[446] = 0x12;
+        byte[] gpt = mbr(0, new MbrEntry(false, 0xEE, 1, size / 512 - 1));
         String[][] cases = {{"overlap", "MBR partitions 1 and 2 overlap"}, {"beyond", "lies outside the image"},
-            {"badSig", "0x55AA"}, {"badStatus", "bad status byte"}};
-        byte[][] sectors = {overlap, beyond, badSig, badStatus};
+            {"badSig", "0x55AA"}, {"badStatus", "bad status byte"}, {"gpt", "GPT partition table"}};
+        byte[][] sectors = {overlap, beyond, badSig, badStatus, gpt};
         for (int i = 0; i < cases.length; i++) {
             Storage d = disk(sectors[i], size);
             InvalidDataException e = assertThrows(InvalidDataException.class, () -> PartitionedImage.open(d), cases[i][0]);
@@ -217,6 +218,26 @@ class MbrTest {
 
         @Override
         public void close() {
+        }
+    }
+
+    @Test
+    void randomTablesSurviveEncodeAndParse() throws IOException {
+        java.util.Random rnd = new java.util.Random(11);
+        for (int round = 0; round < 500; round++) {
+            List<MbrEntry> entries = new java.util.ArrayList<>();
+            long next = 1 + rnd.nextInt(5000);
+            for (int i = 0; i < 4; i++) {
+                if (rnd.nextInt(4) == 0) {
+                    entries.add(MbrEntry.EMPTY);
+                    continue;
+                }
+                long count = 1 + (long) (rnd.nextDouble() * (rnd.nextBoolean() ? 100_000 : 1_000_000_000L));
+                entries.add(new MbrEntry(rnd.nextBoolean(), 1 + rnd.nextInt(0xED), next, count));
+                next += count + rnd.nextInt(10_000);
+            }
+            MbrPartitionTable t = new MbrPartitionTable(rnd.nextInt(), entries);
+            assertEquals(t, MbrPartitionTable.parse(t.toSector(), next * 512), "round " + round);
         }
     }
 }
