@@ -37,7 +37,8 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * them) become {@code system.posix_acl_*} xattrs; an ACL naming a user or group without a
  * numeric id is left out with a warning, since resolving names would depend on the host.
  *
- * <p>Compressed archives are refused with a clear message: decompress them first.
+ * <p>Compressed archives are refused with a clear message, since random access needs the plain
+ * tar: {@link #decompress} makes one.
  */
 public final class TarImporter {
 
@@ -346,6 +347,53 @@ public final class TarImporter {
         }
         if (kind != null) {
             throw new InvalidDataException(where + ": " + kind + "-compressed tar; decompress it first (random access needs a plain tar)");
+        }
+    }
+
+    /**
+     * Decompresses a gzip, bzip2, xz or zstd tar into {@code plainTar} (which must not exist) so
+     * that {@link #read} can use it; the caller owns that file and keeps it while the tree is
+     * used. xz and zstd need their libraries (org.tukaani:xz, zstd-jni) on the class path.
+     */
+    public static void decompress(Path compressed, Path plainTar) throws IOException {
+        String name = compressed.getFileName().toString();
+        if (Files.exists(plainTar, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // Checked first so that the clean-up below never removes someone else's file.
+            throw new java.nio.file.FileAlreadyExistsException(plainTar.toString());
+        }
+        boolean done = false;
+        try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(compressed), 1 << 16);
+             InputStream in = openDecompressor(raw, name);
+             java.io.OutputStream out = Files.newOutputStream(plainTar, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] buf = new byte[1 << 20];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (IOException e) {
+                    // Errors while decoding are the input's fault; write errors below are the host's.
+                    throw new InvalidDataException(name + ": corrupt compressed data: " + e.getMessage(), e);
+                }
+                if (n < 0) {
+                    break;
+                }
+                out.write(buf, 0, n);
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(plainTar);
+            }
+        }
+    }
+
+    private static InputStream openDecompressor(InputStream raw, String name) throws IOException {
+        try {
+            return new org.apache.commons.compress.compressors.CompressorStreamFactory().createCompressorInputStream(raw);
+        } catch (org.apache.commons.compress.compressors.CompressorException e) {
+            throw new InvalidDataException(name + ": not a compressed file this build can read: " + e.getMessage(), e);
+        } catch (NoClassDefFoundError e) {
+            throw new InvalidDataException(name + ": decompressor library missing (" + e.getMessage() + ")", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package walt.vpn.tree;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -125,5 +126,32 @@ class TarBadInputTest {
     void missingFileIsAHostErrorNotBadData() {
         IOException e = assertThrows(IOException.class, () -> TarImporter.read(dir.resolve("absent.tar")));
         assertFalse(e instanceof InvalidDataException, e.toString());
+    }
+
+    @Test
+    void compressedArchivesReadAfterDecompress() throws IOException {
+        FileTree tree = RandomTrees.generate(8, RandomTrees.Shape.SMALL_POSIX);
+        ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        TarExporter.write(tree, plain);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (OutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(plain.toByteArray());
+        }
+        ByteArrayOutputStream bz = new ByteArrayOutputStream();
+        try (OutputStream out = new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(bz)) {
+            out.write(plain.toByteArray());
+        }
+        for (byte[] c : new byte[][] {gz.toByteArray(), bz.toByteArray()}) {
+            Path in = dir.resolve("in.tar.z");
+            Path out = dir.resolve("out.tar");
+            Files.deleteIfExists(out);
+            Files.write(in, c);
+            TarImporter.decompress(in, out);
+            assertArrayEquals(plain.toByteArray(), Files.readAllBytes(out));
+            Files.write(in, Arrays.copyOf(c, c.length / 2));
+            Files.deleteIfExists(out);
+            InvalidDataException e = assertThrows(InvalidDataException.class, () -> TarImporter.decompress(in, out));
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
     }
 }
