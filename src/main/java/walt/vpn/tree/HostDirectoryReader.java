@@ -32,10 +32,15 @@ import java.util.TreeMap;
  * ({@code security.capability}, ACLs) cannot be read without privileges, and FIFOs and
  * devices are skipped because reading xattrs through Java opens the file, which would block on
  * a FIFO or wake a device; set those through the override file.
+ *
+ * <p>Limits of the JDK: file names are decoded with the locale's charset, so the JVM must run
+ * in a UTF-8 locale (a name that may have been mangled is an error otherwise); symlink targets
+ * come back normalized (duplicate and trailing slashes dropped).
  */
 public final class HostDirectoryReader {
 
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final boolean UTF8_NAMES = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
     private final Path root;
     private boolean keepOwners;
@@ -87,6 +92,11 @@ public final class HostDirectoryReader {
         Collections.sort(children, (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
         for (Path p : children) {
             String name = p.getFileName().toString();
+            if (!UTF8_NAMES && (name.indexOf('?') >= 0 || name.indexOf('\uFFFD') >= 0)) {
+                // The JVM decodes file names with the locale's charset: outside UTF-8, non-ASCII
+                // names arrive mangled, and copying them would silently rename files.
+                throw new IOException(p + ": file name may not have been decoded exactly; run with a UTF-8 locale (LC_ALL=C.UTF-8)");
+            }
             Map<String, Object> a = attributes(p);
             int mode = (Integer) a.get("mode");
             FileType type = FileType.ofMode(mode);
