@@ -109,6 +109,9 @@ public final class TarImporter {
         if (entries.isEmpty() && fileSize > 0 && !allZero()) {
             throw new InvalidDataException(where + ": no tar entries found");
         }
+        if (xattrs.size() != entries.size()) {
+            warnings.accept(where + ": unusual header layout; binary xattr values may be altered");
+        }
         FileTree tree = null;
         for (int i = 0; i < entries.size(); i++) {
             TarArchiveEntry e = entries.get(i);
