@@ -23,7 +23,8 @@ import java.util.Map;
  * later paths of a hard-linked node become link entries naming the first path. Content is
  * streamed through a fixed buffer. Files with at least 4 KiB of holes (by
  * {@link Content#dataRanges()}) are written in GNU's PAX sparse format 1.0, which GNU tar,
- * bsdtar and Commons Compress read; their holes take no space in the archive.
+ * bsdtar and Commons Compress read; their holes take no space in the archive. Sparse files
+ * over 2 GiB are written whole (Commons Compress cannot read bigger PAX sparse members).
  *
  * <p>Sockets cannot be represented in tar: they are left out, and each one left out is listed
  * in {@link #skipped()} (and reported on stderr by the CLI), since a socket is recreated by the
@@ -221,7 +222,9 @@ public final class TarExporter {
             }
             data += ranges.get(ranges.size() - 1).length();
         }
-        if (c.size() - data < 4096) {
+        // Readers built on Commons Compress take GNU.sparse.realsize as an int: bigger sparse
+        // files are written whole, holes included, so that every reader can read them.
+        if (c.size() - data < 4096 || c.size() > Integer.MAX_VALUE) {
             return null;
         }
         return ranges;

@@ -67,6 +67,12 @@ final class TarHeaderScan {
                         // Kept under their PAX names; TarImporter turns them into ACL xattrs.
                         pending.put(e.getKey(), e.getValue());
                     }
+                    if ((e.getKey().equals("GNU.sparse.realsize") || e.getKey().equals("GNU.sparse.size"))
+                            && parseLong(new String(e.getValue(), StandardCharsets.US_ASCII), where) > Integer.MAX_VALUE) {
+                        // Commons Compress parses these as int; say so rather than fail obscurely.
+                        throw new InvalidDataException(where + ": PAX sparse member of "
+                                + new String(e.getValue(), StandardCharsets.US_ASCII) + " bytes: sparse members over 2 GiB are not supported");
+                    }
                     if (e.getKey().equals("GNU.sparse.major") && new String(e.getValue(), StandardCharsets.US_ASCII).equals("1")) {
                         sawPax1Sparse = true;
                     }

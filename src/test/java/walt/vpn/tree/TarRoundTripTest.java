@@ -3,6 +3,7 @@ package walt.vpn.tree;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import walt.vpn.testing.GeneratedContent;
 import walt.vpn.testing.RandomTrees;
 import walt.vpn.testing.TreeAssert;
 import walt.vpn.testing.TreeAssert.Fidelity;
@@ -81,5 +83,54 @@ class TarRoundTripTest {
             }
         });
         return out;
+    }
+
+    @Test
+    void bigSparseFileKeepsItsSizeAndData() throws Exception {
+        long size = (2L << 30) - 1; // the largest sparse member Commons Compress reads back
+        Timestamp t0 = Timestamp.ofSeconds(1_234_567_890L);
+        GeneratedContent c = new GeneratedContent(3, size, List.of(new DataRange(0, 100), new DataRange(size - 100, 100)));
+        FileTree tree = FileTree.empty(t0);
+        tree.put("/big", new RegularFile(Metadata.of(0644, t0), c), Metadata.of(0755, t0));
+        Path tar = dir.resolve("big.tar");
+        try (OutputStream out = Files.newOutputStream(tar)) {
+            TarExporter.write(tree, out);
+        }
+        assertTrue(Files.size(tar) < 10_000, "holes not stored: " + Files.size(tar));
+        RegularFile back = (RegularFile) TarImporter.read(tar).lookup("/big");
+        assertEquals(size, back.content().size());
+        for (long at : new long[] {0, size - 100, 1L << 30}) {
+            assertArrayEquals(read(c, at), read(back.content(), at), "at " + at);
+        }
+        walt.vpn.testing.Tools.require("tar");
+        walt.vpn.testing.Tools.Result r = walt.vpn.testing.Tools.run("tar", "-tvf", tar.toString());
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.stdout().contains(" " + size + " "), r.stdout());
+    }
+
+    @Test
+    void sparseMemberOverTwoGibIsAClearError() throws Exception {
+        walt.vpn.testing.Tools.require("tar");
+        Path src = Files.createDirectory(dir.resolve("src"));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(src.resolve("huge").toFile(), "rw")) {
+            f.setLength(9L << 30);
+            f.write(1);
+        }
+        Path tar = dir.resolve("huge.tar");
+        walt.vpn.testing.Tools.Result r = walt.vpn.testing.Tools.run("tar", "--sparse", "--format=pax", "-cf", tar.toString(), "-C", src.toString(), "huge");
+        assertEquals(0, r.exit(), r.all());
+        InvalidDataException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidDataException.class, () -> TarImporter.read(tar));
+        assertTrue(e.getMessage().contains("over 2 GiB are not supported"), e.getMessage());
+    }
+
+    private static byte[] read(Content c, long at) throws IOException {
+        try (java.nio.channels.SeekableByteChannel ch = c.open()) {
+            ch.position(at);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(100);
+            while (b.hasRemaining() && ch.read(b) > 0) {
+                // fill
+            }
+            return b.array();
+        }
     }
 }
