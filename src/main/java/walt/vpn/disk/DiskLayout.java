@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * DiskLayout layout = DiskLayout.seeded(seed)
- *         .add(MbrEntry.TYPE_FAT32_LBA, 256 &lt;&lt; 20, true)
- *         .add(MbrEntry.TYPE_LINUX, rootBytes, false);
+ *         .add(MbrPartitionEntry.TYPE_FAT32_LBA, 256 &lt;&lt; 20, true)
+ *         .add(MbrPartitionEntry.TYPE_LINUX, rootBytes, false);
  * try (AtomicOutput out = new AtomicOutput(target)) {
  *     try (PartitionedImage img = layout.create(out.tempPath())) {
  *         fatWriter.write(img.partition(1)); ext4Writer.write(img.partition(2));
@@ -73,17 +73,14 @@ public final class DiskLayout {
     }
 
     public MbrPartitionTable table() {
-        List<MbrEntry> entries = new ArrayList<>();
+        List<MbrPartitionEntry> entries = new ArrayList<>();
         long next = ALIGNMENT;
         for (Request r : requests) {
             long sectors = (r.size + MbrPartitionTable.SECTOR - 1) / MbrPartitionTable.SECTOR;
             long start = next / MbrPartitionTable.SECTOR;
-            entries.add(new MbrEntry(r.bootable, r.type, start, sectors));
+            entries.add(new MbrPartitionEntry(entries.size() + 1, r.bootable, r.type, start, sectors));
             long end = (start + sectors) * MbrPartitionTable.SECTOR;
             next = (end + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-        }
-        while (entries.size() < 4) {
-            entries.add(MbrEntry.EMPTY);
         }
         return new MbrPartitionTable(diskSignature, entries);
     }
@@ -91,10 +88,8 @@ public final class DiskLayout {
     /** Bytes: the end of the last partition, a multiple of 512, padded if asked. */
     public long imageSize() {
         long end = ALIGNMENT;
-        for (MbrEntry e : table().entries()) {
-            if (!e.isEmpty()) {
-                end = Math.max(end, e.endLba() * MbrPartitionTable.SECTOR);
-            }
+        for (MbrPartitionEntry e : table().entries()) {
+            end = Math.max(end, e.endLba() * MbrPartitionTable.SECTOR);
         }
         if (powerOfTwo) {
             end = Long.highestOneBit(end) == end ? end : Long.highestOneBit(end) << 1;

@@ -27,8 +27,8 @@ class MbrTest {
 
     private static DiskLayout piLayout(long seed) {
         return DiskLayout.seeded(seed)
-                .add(MbrEntry.TYPE_FAT32_LBA, 256 * MIB, true)
-                .add(MbrEntry.TYPE_LINUX, 1000 * MIB + 1000, false);
+                .add(MbrPartitionEntry.TYPE_FAT32_LBA, 256 * MIB, true)
+                .add(MbrPartitionEntry.TYPE_LINUX, 1000 * MIB + 1000, false);
     }
 
     private Path createImage(DiskLayout layout, String name) throws IOException {
@@ -102,12 +102,12 @@ class MbrTest {
         byte[] theirs;
         MbrPartitionTable t;
         try (ImageFile f = ImageFile.openReadOnly(img)) {
-            assertTrue(PartitionedImage.hasMbr(f));
+            assertTrue(MbrPartitionTable.looksLikeMbr(f));
             t = MbrPartitionTable.read(f);
             theirs = f.readBytes(0, 512);
         }
-        assertEquals(List.of(new MbrEntry(true, 0x0C, 8192, 16384), new MbrEntry(false, 0x83, 40000000, 100000),
-                MbrEntry.EMPTY, MbrEntry.EMPTY), t.entries());
+        assertEquals(List.of(new MbrPartitionEntry(1, true, 0x0C, 8192, 16384), new MbrPartitionEntry(2, false, 0x83, 40000000, 100000)),
+                t.entries());
         assertEquals("deadbeef-02", t.partUuid(2));
         assertArrayEquals(theirs, t.toSector(), "we write the same bytes as sfdisk, CHS included");
     }
@@ -128,7 +128,10 @@ class MbrTest {
             assertEquals(String.format("%08x-02", layout.table().diskSignature()), root.partUuid());
             assertEquals("root", new String(p.partition(2).readBytes(root.size() - 4, 4)));
             assertEquals("boot", new String(p.partition(1).readBytes(0, 4)));
-            assertThrows(InvalidDataException.class, () -> p.partition(3));
+            InvalidDataException none = assertThrows(InvalidDataException.class, () -> p.partition(3));
+            assertEquals("no partition 3 in this image (partitions: [1, 2])", none.getMessage());
+            assertThrows(InvalidDataException.class, () -> p.table().partitionStorage(f, 5));
+            assertEquals(p.partition(2).size(), p.table().partitionStorage(f, 2).size());
         }
     }
 
@@ -138,12 +141,12 @@ class MbrTest {
         assertFalse(piLayout(1).table().diskSignature() == piLayout(2).table().diskSignature());
     }
 
-    private static byte[] mbr(int sig, MbrEntry... es) {
-        List<MbrEntry> l = new java.util.ArrayList<>(List.of(es));
-        while (l.size() < 4) {
-            l.add(MbrEntry.EMPTY);
-        }
-        return new MbrPartitionTable(sig, l).toSector();
+    private static byte[] mbr(int sig, MbrPartitionEntry... es) {
+        return new MbrPartitionTable(sig, List.of(es)).toSector();
+    }
+
+    private static MbrPartitionEntry linux(int number, long start, long count) {
+        return new MbrPartitionEntry(number, false, 0x83, start, count);
     }
 
     private static Storage disk(byte[] sector0, long size) throws IOException {
@@ -155,13 +158,13 @@ class MbrTest {
     @Test
     void badMbrsAreRejectedCleanly() throws IOException {
         long size = 64 * MIB;
-        byte[] overlap = mbr(1, new MbrEntry(false, 0x83, 2048, 10000), new MbrEntry(false, 0x83, 8000, 100));
-        byte[] beyond = mbr(1, new MbrEntry(false, 0x83, 2048, size / 512));
-        byte[] badSig = mbr(1, new MbrEntry(false, 0x83, 2048, 100));
+        byte[] overlap = mbr(1, linux(1, 2048, 10000), linux(2, 8000, 100));
+        byte[] beyond = mbr(1, linux(1, 2048, size / 512));
+        byte[] badSig = mbr(1, linux(1, 2048, 100));
         badSig[511] = 0x55;
-        byte[] badStatus = mbr(1, new MbrEntry(false, 0x83, 2048, 100));
+        byte[] badStatus = mbr(1, linux(1, 2048, 100));
         badStatus[446] = 0x12;
-        byte[] gpt = mbr(0, new MbrEntry(false, 0xEE, 1, size / 512 - 1));
+        byte[] gpt = mbr(0, new MbrPartitionEntry(1, false, 0xEE, 1, size / 512 - 1));
         String[][] cases = {{"overlap", "MBR partitions 1 and 2 overlap"}, {"beyond", "lies outside the image"},
             {"badSig", "0x55AA"}, {"badStatus", "bad status byte"}, {"gpt", "GPT partition table"}};
         byte[][] sectors = {overlap, beyond, badSig, badStatus, gpt};
@@ -186,11 +189,14 @@ class MbrTest {
         assertEquals(0, Tools.run("mkfs.ext4", "-q", ext.toString(), "16M").exit());
         try (ImageFile f = ImageFile.openReadOnly(fat); ImageFile e = ImageFile.openReadOnly(ext)) {
             assertEquals(0x55, f.readBytes(510, 1)[0], "a FAT boot sector ends with 0x55AA too");
-            assertFalse(PartitionedImage.hasMbr(f), "FAT32 volume");
-            assertFalse(PartitionedImage.hasMbr(e), "ext4 volume");
+            assertFalse(MbrPartitionTable.looksLikeMbr(f), "FAT32 volume");
+            assertFalse(MbrPartitionTable.looksLikeMbr(e), "ext4 volume");
         }
-        assertTrue(PartitionedImage.hasMbr(disk(mbr(5, new MbrEntry(false, 0x83, 2048, 100)), 4 * MIB)));
-        assertFalse(PartitionedImage.hasMbr(new MemoryStorage(4 * MIB)));
+        assertTrue(MbrPartitionTable.looksLikeMbr(disk(mbr(5, linux(1, 2048, 100)), 4 * MIB)));
+        assertFalse(MbrPartitionTable.looksLikeMbr(new MemoryStorage(4 * MIB)));
+        byte[] junkStatus = mbr(5, linux(1, 2048, 100));
+        junkStatus[446 + 16] = 0x37;
+        assertFalse(MbrPartitionTable.looksLikeMbr(disk(junkStatus, 4 * MIB)), "status bytes other than 0x00/0x80");
     }
 
     /** Storage in memory for small synthetic disks. */
@@ -225,15 +231,14 @@ class MbrTest {
     void randomTablesSurviveEncodeAndParse() throws IOException {
         java.util.Random rnd = new java.util.Random(11);
         for (int round = 0; round < 500; round++) {
-            List<MbrEntry> entries = new java.util.ArrayList<>();
+            List<MbrPartitionEntry> entries = new java.util.ArrayList<>();
             long next = 1 + rnd.nextInt(5000);
-            for (int i = 0; i < 4; i++) {
+            for (int n = 1; n <= 4; n++) {
                 if (rnd.nextInt(4) == 0) {
-                    entries.add(MbrEntry.EMPTY);
                     continue;
                 }
                 long count = 1 + (long) (rnd.nextDouble() * (rnd.nextBoolean() ? 100_000 : 1_000_000_000L));
-                entries.add(new MbrEntry(rnd.nextBoolean(), 1 + rnd.nextInt(0xED), next, count));
+                entries.add(new MbrPartitionEntry(n, rnd.nextBoolean(), 1 + rnd.nextInt(0xED), next, count));
                 next += count + rnd.nextInt(10_000);
             }
             MbrPartitionTable t = new MbrPartitionTable(rnd.nextInt(), entries);

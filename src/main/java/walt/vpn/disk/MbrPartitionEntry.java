@@ -1,23 +1,29 @@
 package walt.vpn.disk;
 
 /**
- * One of the four 16-byte primary partition entries of an MBR (at byte 446 + 16*i): status,
- * CHS start, type, CHS end, LBA start, sector count. CHS fields are derived from the LBA with
+ * A used one of the four 16-byte primary partition entries of an MBR (partition
+ * {@code number} 1-4 is at byte 446 + 16*(number-1)): status, CHS start, type, CHS end, LBA
+ * start, sector count. Unused slots are all zeros on disk and have no object. CHS fields are derived from the LBA with
  * the 255-head, 63-sector geometry sfdisk uses for image files, and saturate to 1023/254/63
  * beyond the 8 GiB that CHS can address, as every modern tool writes them.
  */
-public record MbrEntry(boolean bootable, int type, long startLba, long sectorCount) {
+public record MbrPartitionEntry(int number, boolean bootable, int type, long startLba, long sectorCount) {
 
     public static final int SIZE = 16;
     public static final int TYPE_EMPTY = 0x00;
     public static final int TYPE_FAT32_LBA = 0x0C;
     public static final int TYPE_LINUX = 0x83;
-    public static final MbrEntry EMPTY = new MbrEntry(false, TYPE_EMPTY, 0, 0);
 
     private static final int HEADS = 255;
     private static final int SECTORS = 63;
 
-    public MbrEntry {
+    public MbrPartitionEntry {
+        if (number < 1 || number > 4) {
+            throw new IllegalArgumentException("MBR partition number must be 1 to 4: " + number);
+        }
+        if (type == TYPE_EMPTY || sectorCount == 0) {
+            throw new IllegalArgumentException("partition " + number + " would be an unused slot: type " + type + ", " + sectorCount + " sectors");
+        }
         if (type < 0 || type > 0xFF) {
             throw new IllegalArgumentException("partition type out of range: " + type);
         }
@@ -26,19 +32,21 @@ public record MbrEntry(boolean bootable, int type, long startLba, long sectorCou
         }
     }
 
-    public boolean isEmpty() {
-        return type == TYPE_EMPTY || sectorCount == 0;
-    }
-
     public long endLba() {
         return startLba + sectorCount;
     }
 
-    void encode(byte[] sector, int off) {
-        if (isEmpty()) {
-            java.util.Arrays.fill(sector, off, off + SIZE, (byte) 0);
-            return;
-        }
+    public long startBytes() {
+        return startLba * MbrPartitionTable.SECTOR;
+    }
+
+    public long sizeBytes() {
+        return sectorCount * MbrPartitionTable.SECTOR;
+    }
+
+    /** Writes this entry into its slot of the MBR {@code sector}. */
+    void encode(byte[] sector) {
+        int off = slotOffset(number);
         sector[off] = (byte) (bootable ? 0x80 : 0x00);
         chs(sector, off + 1, startLba);
         sector[off + 4] = (byte) type;
@@ -47,15 +55,23 @@ public record MbrEntry(boolean bootable, int type, long startLba, long sectorCou
         putLe32(sector, off + 12, sectorCount);
     }
 
-    /** Decodes an entry; the status byte is checked by the table, which knows the context. */
-    static MbrEntry decode(byte[] sector, int off) {
+    static int slotOffset(int number) {
+        return 446 + (number - 1) * SIZE;
+    }
+
+    /**
+     * Decodes slot {@code number}, or null when unused (type 0 or no sectors: Linux and
+     * fdisk skip those too); the status byte is checked by the table, which knows the context.
+     */
+    static MbrPartitionEntry decode(byte[] sector, int number) {
+        int off = slotOffset(number);
         int type = sector[off + 4] & 0xFF;
         long start = le32(sector, off + 8);
         long count = le32(sector, off + 12);
-        if (type == TYPE_EMPTY && start == 0 && count == 0) {
-            return EMPTY;
+        if (type == TYPE_EMPTY || count == 0) {
+            return null;
         }
-        return new MbrEntry((sector[off] & 0xFF) == 0x80, type, start, count);
+        return new MbrPartitionEntry(number, (sector[off] & 0xFF) == 0x80, type, start, count);
     }
 
     private static void chs(byte[] b, int off, long lba) {
