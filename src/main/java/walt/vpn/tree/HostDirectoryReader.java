@@ -53,6 +53,18 @@ public final class HostDirectoryReader {
         this.root = root;
     }
 
+    /**
+     * Reads {@code dir}, root-owned unless {@code keepHostOwners}, then applies the rules of
+     * {@code overridesOrNull} (see {@link TreeOverrides} for the format).
+     */
+    public static FileTree read(Path dir, Path overridesOrNull, boolean keepHostOwners) throws IOException {
+        HostDirectoryReader r = new HostDirectoryReader(dir).keepOwners(keepHostOwners);
+        if (overridesOrNull != null) {
+            r.overrides(TreeOverrides.read(overridesOrNull));
+        }
+        return r.read();
+    }
+
     /** Keep the host's uid and gid instead of making everything root-owned. */
     public HostDirectoryReader keepOwners(boolean keep) {
         this.keepOwners = keep;

@@ -26,8 +26,8 @@ import java.util.Map;
  * bsdtar and Commons Compress read; their holes take no space in the archive. Sparse files
  * over 2 GiB are written whole (Commons Compress cannot read bigger PAX sparse members).
  *
- * <p>Sockets cannot be represented in tar: they are left out, and each one left out is listed
- * in {@link #skipped()} (and reported on stderr by the CLI), since a socket is recreated by the
+ * <p>Sockets cannot be represented in tar: they are left out with a warning (on stderr unless
+ * the caller takes the warnings) and returned as a list, since a socket is recreated by the
  * program that listens on it and losing it is harmless.
  */
 public final class TarExporter {
@@ -46,11 +46,22 @@ public final class TarExporter {
         this.out = new BufferedOutputStream(out, 1 << 16);
     }
 
-    /** Writes {@code tree} to {@code out} (flushed, not closed) and returns the paths left out. */
+    /**
+     * Writes {@code tree} to {@code out} (flushed, not closed) and returns the paths left out,
+     * each also warned about on stderr.
+     */
     public static List<String> write(FileTree tree, OutputStream out) throws IOException {
+        return write(tree, out, w -> System.err.println("warning: " + w));
+    }
+
+    /** As {@link #write(FileTree, OutputStream)}, telling {@code warnings} what is left out. */
+    public static List<String> write(FileTree tree, OutputStream out, java.util.function.Consumer<String> warnings) throws IOException {
         TarExporter e = new TarExporter(out);
         e.writeTree(tree);
         e.out.flush();
+        for (String path : e.skipped) {
+            warnings.accept(path + ": socket left out of the tar (tar cannot store sockets)");
+        }
         return e.skipped();
     }
 

@@ -1,5 +1,6 @@
 package walt.vpn.tree;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -40,30 +41,81 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * <p>Compressed archives are refused with a clear message, since random access needs the plain
  * tar: {@link #decompress} makes one.
  */
-public final class TarImporter {
+public final class TarImporter implements Closeable {
 
     private final Path tar;
     private final String where;
     private final Consumer<String> warnings;
+    private final FileChannel shared;
+    private final TarArchiveSource source;
     private List<Long> dataOffsets;
+    private FileTree tree;
 
-    private TarImporter(Path tar, Consumer<String> warnings) {
+    private TarImporter(Path tar, Consumer<String> warnings, FileChannel sharedOrNull) {
         this.tar = tar;
         this.where = tar.getFileName().toString();
         this.warnings = warnings;
+        this.shared = sharedOrNull;
+        this.source = new TarArchiveSource(tar, sharedOrNull);
     }
 
-    /** Reads {@code tar}; what is skipped (ACLs naming users by name only) is told on stderr. */
+    private static void warnOnStderr(String w) {
+        System.err.println("warning: " + w);
+    }
+
+    /**
+     * Opens {@code tar} and reads its tree; the archive stays open, and the tree's contents
+     * readable, until {@link #close}. Warnings (ACLs naming users by name only) go to stderr.
+     */
+    public static TarImporter open(Path tar) throws IOException {
+        return open(tar, TarImporter::warnOnStderr);
+    }
+
+    public static TarImporter open(Path tar, Consumer<String> warnings) throws IOException {
+        checkRegularFile(tar);
+        FileChannel ch = FileChannel.open(tar, StandardOpenOption.READ);
+        try {
+            TarImporter t = new TarImporter(tar, warnings, ch);
+            t.tree = t.load();
+            return t;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** The tree read from the archive; its file contents read the archive while it is open. */
+    public FileTree tree() {
+        return tree;
+    }
+
+    @Override
+    public void close() throws IOException {
+        shared.close();
+    }
+
+    /**
+     * Reads {@code tar} without holding it open: each content read reopens the path, so the
+     * archive must stay in place while the tree is used. Warnings go to stderr.
+     */
     public static FileTree read(Path tar) throws IOException {
-        return read(tar, w -> System.err.println("warning: " + w));
+        return read(tar, TarImporter::warnOnStderr);
     }
 
     public static FileTree read(Path tar, Consumer<String> warnings) throws IOException {
-        TarImporter t = new TarImporter(tar, warnings);
+        checkRegularFile(tar);
+        return new TarImporter(tar, warnings, null).load();
+    }
+
+    private static void checkRegularFile(Path tar) throws IOException {
         // Host trouble (missing file, permissions) is not bad data: let it through as it is.
         if (!Files.isRegularFile(tar)) {
             throw new java.nio.file.NoSuchFileException(tar.toString(), null, "not a regular file");
         }
+    }
+
+    private FileTree load() throws IOException {
+        TarImporter t = this;
         t.rejectCompressed();
         try {
             return t.readTree();
@@ -189,10 +241,10 @@ public final class TarImporter {
                 prevEnd = s.getOffset() + s.getNumbytes();
             }
             checkInside(e, offset, stored, fileSize);
-            return new TarSparseContent(tar, offset, e.getRealSize(), ranges);
+            return new TarSparseContent(source, offset, e.getRealSize(), ranges);
         }
         checkInside(e, offset, e.getSize(), fileSize);
-        return new TarMemberContent(tar, offset, e.getSize());
+        return new TarMemberContent(source, offset, e.getSize());
     }
 
     private void checkInside(TarArchiveEntry e, long offset, long size, long fileSize) throws InvalidDataException {

@@ -3,17 +3,15 @@ package walt.vpn.tree;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /** A regular file stored contiguously inside a tar archive on the host. */
 final class TarMemberContent implements Content {
 
-    private final Path tar;
+    private final TarArchiveSource tar;
     private final long offset;
     private final long size;
 
-    TarMemberContent(Path tar, long offset, long size) {
+    TarMemberContent(TarArchiveSource tar, long offset, long size) {
         this.tar = tar;
         this.offset = offset;
         this.size = size;
@@ -26,6 +24,6 @@ final class TarMemberContent implements Content {
 
     @Override
     public SeekableByteChannel open() throws IOException {
-        return new SliceChannel(FileChannel.open(tar, StandardOpenOption.READ), offset, size);
+        return new SliceChannel(tar.acquire(), offset, size, !tar.isShared());
     }
 }

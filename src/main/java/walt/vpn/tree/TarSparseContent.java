@@ -6,8 +6,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -16,13 +14,13 @@ import java.util.List;
  */
 final class TarSparseContent implements Content {
 
-    private final Path tar;
+    private final TarArchiveSource tar;
     private final long offset;
     private final long size;
     private final List<DataRange> ranges;
     private final long[] storedAt;
 
-    TarSparseContent(Path tar, long offset, long size, List<DataRange> ranges) {
+    TarSparseContent(TarArchiveSource tar, long offset, long size, List<DataRange> ranges) {
         this.tar = tar;
         this.offset = offset;
         this.size = size;
@@ -47,7 +45,7 @@ final class TarSparseContent implements Content {
 
     @Override
     public SeekableByteChannel open() throws IOException {
-        FileChannel file = FileChannel.open(tar, StandardOpenOption.READ);
+        FileChannel file = tar.acquire();
         return new SeekableByteChannel() {
             private long position;
             private boolean open = true;
@@ -135,7 +133,7 @@ final class TarSparseContent implements Content {
             @Override
             public void close() throws IOException {
                 open = false;
-                file.close();
+                tar.release(file);
             }
         };
     }

@@ -3,6 +3,7 @@ package walt.vpn.tree;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -33,13 +34,37 @@ class TarRoundTripTest {
         FileTree tree = RandomTrees.generate(seed, RandomTrees.Shape.SMALL_POSIX);
         Path tar = dir.resolve("t.tar");
         List<String> skipped;
+        List<String> warnings = new ArrayList<>();
         try (OutputStream out = Files.newOutputStream(tar)) {
-            skipped = TarExporter.write(tree, out);
+            skipped = TarExporter.write(tree, out, warnings::add);
         }
         List<String> sockets = socketPaths(tree);
         assertEquals(sockets, skipped, "exactly the sockets are left out");
+        assertEquals(sockets.size(), warnings.size(), "one warning per socket: " + warnings);
         FileTree back = TarImporter.read(tar);
         TreeAssert.assertSameTree(tree, back, Fidelity.FULL.ignoring(sockets.toArray(String[]::new)));
+        try (TarImporter opened = TarImporter.open(tar)) {
+            TreeAssert.assertSameTree(tree, opened.tree(), Fidelity.FULL.ignoring(sockets.toArray(String[]::new)));
+        }
+    }
+
+    @Test
+    void openImporterReadsItsArchiveUntilClosed() throws IOException {
+        FileTree tree = new FileTree(new Directory(Metadata.of(0755, Timestamp.EPOCH)));
+        byte[] data = "hello from the tar".getBytes(StandardCharsets.UTF_8);
+        tree.put("/a.txt", new RegularFile(Metadata.of(0644, Timestamp.EPOCH), new BytesContent(data)), Metadata.of(0755, Timestamp.EPOCH));
+        Path tar = dir.resolve("held.tar");
+        try (OutputStream out = Files.newOutputStream(tar)) {
+            TarExporter.write(tree, out);
+        }
+        TarImporter opened = TarImporter.open(tar);
+        RegularFile f = (RegularFile) opened.tree().lookup("/a.txt");
+        // The importer holds the archive: the path may go away while the tree is in use.
+        Files.delete(tar);
+        assertArrayEquals(data, f.content().readAll());
+        assertArrayEquals(data, f.content().readAll(), "reading twice works: the shared channel stays open");
+        opened.close();
+        assertThrows(IOException.class, () -> f.content().readAll());
     }
 
     @Test

@@ -69,6 +69,21 @@ class TreeOverridesTest {
         assertEquals("0:0", dropped.uid() + ":" + dropped.gid());
         Metadata kept = new HostDirectoryReader(src).keepOwners(true).read().lookup("/with space").metadata();
         assertEquals(a.get("uid") + ":" + a.get("gid"), kept.uid() + ":" + kept.gid());
+        Metadata keptStatic = HostDirectoryReader.read(src, null, true).lookup("/with space").metadata();
+        assertEquals(kept.uid() + ":" + kept.gid(), keptStatic.uid() + ":" + keptStatic.gid());
+    }
+
+    @Test
+    void overrideFileIsReadByTheStaticEntryPoint() throws Exception {
+        Path src = hostTree();
+        Path rules = Files.writeString(dir.resolve("overrides.txt"), "/usr/bin/ping mode=4711 uid=5\n/usr/bin/ping uid=6\n");
+        FileTree t = HostDirectoryReader.read(src, rules, false);
+        assertEquals(04711, t.lookup("/usr/bin/ping").metadata().permissions());
+        assertEquals(6, t.lookup("/usr/bin/ping").metadata().uid(), "the later line wins");
+        assertEquals(0, t.lookup("/with space").metadata().uid());
+        Files.writeString(rules, "/usr/bin/ping mode=4711\n/nowhere/* uid=1\n");
+        InvalidDataException e = assertThrows(InvalidDataException.class, () -> HostDirectoryReader.read(src, rules, false));
+        assertTrue(e.getMessage().contains("overrides.txt") && e.getMessage().contains("2"), e.getMessage());
     }
 
     @Test
