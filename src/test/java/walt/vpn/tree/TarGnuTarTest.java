@@ -71,11 +71,41 @@ class TarGnuTarTest {
         TreeAssert.assertSameTree(expected, got, NO_ATIME_CTIME);
         assertSame(got.lookup("/etc/hosts"), got.lookup("/etc/deep/hard"));
         assertEquals(new Timestamp(1_600_000_000L, 987_654_321), got.lookup("/empty").metadata().mtime());
-        if (root) {
-            assertEquals(3_000_000, got.lookup("/ünïcødé file").metadata().uid());
-            DeviceNode blk = (DeviceNode) got.lookup("/blk");
-            assertEquals(7 + ":" + 300, blk.major() + ":" + blk.minor());
+    }
+
+    @Test
+    void importsDevicesBigOwnersAndCapabilitiesAsRoot() throws Exception {
+        Tools.requireRoot();
+        Tools.require("setcap");
+        Path ping = src.resolve("ping");
+        Files.writeString(ping, "elf");
+        Tools.Result cap = Tools.run("setcap", "cap_net_raw+ep", ping.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(cap.exit() == 0, "setcap refused here (no CAP_SETFCAP?): " + cap.all());
+        Path tar = tmp.resolve("gnu-root.tar");
+        Tools.Result r = Tools.run(List.of("tar", "--xattrs", "--xattrs-include=*", "--format=pax", "-cf", tar.toString(), "-C", src.toString(), "."), null, 60);
+        assertEquals(0, r.exit(), r.all());
+        FileTree got = TarImporter.read(tar);
+        assertEquals(3_000_000, got.lookup("/ünïcødé file").metadata().uid());
+        assertEquals("1234:4321", got.lookup("/link").metadata().uid() + ":" + got.lookup("/link").metadata().gid());
+        DeviceNode blk = (DeviceNode) got.lookup("/blk");
+        assertEquals(FileType.BLOCK_DEVICE + " 7:300", blk.type() + " " + blk.major() + ":" + blk.minor());
+        assertEquals(FileType.CHAR_DEVICE, got.lookup("/null").type());
+        // VFS_CAP_REVISION_2 with the effective flag, permitted = 1 << CAP_NET_RAW (13).
+        byte[] netRaw = java.util.HexFormat.of().parseHex("0100000200200000000000000000000000000000");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(netRaw, got.lookup("/ping").metadata().xattrs().get("security.capability"));
+
+        // And back: GNU tar restores the capability from our archive, as getcap sees it.
+        Path ours = tmp.resolve("ours-root.tar");
+        try (OutputStream out = Files.newOutputStream(ours)) {
+            TarExporter.write(got, out);
         }
+        Path out = Files.createDirectory(tmp.resolve("out-root"));
+        Tools.Result x = Tools.run(List.of("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", ours.toString(), "-C", out.toString()), null, 60);
+        assertEquals(0, x.exit(), x.all());
+        Tools.Result gc = Tools.run("getcap", out.resolve("ping").toString());
+        assertTrue(gc.stdout().contains("cap_net_raw=ep"), gc.all());
+        assertEquals("c", Tools.run("stat", "-c", "%F", out.resolve("null").toString()).stdout().substring(0, 1));
+        assertEquals("3000000", Tools.run("stat", "-c", "%u", out.resolve("ünïcødé file").toString()).stdout().trim());
     }
 
     @Test
