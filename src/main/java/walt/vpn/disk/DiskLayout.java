@@ -98,6 +98,24 @@ public final class DiskLayout {
     }
 
     /**
+     * Writes the MBR into {@code disk} (at least {@link #imageSize()} bytes, e.g. an
+     * {@link ImageFile#createSparse} image) and returns the storage of each partition, in
+     * the order they were added, for the filesystem writers to fill.
+     */
+    public List<Storage> writeTo(Storage disk) throws IOException {
+        MbrPartitionTable t = table();
+        if (disk.size() < imageSize()) {
+            throw new IllegalArgumentException("disk of " + disk.size() + " bytes is smaller than the layout's " + imageSize());
+        }
+        t.write(disk);
+        List<Storage> parts = new ArrayList<>();
+        for (MbrPartitionEntry e : t.entries()) {
+            parts.add(t.partitionStorage(disk, e.number()));
+        }
+        return parts;
+    }
+
+    /**
      * Creates the sparse image at {@code path} (normally an {@link AtomicOutput#tempPath()}),
      * writes the MBR and returns it opened for the filesystem writers.
      */

@@ -136,6 +136,20 @@ class MbrTest {
     }
 
     @Test
+    void writeToGivesSlicesOfEachPartition() throws Exception {
+        DiskLayout layout = DiskLayout.seeded(3).add(MbrPartitionEntry.TYPE_FAT32_LBA, 5 * MIB, true)
+                .add(MbrPartitionEntry.TYPE_LINUX, 3 * MIB + 512, false).padToPowerOfTwo(true);
+        assertEquals(16 * MIB, layout.imageSize(), "4 + 5 -> 12 MiB aligned + 3 MiB -> 15.0x MiB -> 16 MiB");
+        Storage disk = new MemoryStorage(layout.imageSize());
+        List<Storage> parts = layout.writeTo(disk);
+        assertEquals(List.of(5 * MIB, 3 * MIB + 512), parts.stream().map(Storage::size).toList());
+        parts.get(1).write(0, ByteBuffer.wrap(new byte[] {42}));
+        assertEquals(42, disk.readBytes(12 * MIB, 1)[0], "partition 2 starts at the next 4 MiB boundary");
+        assertEquals(layout.table(), MbrPartitionTable.read(disk));
+        assertThrows(IllegalArgumentException.class, () -> layout.writeTo(new MemoryStorage(8 * MIB)));
+    }
+
+    @Test
     void sameSeedSameSignatureOtherSeedOther() {
         assertEquals(piLayout(1).table(), piLayout(1).table());
         assertFalse(piLayout(1).table().diskSignature() == piLayout(2).table().diskSignature());
