@@ -1,0 +1,183 @@
+package walt.vpn.tree;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads a directory of the host into a {@link FileTree}: regular files (content read lazily
+ * through {@link PathContent}), directories, symlinks, character and block devices, FIFOs and
+ * sockets, with nanosecond times and hard links (two paths with the same device and inode
+ * become the same {@link Node}). Entries are visited in name order, so the result does not
+ * depend on the order the host lists them in.
+ *
+ * <p>Ownership: a checkout or a copy made without root has lost the real owners, so every
+ * entry is owned by 0:0 unless {@link #keepOwners(boolean)} is set. Permissions, owners and
+ * xattrs can then be adjusted with an override file, see {@link TreeOverrides}.
+ *
+ * <p>Extended attributes: {@code user.*} attributes are read from regular files and
+ * directories when the host filesystem supports them. Other namespaces
+ * ({@code security.capability}, ACLs) cannot be read without privileges, and FIFOs and
+ * devices are skipped because reading xattrs through Java opens the file, which would block on
+ * a FIFO or wake a device; set those through the override file.
+ *
+ * <p>Limits of the JDK: file names are decoded with the locale's charset, so the JVM must run
+ * in a UTF-8 locale (a name that may have been mangled is an error otherwise); symlink targets
+ * come back normalized (duplicate and trailing slashes dropped).
+ */
+public final class HostDirectoryReader {
+
+    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final boolean UTF8_NAMES = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
+
+    private final Path root;
+    private boolean keepOwners;
+    private TreeOverrides overrides;
+
+    private final Map<String, Node> byInode = new HashMap<>();
+    private boolean xattrsSupported;
+
+    public HostDirectoryReader(Path root) {
+        this.root = root;
+    }
+
+    /**
+     * Reads {@code dir}, root-owned unless {@code keepHostOwners}, then applies the rules of
+     * {@code overridesOrNull} (see {@link TreeOverrides} for the format).
+     */
+    public static FileTree read(Path dir, Path overridesOrNull, boolean keepHostOwners) throws IOException {
+        HostDirectoryReader r = new HostDirectoryReader(dir).keepOwners(keepHostOwners);
+        if (overridesOrNull != null) {
+            r.overrides(TreeOverrides.read(overridesOrNull));
+        }
+        return r.read();
+    }
+
+    /** Keep the host's uid and gid instead of making everything root-owned. */
+    public HostDirectoryReader keepOwners(boolean keep) {
+        this.keepOwners = keep;
+        return this;
+    }
+
+    /** Rules applied after reading (later rules win). */
+    public HostDirectoryReader overrides(TreeOverrides rules) {
+        this.overrides = rules;
+        return this;
+    }
+
+    public FileTree read() throws IOException {
+        if (!Files.isDirectory(root, NOFOLLOW)) {
+            throw new IOException("not a directory: " + root);
+        }
+        // Asking per file would re-read the mount table each time: ask once, catch the rest.
+        FileStore store = Files.getFileStore(root);
+        xattrsSupported = store.supportsFileAttributeView(UserDefinedFileAttributeView.class);
+        Directory top = new Directory(metadata(root, attributes(root), true));
+        readChildren(root, top);
+        FileTree tree = new FileTree(top);
+        if (overrides != null) {
+            overrides.applyTo(tree);
+        }
+        return tree;
+    }
+
+    private void readChildren(Path dir, Directory into) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                children.add(p);
+            }
+        }
+        // Sort by the name's bytes order as the tree does (String order): readdir order varies.
+        Collections.sort(children, (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+        for (Path p : children) {
+            String name = p.getFileName().toString();
+            if (!UTF8_NAMES && (name.indexOf('?') >= 0 || name.indexOf('\uFFFD') >= 0)) {
+                // The JVM decodes file names with the locale's charset: outside UTF-8, non-ASCII
+                // names arrive mangled, and copying them would silently rename files.
+                throw new IOException(p + ": file name may not have been decoded exactly; run with a UTF-8 locale (LC_ALL=C.UTF-8)");
+            }
+            Map<String, Object> a = attributes(p);
+            int mode = (Integer) a.get("mode");
+            FileType type = FileType.ofMode(mode);
+            if (type == null) {
+                throw new IOException(p + ": unknown file type in mode " + Integer.toOctalString(mode));
+            }
+            if (type == FileType.DIRECTORY) {
+                Directory d = new Directory(metadata(p, a, true));
+                into.put(name, d);
+                readChildren(p, d);
+                continue;
+            }
+            String inode = a.get("dev") + ":" + a.get("ino");
+            Node known = (Integer) a.get("nlink") > 1 ? byInode.get(inode) : null;
+            if (known != null) {
+                into.put(name, known);
+                continue;
+            }
+            Node n = switch (type) {
+                case REGULAR -> new RegularFile(metadata(p, a, true), new PathContent(p, (Long) a.get("size")));
+                case SYMLINK -> new Symlink(metadata(p, a, false), Files.readSymbolicLink(p).toString());
+                case CHAR_DEVICE, BLOCK_DEVICE -> {
+                    long rdev = (Long) a.get("rdev");
+                    int major = (int) (((rdev >>> 8) & 0xFFF) | ((rdev >>> 32) & ~0xFFFL));
+                    int minor = (int) ((rdev & 0xFF) | ((rdev >>> 12) & ~0xFFL));
+                    yield new DeviceNode(type, metadata(p, a, false), major, minor);
+                }
+                default -> new SpecialFile(type, metadata(p, a, false));
+            };
+            if ((Integer) a.get("nlink") > 1) {
+                byInode.put(inode, n);
+            }
+            into.put(name, n);
+        }
+    }
+
+    private static Map<String, Object> attributes(Path p) throws IOException {
+        return Files.readAttributes(p, "unix:*", NOFOLLOW);
+    }
+
+    private Metadata metadata(Path p, Map<String, Object> a, boolean readXattrs) throws IOException {
+        int mode = (Integer) a.get("mode");
+        int uid = keepOwners ? (Integer) a.get("uid") : 0;
+        int gid = keepOwners ? (Integer) a.get("gid") : 0;
+        Timestamp mtime = Timestamp.of(((FileTime) a.get("lastModifiedTime")).toInstant());
+        Timestamp atime = Timestamp.of(((FileTime) a.get("lastAccessTime")).toInstant());
+        Timestamp ctime = Timestamp.of(((FileTime) a.get("ctime")).toInstant());
+        Xattrs x = readXattrs && xattrsSupported ? userXattrs(p) : Xattrs.NONE;
+        return new Metadata(mode & 07777, uid, gid, mtime, atime, ctime, x);
+    }
+
+    private static Xattrs userXattrs(Path p) throws IOException {
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW);
+        List<String> names;
+        try {
+            names = view.list();
+        } catch (IOException | UnsupportedOperationException e) {
+            // A mount below the root may lack user xattrs; it says so only when asked.
+            return Xattrs.NONE;
+        }
+        if (names.isEmpty()) {
+            return Xattrs.NONE;
+        }
+        Map<String, byte[]> values = new TreeMap<>();
+        for (String n : names) {
+            ByteBuffer b = ByteBuffer.allocate(view.size(n));
+            view.read(n, b);
+            values.put("user." + n, java.util.Arrays.copyOf(b.array(), b.position()));
+        }
+        return Xattrs.of(values);
+    }
+}
