@@ -27,7 +27,7 @@ import walt.vpn.tree.Timestamp;
 public final class FatWriter {
 
     static final int SECTOR = 512;
-    private static final int BUFFER = 4 << 20;
+    private static final int BUFFER = 512 << 10;
     private static final long MAX_FILE = 0xFFFFFFFFL;
     /** A directory holds at most 65536 32-byte slots (FAT specification; fsck.fat agrees). */
     private static final int MAX_DIR_SLOTS = 65536;
@@ -71,10 +71,11 @@ public final class FatWriter {
     /** Smallest valid FAT32 size holding the tree plus the headroom, a multiple of 512. */
     public long sizeFor(FileTree tree) throws IOException {
         long best = Long.MAX_VALUE;
+        // Names and entry counts do not depend on the cluster size: plan once, count per size.
+        Plan plan = plan(tree, SECTOR);
         for (int spc : new int[] {1, 8, 16, 32, 64}) {
-            Plan plan = plan(tree, spc * SECTOR);
             long needed = Math.max(BootSector.MIN_FAT32_CLUSTERS,
-                    plan.clustersUsed + ceilDiv(options.headroomBytes(), (long) spc * SECTOR));
+                    plan.clustersAt(spc * SECTOR) + ceilDiv(options.headroomBytes(), (long) spc * SECTOR));
             long fat = ceilDiv((needed + 2) * 4, SECTOR);
             long total = BootSector.FAT32_RESERVED_SECTORS + 2 * fat + needed * spc;
             if (sectorsPerCluster(total * SECTOR) < spc) {
@@ -169,6 +170,7 @@ public final class FatWriter {
         final Directory dir;
         final boolean root;
         long parentCluster;
+        long slots;
         long first;
         long count;
         final List<Child> children = new ArrayList<>();
@@ -208,6 +210,19 @@ public final class FatWriter {
     private static final class Plan {
         final List<Item> items = new ArrayList<>();
         long clustersUsed;
+
+        /** The clusters this plan would take with another cluster size. */
+        long clustersAt(int clusterBytes) {
+            long n = 0;
+            for (Item it : items) {
+                if (it instanceof DirPlan d) {
+                    n += Math.max(1, ceilDiv(d.slots * DirectoryEntry.SIZE, clusterBytes));
+                } else {
+                    n += ceilDiv(((FilePlan) it).file().content().size(), clusterBytes);
+                }
+            }
+            return n;
+        }
     }
 
     private Plan plan(FileTree tree, int clusterBytes) throws InvalidDataException {
@@ -248,6 +263,7 @@ public final class FatWriter {
             throw new InvalidDataException("directory " + (path.isEmpty() ? "/" : path) + " has too many entries for FAT ("
                     + slots + " slots, 65536 at most)");
         }
+        d.slots = slots;
         d.first = plan.clustersUsed + 2;
         d.count = Math.max(1, ceilDiv(slots * DirectoryEntry.SIZE, clusterBytes));
         plan.clustersUsed += d.count;
@@ -273,7 +289,8 @@ public final class FatWriter {
     private final class DataStream {
         private final Storage target;
         private final int clusterBytes;
-        private final ByteBuffer buf = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+        // Direct, so that file-to-image copies skip the JDK's temporary direct buffer.
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         private long bufStart;
 
         DataStream(Storage target, long dataStart, int clusterBytes) {
