@@ -16,6 +16,7 @@ import walt.vpn.tree.InvalidDataException;
 public final class FatTable {
 
     private static final int IO_CHUNK = 1 << 20;
+    private static final int MASK = 0x0FFFFFFF;
 
     private final FatType type;
     private final int[] entries;
@@ -58,7 +59,8 @@ public final class FatTable {
             storage.read(base + (long) i * width, buf);
             buf.flip();
             for (int k = 0; k < n; k++) {
-                entries[i + k] = width == 4 ? buf.getInt() & 0x0FFFFFFF : buf.getShort() & 0xFFFF;
+                // FAT32 keeps the top 4 bits of each entry as they are (reserved, to be preserved).
+                entries[i + k] = width == 4 ? buf.getInt() : buf.getShort() & 0xFFFF;
             }
             i += n;
         }
@@ -141,11 +143,12 @@ public final class FatTable {
     }
 
     public int get(long cluster) {
-        return entries[(int) cluster];
+        return entries[(int) cluster] & MASK;
     }
 
+    /** Sets an entry's value; on FAT32 the top 4 reserved bits are kept. */
     public void set(long cluster, int value) {
-        entries[(int) cluster] = value;
+        entries[(int) cluster] = (entries[(int) cluster] & ~MASK) | value;
         markDirty((int) cluster, (int) cluster);
     }
 
@@ -178,7 +181,7 @@ public final class FatTable {
             if (out.size() > clusterCount) {
                 throw new InvalidDataException(what + ": cluster chain loops (at cluster " + c + ")");
             }
-            int next = entries[(int) c];
+            int next = get(c);
             if (type.isEndOfChain(next)) {
                 return out;
             }
@@ -202,7 +205,7 @@ public final class FatTable {
     public long freeCount() {
         long n = 0;
         for (int i = 2; i < entries.length; i++) {
-            if (entries[i] == 0) {
+            if ((entries[i] & MASK) == 0) {
                 n++;
             }
         }
@@ -213,12 +216,12 @@ public final class FatTable {
     public long nextFree(long from) {
         long start = isValidCluster(from) ? from : 2;
         for (long c = start; c < entries.length; c++) {
-            if (entries[(int) c] == 0) {
+            if (get(c) == 0) {
                 return c;
             }
         }
         for (long c = 2; c < start; c++) {
-            if (entries[(int) c] == 0) {
+            if (get(c) == 0) {
                 return c;
             }
         }
@@ -237,7 +240,7 @@ public final class FatTable {
         long runStart = -1;
         long runLen = 0;
         for (long c = 2; c < entries.length; c++) {
-            if (entries[(int) c] == 0) {
+            if (get(c) == 0) {
                 if (runLen == 0) {
                     runStart = c;
                 }
@@ -254,7 +257,7 @@ public final class FatTable {
             }
         } else {
             for (long c = 2; c < entries.length && out.size() < count; c++) {
-                if (entries[(int) c] == 0) {
+                if (get(c) == 0) {
                     out.add(c);
                 }
             }

@@ -106,6 +106,8 @@ class FatWriterTest {
         assertTrue(mdir.lines().anyMatch(l -> l.startsWith("LONGFI~2 CON") && l.endsWith("long file name with spaces.conf2")), mdir);
         assertTrue(mdir.lines().anyMatch(l -> l.endsWith("ünïcødé 日本語.txt")), mdir);
         assertTrue(mdir.lines().anyMatch(l -> l.contains("2020-09-13") && l.contains("12:26")), "mtime in UTC: " + mdir);
+        assertEquals("mixed", FatImages.run("mtype", "-i", img.toString(), "::/Mixed.Txt").stdout());
+        assertEquals("utf", FatImages.run("mtype", "-i", img.toString(), "::/ünïcødé 日本語.txt").stdout());
         String attrs = FatImages.run("mattrib", "-i", img.toString(), "::/ro.txt", "::/config.txt").stdout();
         assertTrue(attrs.lines().anyMatch(l -> l.contains("R") && l.endsWith("ro.txt")), attrs);
         assertTrue(attrs.lines().anyMatch(l -> !l.contains("R") && l.endsWith("config.txt")), attrs);
@@ -121,6 +123,21 @@ class FatWriterTest {
             assertEquals(0644, back.lookup("/config.txt").metadata().permissions());
             assertEquals("MYLABEL", v.summary().label());
             TreeAssert.assertSameTree(FatImages.fatView(tree, true, true), FatImages.fatView(back, true, true), FatImages.FAT);
+        }
+    }
+
+    @Test
+    void raspberryPiStyleLowerCaseLabel() throws Exception {
+        FileTree tree = FileTree.empty(T);
+        tree.put("/cmdline.txt", new RegularFile(Metadata.of(0644, T), BytesContent.of("console=tty1")), Metadata.of(0755, T));
+        Path img = write(tree, FatOptions.defaults().withLabel("bootfs").withSeed(9), "pi.img");
+        FatImages.assertFsckClean(img);
+        String info = FatImages.run("minfo", "-i", img.toString(), "::").stdout();
+        assertTrue(info.contains("disk label=\"bootfs     \""), info);
+        assertTrue(info.contains("serial number: " + String.format("%08X", FatWriter.volumeId(9))), info);
+        assertTrue(info.contains("backup boot sector=6") && info.contains("reserved (boot) sectors: 32"), info);
+        try (ImageFile f = ImageFile.openReadOnly(img); FatVolume v = FatVolume.open(f)) {
+            assertEquals("bootfs", v.summary().label());
         }
     }
 
