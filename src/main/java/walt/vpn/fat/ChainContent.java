@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
-import java.util.ArrayList;
 import java.util.List;
 import walt.vpn.disk.Storage;
 import walt.vpn.tree.Content;
@@ -37,26 +36,20 @@ final class ChainContent implements Content {
 
     /** Runs of consecutive clusters as {first, count}, so reads span whole runs. */
     private List<long[]> runs() throws InvalidDataException {
-        List<long[]> runs = new ArrayList<>();
         if (size == 0) {
-            return runs;
+            return List.of();
         }
         if (firstCluster == 0) {
             throw new InvalidDataException(path + ": " + size + " bytes but no clusters");
         }
-        List<Long> chain = table.chain(firstCluster, path);
         long needed = (size + bs.clusterBytes() - 1) / bs.clusterBytes();
-        if (chain.size() < needed) {
-            throw new InvalidDataException(path + ": " + size + " bytes but only " + chain.size() + " clusters");
+        List<long[]> runs = table.runs(firstCluster, needed, path);
+        long have = 0;
+        for (long[] r : runs) {
+            have += r[1];
         }
-        for (int i = 0; i < needed; i++) {
-            long c = chain.get(i);
-            long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            if (last != null && last[0] + last[1] == c) {
-                last[1]++;
-            } else {
-                runs.add(new long[] {c, 1});
-            }
+        if (have < needed) {
+            throw new InvalidDataException(path + ": " + size + " bytes but only " + have + " clusters");
         }
         return runs;
     }
@@ -68,6 +61,8 @@ final class ChainContent implements Content {
         return new SeekableByteChannel() {
             private long position;
             private boolean open = true;
+            private int run;
+            private long runStartByte;
 
             @Override
             public int read(ByteBuffer dst) throws IOException {
@@ -77,12 +72,16 @@ final class ChainContent implements Content {
                 if (position >= size) {
                     return -1;
                 }
-                // Find the run holding position (runs are few for files this package writes).
-                long before = 0;
-                for (long[] r : runs) {
+                // Sequential reads continue in the run found last time; seeks back start over.
+                if (position < runStartByte) {
+                    run = 0;
+                    runStartByte = 0;
+                }
+                while (run < runs.size()) {
+                    long[] r = runs.get(run);
                     long runBytes = r[1] * cb;
-                    if (position < before + runBytes) {
-                        long inRun = position - before;
+                    if (position < runStartByte + runBytes) {
+                        long inRun = position - runStartByte;
                         int n = (int) Math.min(dst.remaining(), Math.min(runBytes - inRun, size - position));
                         ByteBuffer piece = dst.slice();
                         piece.limit(n);
@@ -91,7 +90,8 @@ final class ChainContent implements Content {
                         position += n;
                         return n;
                     }
-                    before += runBytes;
+                    runStartByte += runBytes;
+                    run++;
                 }
                 return -1;
             }

@@ -195,6 +195,48 @@ public final class FatTable {
         }
     }
 
+    /**
+     * The first {@code limit} clusters of a chain as runs of consecutive clusters ({first,
+     * count}), checked like {@link #chain} but without a list entry per cluster, so a 4 GiB
+     * file costs a few runs, not millions of boxed numbers. Returns fewer clusters than
+     * {@code limit} when the chain ends earlier; the rest of the chain is still walked to
+     * detect loops.
+     */
+    public List<long[]> runs(long first, long limit, String what) throws InvalidDataException {
+        List<long[]> runs = new ArrayList<>();
+        long c = first;
+        long steps = 0;
+        long taken = 0;
+        while (true) {
+            if (!isValidCluster(c)) {
+                throw new InvalidDataException(what + ": cluster " + c + " outside the volume (2.." + (clusterCount + 1) + ")");
+            }
+            if (++steps > clusterCount) {
+                throw new InvalidDataException(what + ": cluster chain loops (at cluster " + c + ")");
+            }
+            if (taken < limit) {
+                long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+                if (last != null && last[0] + last[1] == c) {
+                    last[1]++;
+                } else {
+                    runs.add(new long[] {c, 1});
+                }
+                taken++;
+            }
+            int next = get(c);
+            if (type.isEndOfChain(next)) {
+                return runs;
+            }
+            if (next == 0) {
+                throw new InvalidDataException(what + ": cluster chain runs into free cluster " + c);
+            }
+            if (next == type.badCluster()) {
+                throw new InvalidDataException(what + ": cluster chain runs into bad cluster " + c);
+            }
+            c = Integer.toUnsignedLong(next);
+        }
+    }
+
     /** Frees every cluster of a chain (already validated by {@link #chain}). */
     public void free(List<Long> chain) {
         for (long c : chain) {

@@ -130,6 +130,52 @@ class FatEditTest {
     }
 
     @Test
+    void fragmentedWriteOnANearlyFullVolume() throws Exception {
+        FileTree tree = FileTree.empty(T);
+        for (int i = 0; i < 100; i++) {
+            tree.put(String.format("/small/%03d", i), new RegularFile(Metadata.of(0644, T), GeneratedContent.dense(i, 4096)),
+                    Metadata.of(0755, T));
+        }
+        FatWriter w = new FatWriter(FatOptions.defaults());
+        long size = w.sizeFor(tree);
+        Path img = tmp.resolve("frag.img");
+        try (ImageFile f = ImageFile.createSparse(img, size)) {
+            w.write(tree, f);
+        }
+        GeneratedContent big = GeneratedContent.dense(77, 100_000);
+        try (ImageFile f = ImageFile.openReadWrite(img); FatVolume v = FatVolume.open(f)) {
+            // Fill the free space so that only the holes left by deletions remain.
+            long free = v.summary().freeBytes();
+            v.writeFile("/filler", GeneratedContent.dense(5, free), T);
+            assertEquals(0, v.summary().freeBytes());
+            for (int i = 0; i < 100; i += 2) {
+                v.delete(String.format("/small/%03d", i));
+                ((Directory) tree.lookup("/small")).remove(String.format("%03d", i));
+            }
+            v.writeFile("/big-and-fragmented", big, T);
+            v.flush();
+            RegularFile back = (RegularFile) v.readTree().lookup("/big-and-fragmented");
+            byte[] want = big.readAll();
+            assertTrue(java.util.Arrays.equals(want, back.content().readAll()));
+            // Random access across fragments.
+            try (var ch = back.content().open()) {
+                for (long pos : new long[] {99_000, 5000, 50_000, 0}) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1000);
+                    ch.position(pos);
+                    while (b.hasRemaining() && ch.read(b) > 0) {
+                        // fill
+                    }
+                    assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(want, (int) pos, (int) pos + b.position()),
+                            java.util.Arrays.copyOf(b.array(), b.position())), "at " + pos);
+                }
+            }
+        }
+        FatImages.assertFsckClean(img);
+        assertTrue(java.util.Arrays.equals(big.readAll(),
+                FatImages.run("mtype", "-i", img.toString(), "::/big-and-fragmented").stdoutBytes()), "mtype sees the same bytes");
+    }
+
+    @Test
     void errorsForMissingPathsAndFileDirectoryMixups() throws Exception {
         FatWriter w = new FatWriter(FatOptions.defaults());
         Path img = tmp.resolve("e.img");
