@@ -182,9 +182,14 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
         dirty = true;
         writeContent(clusters, content, path);
         ShortName sn = ShortName.forName(name, parent.slots.shortNames(), new HashMap<>());
-        int attr = DirectoryEntry.ATTR_ARCHIVE;
-        parent.slots.add(name, sn, DirectoryEntry.of(sn.bytes(), attr, sn.caseFlags(),
-                clusters.isEmpty() ? 0 : clusters.get(0), size, mtime, mtime, mtime));
+        try {
+            parent.slots.add(name, sn, DirectoryEntry.of(sn.bytes(), DirectoryEntry.ATTR_ARCHIVE, sn.caseFlags(),
+                    clusters.isEmpty() ? 0 : clusters.get(0), size, mtime, mtime, mtime));
+        } catch (IOException e) {
+            // No entry names the clusters: give them back rather than leave lost chains.
+            table.free(clusters);
+            throw e;
+        }
     }
 
     /** Like {@code mkdir -p}: existing directories are left as they are. */
@@ -280,8 +285,13 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
                 parent.firstClusterForChildren(parentIsRoot), 0, mtime, mtime, mtime).write(cluster, DirectoryEntry.SIZE);
         storage.write(bs.clusterOffset(c), cluster);
         ShortName sn = ShortName.forName(name, parent.shortNames(), new HashMap<>());
-        parent.add(name, sn, DirectoryEntry.of(sn.bytes(), DirectoryEntry.ATTR_DIRECTORY, sn.caseFlags(), c, 0,
-                mtime, mtime, mtime));
+        try {
+            parent.add(name, sn, DirectoryEntry.of(sn.bytes(), DirectoryEntry.ATTR_DIRECTORY, sn.caseFlags(), c, 0,
+                    mtime, mtime, mtime));
+        } catch (IOException e) {
+            table.free(List.of(c));
+            throw e;
+        }
         return c;
     }
 

@@ -176,6 +176,28 @@ class FatEditTest {
     }
 
     @Test
+    void fullFat16RootDirectoryFailsCleanly() throws Exception {
+        walt.vpn.testing.Tools.require("mkfs.vfat");
+        Path img = tmp.resolve("r16.img");
+        var mk = FatImages.run("mkfs.vfat", "-C", "-F", "16", "-r", "16", img.toString(), "20480");
+        assertEquals(0, mk.exit(), mk.all());
+        try (ImageFile f = ImageFile.openReadWrite(img); FatVolume v = FatVolume.open(f)) {
+            long free = v.summary().freeBytes();
+            int slots = v.bootSector().rootEntryCount(); // mkfs.fat rounds -r up to whole clusters
+            for (int i = 0; i < slots; i++) {
+                v.writeFile("/F" + i, BytesContent.of("data " + i), T);
+            }
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> v.writeFile("/MORE", BytesContent.of("more"), T));
+            assertTrue(e.getMessage().contains("root directory is full"), e.getMessage());
+            assertThrows(java.io.IOException.class, () -> v.mkdirs("/newdir", T));
+            assertEquals(free - (long) slots * v.bootSector().clusterBytes(), v.summary().freeBytes(), "failed writes leave no lost clusters");
+            v.writeFile("/F3", BytesContent.of("replaced in place"), T);
+        }
+        FatImages.assertFsckClean(img);
+        assertEquals("replaced in place", FatImages.run("mtype", "-i", img.toString(), "::/F3").stdout());
+    }
+
+    @Test
     void errorsForMissingPathsAndFileDirectoryMixups() throws Exception {
         FatWriter w = new FatWriter(FatOptions.defaults());
         Path img = tmp.resolve("e.img");
