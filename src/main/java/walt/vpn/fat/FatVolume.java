@@ -155,6 +155,10 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
 
     /** Adds or replaces a file, creating missing parent directories (with {@code mtime}). */
     public void writeFile(String path, Content content, Timestamp mtime) throws IOException {
+        guarded(() -> writeFileUnchecked(path, content, mtime));
+    }
+
+    private void writeFileUnchecked(String path, Content content, Timestamp mtime) throws IOException {
         String[] parts = FileTree.split(path);
         if (parts.length == 0) {
             throw new IllegalArgumentException("cannot write the root directory as a file");
@@ -180,7 +184,12 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
         long count = (size + bs.clusterBytes() - 1) / bs.clusterBytes();
         List<Long> clusters = table.allocate(count, path);
         dirty = true;
-        writeContent(clusters, content, path);
+        try {
+            writeContent(clusters, content, path);
+        } catch (IOException | RuntimeException e) {
+            table.free(clusters);
+            throw e;
+        }
         ShortName sn = ShortName.forName(name, parent.slots.shortNames(), new HashMap<>());
         try {
             parent.slots.add(name, sn, DirectoryEntry.of(sn.bytes(), DirectoryEntry.ATTR_ARCHIVE, sn.caseFlags(),
@@ -195,11 +204,15 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
     /** Like {@code mkdir -p}: existing directories are left as they are. */
     public void mkdirs(String path, Timestamp mtime) throws IOException {
         String[] parts = FileTree.split(path);
-        directory(parts, parts.length, mtime, true, path);
+        guarded(() -> directory(parts, parts.length, mtime, true, path));
     }
 
     /** Deletes a file, or a directory with everything in it. */
     public void delete(String path) throws IOException {
+        guarded(() -> deleteUnchecked(path));
+    }
+
+    private void deleteUnchecked(String path) throws IOException {
         String[] parts = FileTree.split(path);
         if (parts.length == 0) {
             throw new IllegalArgumentException("cannot delete the root directory");
@@ -218,6 +231,21 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
         table.free(toFree);
         parent.slots.delete(it);
         dirty = true;
+    }
+
+    private interface Edit {
+        void run() throws IOException;
+    }
+
+    /** Edits meet corrupt structures too: parsing failures become InvalidDataException. */
+    private static void guarded(Edit edit) throws IOException {
+        try {
+            edit.run();
+        } catch (java.nio.channels.NonWritableChannelException e) {
+            throw new IOException("the FAT volume's storage is read-only", e);
+        } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException | java.nio.BufferOverflowException e) {
+            throw new InvalidDataException("corrupt FAT filesystem: " + e.getMessage(), e);
+        }
     }
 
     /** Every cluster of a directory and all below it, checked for loops. */
@@ -341,9 +369,12 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
 
     /** Writes the FAT to every copy and, on FAT32, the FSInfo free count and next-free hint. */
     public void flush() throws IOException {
-        if (!dirty) {
-            return;
+        if (dirty) {
+            guarded(this::flushUnchecked);
         }
+    }
+
+    private void flushUnchecked() throws IOException {
         table.write(storage, bs);
         if (bs.type() == FatType.FAT32) {
             long free = table.freeCount();

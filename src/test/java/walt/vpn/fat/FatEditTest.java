@@ -217,5 +217,13 @@ class FatEditTest {
             assertTrue(v.readTree().lookup("/dir/x/y") instanceof Directory);
         }
         FatImages.assertFsckClean(img);
+        byte[] before = java.nio.file.Files.readAllBytes(img);
+        try (ImageFile f = ImageFile.openReadOnly(img)) {
+            FatVolume v = FatVolume.open(f);
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> v.writeFile("/dir/new", BytesContent.of("x"), T));
+            assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+            assertThrows(java.io.IOException.class, v::flush);
+        }
+        assertTrue(java.util.Arrays.equals(before, java.nio.file.Files.readAllBytes(img)), "read-only image untouched");
     }
 }
