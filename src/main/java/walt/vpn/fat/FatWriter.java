@@ -106,7 +106,11 @@ public final class FatWriter {
         return (mib << 20) / SECTOR + 1;
     }
 
-    /** Formats all of {@code target} as FAT32 and writes {@code tree} into it. */
+    /**
+     * Formats all of {@code target} as FAT32 and writes {@code tree} into it. Nothing is forced
+     * to disk (as with mkfs.fat + mcopy): callers that need durability flush the storage once
+     * the whole image is written.
+     */
     public void write(FileTree tree, Storage target) throws IOException {
         long totalSectors = target.size() / SECTOR;
         if (totalSectors > 0xFFFFFFFFL) {
@@ -148,7 +152,6 @@ public final class FatWriter {
             table.writeFullCopy(target, bs.fatOffset(copy), fat * SECTOR);
         }
         new DataStream(target, bs.clusterOffset(2), clusterBytes).writeAll(plan);
-        target.flush();
     }
 
     static long volumeId(long seed) {
