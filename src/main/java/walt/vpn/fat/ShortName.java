@@ -121,7 +121,9 @@ public record ShortName(byte[] bytes, int caseFlags, boolean needsLongName) {
                 return new ShortName(b, 0, true);
             }
         }
-        String tailKey = base + "." + ext;
+        // Every candidate below is built from at most the first 6 characters of the basis, so
+        // names sharing those (and the extension) share one counter.
+        String tailKey = base.substring(0, Math.min(6, base.length())) + "." + ext;
         int n = nextTail.getOrDefault(tailKey, 1);
         for (; n < 10_000_000; n++) {
             String tail = "~" + n;
