@@ -142,6 +142,29 @@ class FatWriterTest {
     }
 
     @Test
+    void directoriesFillingWholeClustersAndNamesFillingWholeSlots() throws Exception {
+        FileTree tree = FileTree.empty(T);
+        Metadata m = Metadata.of(0644, T);
+        // "." + ".." + 14 entries: exactly one 512-byte cluster, no end marker inside it.
+        for (int i = 0; i < 14; i++) {
+            tree.put("/full/F" + i, new RegularFile(m, BytesContent.of("f" + i)), Metadata.of(0755, T));
+        }
+        tree.put("/empty dir/", new Directory(Metadata.of(0755, T)), Metadata.of(0755, T));
+        tree.put("/thirteen unit", new RegularFile(m, BytesContent.of("13")), m);
+        tree.put("/a name exactly 26 units..x", new RegularFile(m, BytesContent.of("26 too")), m);
+        tree.put("/a name exactly 26 units.xx", new RegularFile(m, BytesContent.of("26")), m);
+        tree.put("/" + "n".repeat(255), new RegularFile(m, BytesContent.of("255")), m);
+        tree.put("/exact-cluster", new RegularFile(m, GeneratedContent.dense(3, 512 * 3)), m);
+        Path img = write(tree, FatOptions.defaults(), "full.img");
+        FatImages.assertFsckClean(img);
+        FileTree viaMtools = FatImages.hostTree(FatImages.mcopyOut(img, tmp.resolve("out")));
+        TreeAssert.assertSameTree(FatImages.fatView(tree, false, false), FatImages.fatView(viaMtools, false, false), FatImages.FAT);
+        try (ImageFile f = ImageFile.openReadOnly(img); FatVolume v = FatVolume.open(f)) {
+            TreeAssert.assertSameTree(FatImages.fatView(tree, true, true), FatImages.fatView(v.readTree(), true, true), FatImages.FAT);
+        }
+    }
+
+    @Test
     void hardLinksBecomeCopies() throws Exception {
         FileTree tree = FileTree.empty(T);
         RegularFile f = new RegularFile(Metadata.of(0644, T), BytesContent.of("shared"));
