@@ -230,6 +230,25 @@ class FatWriterTest {
     }
 
     @Test
+    void largeSparseTargetsUseMkfsClusterSizes() throws Exception {
+        FileTree tree = RandomTrees.generate(3, RandomTrees.Shape.SMALL_FAT);
+        FatWriter w = new FatWriter(FatOptions.defaults().withLabel("BIG"));
+        // 9 GiB: mkfs.fat picks 8 KiB clusters above 8 GiB. Sparse, so cheap.
+        Path img = tmp.resolve("nine.img");
+        try (ImageFile f = ImageFile.createSparse(img, 9L << 30)) {
+            w.write(tree, f);
+        }
+        FatImages.assertFsckClean(img);
+        try (ImageFile f = ImageFile.openReadOnly(img); FatVolume v = FatVolume.open(f)) {
+            assertEquals(8192, v.summary().blockSize());
+            TreeAssert.assertSameTree(FatImages.fatView(tree, true, true), FatImages.fatView(v.readTree(), true, true), FatImages.FAT);
+        }
+        FileTree viaMtools = FatImages.hostTree(FatImages.mcopyOut(img, tmp.resolve("out")));
+        TreeAssert.assertSameTree(FatImages.fatView(tree, false, false), FatImages.fatView(viaMtools, false, false), FatImages.FAT);
+        assertTrue(Files.size(img) == 9L << 30);
+    }
+
+    @Test
     void tooSmallTargetsAreRefused() throws Exception {
         FileTree tree = FileTree.empty(T);
         tree.put("/f", new RegularFile(Metadata.of(0644, T), GeneratedContent.dense(1, 40_000_000)), Metadata.of(0755, T));
