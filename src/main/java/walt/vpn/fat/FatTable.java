@@ -17,6 +17,7 @@ public final class FatTable {
 
     private static final int IO_CHUNK = 1 << 20;
     private static final int MASK = 0x0FFFFFFF;
+    static final long MAX_ENTRIES = 1L << 26;
 
     private final FatType type;
     private final int[] entries;
@@ -44,6 +45,11 @@ public final class FatTable {
     /** Reads the active FAT copy of a volume whose boot sector has been checked. */
     public static FatTable read(Storage storage, BootSector bs) throws IOException {
         long count = bs.clusterCount() + 2;
+        if (count > MAX_ENTRIES) {
+            // 2 TiB with 32 KiB clusters; beyond, the in-memory table would break the memory budget.
+            throw new InvalidDataException("FAT of " + bs.clusterCount() + " clusters is larger than supported ("
+                    + MAX_ENTRIES + ")");
+        }
         int copy = (bs.extFlags() & 0x80) != 0 ? bs.extFlags() & 0x0F : 0;
         if (copy >= bs.fatCount()) {
             throw new InvalidDataException("active FAT " + copy + " does not exist (" + bs.fatCount() + " FATs)");

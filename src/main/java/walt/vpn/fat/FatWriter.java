@@ -123,6 +123,9 @@ public final class FatWriter {
             throw new IOException("target of " + target.size() + " bytes too small for FAT32: "
                     + clusters + " clusters, at least " + BootSector.MIN_FAT32_CLUSTERS + " needed");
         }
+        if (clusters + 2 > FatTable.MAX_ENTRIES) {
+            throw new IOException("target of " + target.size() + " bytes too large: " + clusters + " clusters");
+        }
         int clusterBytes = spc * SECTOR;
         Plan plan = plan(tree, clusterBytes);
         if (plan.clustersUsed > clusters) {

@@ -243,6 +243,19 @@ class FatBadInputTest {
         }
     }
 
+    @Test
+    void hugeClusterCountsAreRefusedBeforeAllocating() throws Exception {
+        // 48 GiB of holes whose boot sector claims ~100M one-sector clusters: a 400 MB FAT array.
+        Path p = tmp.resolve("huge.img");
+        long total = 100_000_000L;
+        long fat = (total / 128) + 10;
+        try (ImageFile f = ImageFile.createSparse(p, 48L << 30)) {
+            f.write(0, ByteBuffer.wrap(BootSector.fat32(total, 1, fat, 1, "HUGE").toBytes()));
+        }
+        String msg = readEverything(p);
+        assertTrue(msg.contains("larger than supported"), msg);
+    }
+
     /** The fsck oracle itself can fail: a wrong FSInfo free count is reported. */
     @Test
     void fsckOracleCatchesAWrongFreeCount() throws Exception {
