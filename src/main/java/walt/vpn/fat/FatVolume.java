@@ -250,21 +250,21 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
 
     /** Every cluster of a directory and all below it, checked for loops. */
     private void collectTree(long first, String path, List<Long> out) throws IOException {
+        record Pending(long cluster, String path) {
+        }
         Set<Long> seen = new HashSet<>();
-        Deque<Object[]> work = new ArrayDeque<>();
-        work.push(new Object[] {first, path});
+        Deque<Pending> work = new ArrayDeque<>();
+        work.push(new Pending(first, path));
         while (!work.isEmpty()) {
-            Object[] w = work.pop();
-            long c = (Long) w[0];
-            String p = (String) w[1];
-            if (!seen.add(c)) {
-                throw new InvalidDataException("directory loop at " + p);
+            Pending w = work.pop();
+            if (!seen.add(w.cluster())) {
+                throw new InvalidDataException("directory loop at " + w.path());
             }
-            out.addAll(table.chain(c, p));
-            for (DirectorySlots.Item it : DirectorySlots.of(storage, bs, table, p, c).items()) {
-                String cp = p + "/" + it.name();
+            out.addAll(table.chain(w.cluster(), w.path()));
+            for (DirectorySlots.Item it : DirectorySlots.of(storage, bs, table, w.path(), w.cluster()).items()) {
+                String cp = w.path() + "/" + it.name();
                 if (it.entry().isDirectory()) {
-                    work.push(new Object[] {it.entry().firstCluster(), cp});
+                    work.push(new Pending(it.entry().firstCluster(), cp));
                 } else if (it.entry().firstCluster() != 0) {
                     out.addAll(table.chain(it.entry().firstCluster(), cp));
                 }

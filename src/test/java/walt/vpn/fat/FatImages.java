@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -111,9 +110,5 @@ final class FatImages {
 
     static Timestamp even(Timestamp t) {
         return Timestamp.ofSeconds(Math.floorDiv(t.seconds(), 2) * 2);
-    }
-
-    static List<String> lines(String s) {
-        return new ArrayList<>(s.lines().toList());
     }
 }
