@@ -46,6 +46,12 @@ public final class Tools {
 
     /** Runs a command with a time limit; a hang fails the test instead of stalling it. */
     public static Result run(List<String> command, Path workDir, long timeoutSeconds) throws IOException, InterruptedException {
+        return run(command, workDir, timeoutSeconds, java.util.Map.of());
+    }
+
+    /** As above, with extra environment variables (e.g. LC_ALL=C.UTF-8 for non-ASCII names). */
+    public static Result run(List<String> command, Path workDir, long timeoutSeconds, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         String exe = command.get(0).contains("/") ? command.get(0) : find(command.get(0));
         if (exe == null) {
             throw new IOException("not installed: " + command.get(0));
@@ -58,6 +64,7 @@ public final class Tools {
         }
         pb.environment().put("LC_ALL", "C");
         pb.environment().put("MTOOLS_SKIP_CHECK", "1");
+        pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

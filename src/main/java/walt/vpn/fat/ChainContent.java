@@ -1,0 +1,139 @@
+package walt.vpn.fat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.SeekableByteChannel;
+import java.util.List;
+import walt.vpn.disk.Storage;
+import walt.vpn.tree.Content;
+import walt.vpn.tree.InvalidDataException;
+
+/** A file's bytes on a FAT volume, read through its cluster chain when opened. */
+final class ChainContent implements Content {
+
+    private final Storage storage;
+    private final BootSector bs;
+    private final FatTable table;
+    private final long firstCluster;
+    private final long size;
+    private final String path;
+
+    ChainContent(Storage storage, BootSector bs, FatTable table, long firstCluster, long size, String path) {
+        this.storage = storage;
+        this.bs = bs;
+        this.table = table;
+        this.firstCluster = firstCluster;
+        this.size = size;
+        this.path = path;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    /** Runs of consecutive clusters as {first, count}, so reads span whole runs. */
+    private List<long[]> runs() throws InvalidDataException {
+        if (size == 0) {
+            return List.of();
+        }
+        if (firstCluster == 0) {
+            throw new InvalidDataException(path + ": " + size + " bytes but no clusters");
+        }
+        long needed = (size + bs.clusterBytes() - 1) / bs.clusterBytes();
+        List<long[]> runs = table.runs(firstCluster, needed, path);
+        long have = 0;
+        for (long[] r : runs) {
+            have += r[1];
+        }
+        if (have < needed) {
+            throw new InvalidDataException(path + ": " + size + " bytes but only " + have + " clusters");
+        }
+        return runs;
+    }
+
+    @Override
+    public SeekableByteChannel open() throws IOException {
+        List<long[]> runs = runs();
+        int cb = bs.clusterBytes();
+        return new SeekableByteChannel() {
+            private long position;
+            private boolean open = true;
+            private int run;
+            private long runStartByte;
+
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                if (!open) {
+                    throw new ClosedChannelException();
+                }
+                if (position >= size) {
+                    return -1;
+                }
+                // Sequential reads continue in the run found last time; seeks back start over.
+                if (position < runStartByte) {
+                    run = 0;
+                    runStartByte = 0;
+                }
+                while (run < runs.size()) {
+                    long[] r = runs.get(run);
+                    long runBytes = r[1] * cb;
+                    if (position < runStartByte + runBytes) {
+                        long inRun = position - runStartByte;
+                        int n = (int) Math.min(dst.remaining(), Math.min(runBytes - inRun, size - position));
+                        ByteBuffer piece = dst.slice();
+                        piece.limit(n);
+                        storage.read(bs.clusterOffset(r[0]) + inRun, piece);
+                        dst.position(dst.position() + n);
+                        position += n;
+                        return n;
+                    }
+                    runStartByte += runBytes;
+                    run++;
+                }
+                return -1;
+            }
+
+            @Override
+            public int write(ByteBuffer src) {
+                throw new NonWritableChannelException();
+            }
+
+            @Override
+            public long position() {
+                return position;
+            }
+
+            @Override
+            public SeekableByteChannel position(long p) {
+                if (p < 0) {
+                    throw new IllegalArgumentException("negative position");
+                }
+                position = p;
+                return this;
+            }
+
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public SeekableByteChannel truncate(long s) {
+                throw new NonWritableChannelException();
+            }
+
+            @Override
+            public boolean isOpen() {
+                return open;
+            }
+
+            @Override
+            public void close() {
+                open = false;
+            }
+        };
+    }
+}
