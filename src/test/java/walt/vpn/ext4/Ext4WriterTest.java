@@ -41,11 +41,28 @@ class Ext4WriterTest {
     }
 
     @Test
+    void debugfsCheckFailsOnAnotherTree() throws Exception {
+        FileTree written = RandomTrees.generate(1, RandomTrees.Shape.SMALL_POSIX);
+        Path img = write(written, dir.resolve("x.img"), 1);
+        FileTree other = RandomTrees.generate(1, RandomTrees.Shape.SMALL_POSIX);
+        // Same tree but one permission changed: the oracle must notice.
+        other.walk((p, n) -> {
+            if (n instanceof walt.vpn.tree.Directory d && p.equals("/")) {
+                d.setMetadata(d.metadata().withPermissions(0700));
+            }
+        });
+        java.nio.file.Files.createDirectories(dir.resolve("dx"));
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> DebugfsTreeCheck.assertMatches(other, img, dir.resolve("dx")));
+    }
+
+    @Test
     void randomTreesAreClean() throws Exception {
         for (long seed = 1; seed <= 3; seed++) {
             FileTree t = RandomTrees.generate(seed, RandomTrees.Shape.SMALL_POSIX);
             Path img = write(t, dir.resolve("r" + seed + ".img"), seed);
             assertClean(img);
+            java.nio.file.Files.createDirectories(dir.resolve("d" + seed));
+            DebugfsTreeCheck.assertMatches(t, img, dir.resolve("d" + seed));
         }
     }
 }
