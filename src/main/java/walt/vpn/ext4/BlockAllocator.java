@@ -30,6 +30,15 @@ final class BlockAllocator {
         return limit - next;
     }
 
+    /** Takes up to {@code max} contiguous blocks, at least one; returns {start, count}. */
+    long[] allocateUpTo(long max) throws IOException {
+        long run = Math.min(max, runAvailable());
+        if (run <= 0) {
+            throw new IOException("the tree does not fit: the filesystem has " + geo.blocks + " blocks of 4 KiB");
+        }
+        return new long[] {allocate(run), run};
+    }
+
     long allocate() throws IOException {
         return allocate(1);
     }

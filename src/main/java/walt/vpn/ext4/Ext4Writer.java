@@ -57,10 +57,13 @@ public final class Ext4Writer {
         Census c = Census.of(tree);
         long content = c.dataBlocks + c.extentBlocks + c.dirBlocks + c.symlinkBlocks + c.xattrBlocks + LOST_FOUND_BLOCKS;
         long headroom = (long) Math.ceil(content * options.headroomFraction()) + options.headroomBytes() / Geometry.BLOCK;
-        long blocks = content + headroom + 64;
+        long inodes = c.inodes + FIRST_INO;
+        // At most 32768 inodes fit a group (one bitmap block): many small files need more groups.
+        long minGroups = (inodes + 8L * Geometry.BLOCK - 1) / (8L * Geometry.BLOCK);
+        long blocks = Math.max(content + headroom + 64, (minGroups - 1) * Geometry.BLOCKS_PER_GROUP + 4096);
         // Metadata and journal depend on the size, which depends on them: iterate to a fixed point.
         for (int i = 0; i < 20; i++) {
-            Geometry g = new Geometry(blocks, c.inodes + FIRST_INO);
+            Geometry g = new Geometry(blocks, inodes);
             long journal = options.journal() ? JournalSuperblock.defaultBlocks(blocks) : 0;
             long need = content + headroom + g.metadataBlocks() + g.allBackupBlocks() + journal + 1;
             if (need <= g.blocks) {
@@ -162,7 +165,8 @@ public final class Ext4Writer {
         private long[] blockBitmapAt;
         private long[] inodeBitmapAt;
         private long[] inodeTableAt;
-        private int[] journalBackup = new int[17];
+        private final int[] journalBackup = new int[17];
+        private final long journalBlocks;
 
         Pass(FileTree tree, Storage out, Geometry geo) {
             this.tree = tree;
@@ -175,14 +179,15 @@ public final class Ext4Writer {
             this.usedDirs = new long[geo.groups];
             this.inodeTables = new InodeTableWriter(out, geo);
             this.data = new DataWriter(out, alloc);
+            this.journalBlocks = options.journal() ? JournalSuperblock.defaultBlocks(geo.blocks) : 0;
         }
 
         void run() throws IOException {
             placeMetadata();
             numberInodes();
             inodeTables.setTables(inodeTableAt);
-            if (options.journal()) {
-                writeJournal(JournalSuperblock.defaultBlocks(geo.blocks));
+            if (journalBlocks > 0) {
+                writeJournal(journalBlocks);
             }
             Timestamp now = options.creationTime();
             // Inode 1 (bad blocks) exists with times only, as mke2fs leaves it.
@@ -238,8 +243,9 @@ public final class Ext4Writer {
             long remaining = blocks;
             long logical = 0;
             while (remaining > 0) {
-                long run = Math.min(Math.min(remaining, alloc.runAvailable()), Extent.MAX_LENGTH);
-                long start = alloc.allocate(run);
+                long[] got = alloc.allocateUpTo(Math.min(remaining, Extent.MAX_LENGTH));
+                long start = got[0];
+                long run = got[1];
                 extents.add(new Extent(logical, (int) run, start, false));
                 logical += run;
                 remaining -= run;
@@ -466,9 +472,9 @@ public final class Ext4Writer {
             }
             Superblock sb = new Superblock(geo.inodesCount(), geo.blocks, 0, freeBlocksTotal, freeInodesTotal, 0, 2,
                     Geometry.BLOCKS_PER_GROUP, geo.inodesPerGroup, 0, t.seconds(), 1, t.seconds(), 1, FIRST_INO,
-                    Geometry.INODE_SIZE, 0, options.journal() ? FEATURES
+                    Geometry.INODE_SIZE, 0, journalBlocks > 0 ? FEATURES
                             : new Features(FEATURES.compat() & ~Features.COMPAT_HAS_JOURNAL, FEATURES.incompat(), FEATURES.roCompat()),
-                    uuid, options.label(), 0, options.journal() ? JOURNAL_INO : 0, hashSeed, 1, options.journal() ? 1 : 0,
+                    uuid, options.label(), 0, journalBlocks > 0 ? JOURNAL_INO : 0, hashSeed, 1, journalBlocks > 0 ? 1 : 0,
                     Geometry.DESC_SIZE, 0x000C, t.seconds(), journalBackup, EXTRA_ISIZE, EXTRA_ISIZE, Superblock.FLAG_SIGNED_HASH,
                     4, 1, 0);
             for (int g = 0; g < geo.groups; g++) {
@@ -554,8 +560,9 @@ public final class Ext4Writer {
                     }
                     int k = i;
                     while (k < j) {
-                        long run = Math.min(Math.min(j - k, alloc.runAvailable()), Extent.MAX_LENGTH);
-                        long phys = alloc.allocate(run);
+                        long[] got = alloc.allocateUpTo(Math.min(j - k, Extent.MAX_LENGTH));
+                        long phys = got[0];
+                        long run = got[1];
                         ByteBuffer piece = buf.duplicate();
                         piece.limit((int) ((k + run) * Geometry.BLOCK)).position(k * Geometry.BLOCK);
                         out.write(phys * Geometry.BLOCK, piece);
