@@ -37,6 +37,41 @@ public final class GeneratedContent implements Content {
         return ranges;
     }
 
+    private DataRange rangeAt(long pos) {
+        int lo = 0;
+        int hi = ranges.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            DataRange r = ranges.get(mid);
+            if (pos < r.offset()) {
+                hi = mid - 1;
+            } else if (pos >= r.end()) {
+                lo = mid + 1;
+            } else {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private long nextRangeStart(long pos) {
+        for (DataRange r : ranges) {
+            if (r.offset() > pos) {
+                return r.offset();
+            }
+        }
+        return size;
+    }
+
+    private byte word(long pos) {
+        long x = (pos >>> 3) * 0x9E3779B97F4A7C15L + seed;
+        x ^= x >>> 29;
+        x *= 0xBF58476D1CE4E5B9L;
+        x ^= x >>> 32;
+        byte b = (byte) (x >>> ((pos & 7) * 8));
+        return b == 0 ? 1 : b;
+    }
+
     byte at(long pos) {
         for (DataRange r : ranges) {
             if (pos >= r.offset() && pos < r.end()) {
@@ -64,8 +99,19 @@ public final class GeneratedContent implements Content {
                     return -1;
                 }
                 int n = (int) Math.min(dst.remaining(), size - position);
-                for (int i = 0; i < n; i++) {
-                    dst.put(at(position++));
+                int i = 0;
+                DataRange r = rangeAt(position);
+                while (i < n) {
+                    if (r == null || position >= r.end() || position < r.offset()) {
+                        r = rangeAt(position);
+                    }
+                    long runEnd = r == null ? nextRangeStart(position) : r.end();
+                    int chunk = (int) Math.min(n - i, runEnd - position);
+                    for (int k = 0; k < chunk; k++) {
+                        dst.put(r == null ? 0 : word(position + k));
+                    }
+                    position += chunk;
+                    i += chunk;
                 }
                 return n;
             }

@@ -1,0 +1,142 @@
+package walt.vpn.ext4;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import walt.vpn.disk.Storage;
+import walt.vpn.tree.InvalidDataException;
+
+/**
+ * Turns an inode's i_block into the runs of blocks holding its data: an extent tree (any
+ * depth) or an ext2/ext3 block map (direct, indirect, double and triple indirect). Every
+ * block number is checked against the filesystem, and the number of tree nodes visited is
+ * bounded, so a corrupt or looping tree ends in an error rather than a hang.
+ */
+final class BlockMapper {
+
+    private final Storage fs;
+    private final int blockSize;
+    private final long blocksCount;
+
+    BlockMapper(Storage fs, int blockSize, long blocksCount) {
+        this.fs = fs;
+        this.blockSize = blockSize;
+        this.blocksCount = blocksCount;
+    }
+
+    List<BlockRun> map(Inode inode) throws IOException {
+        long fileBlocks = (inode.size() + blockSize - 1) / blockSize;
+        List<BlockRun> runs = new ArrayList<>();
+        if (inode.hasFlag(Inode.FLAG_EXTENTS)) {
+            ByteBuffer root = ByteBuffer.wrap(inode.iBlock()).order(ByteOrder.LITTLE_ENDIAN);
+            int[] budget = {(int) Math.min(1_000_000, blocksCount)};
+            walkExtents(root, Inode.I_BLOCK_SIZE, -1, runs, budget, fileBlocks);
+        } else {
+            walkBlockMap(inode.iBlock(), fileBlocks, runs);
+        }
+        return runs;
+    }
+
+    private void walkExtents(ByteBuffer node, int nodeBytes, int parentDepth, List<BlockRun> runs, int[] budget, long fileBlocks)
+            throws IOException {
+        ExtentHeader h = ExtentHeader.decode(node, 0, nodeBytes);
+        if (parentDepth >= 0 && h.depth() != parentDepth - 1) {
+            throw new InvalidDataException("extent tree depth inconsistent (loop or corruption)");
+        }
+        for (int i = 0; i < h.entries(); i++) {
+            int off = ExtentHeader.SIZE + i * Extent.SIZE;
+            if (h.depth() == 0) {
+                Extent e = Extent.decode(node, off);
+                if (e.length() == 0) {
+                    continue;
+                }
+                checkRange(e.physicalBlock(), e.length());
+                // Blocks past the file size can exist (preallocation); they are never read.
+                if (e.logicalBlock() < fileBlocks) {
+                    runs.add(new BlockRun(e.logicalBlock(), Math.min(e.length(), fileBlocks - e.logicalBlock()), e.physicalBlock(), e.unwritten()));
+                }
+            } else {
+                ExtentIndex idx = ExtentIndex.decode(node, off);
+                checkRange(idx.childBlock(), 1);
+                if (--budget[0] < 0) {
+                    throw new InvalidDataException("extent tree too large (loop or corruption)");
+                }
+                ByteBuffer child = readBlock(idx.childBlock());
+                walkExtents(child, blockSize, h.depth(), runs, budget, fileBlocks);
+            }
+        }
+    }
+
+    private void walkBlockMap(byte[] iBlock, long fileBlocks, List<BlockRun> runs) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(iBlock).order(ByteOrder.LITTLE_ENDIAN);
+        long perBlock = blockSize / 4;
+        long logical = 0;
+        for (int i = 0; i < 12 && logical < fileBlocks; i++, logical++) {
+            add(runs, logical, b.getInt(i * 4) & 0xFFFFFFFFL);
+        }
+        long span = perBlock;
+        for (int level = 1; level <= 3 && logical < fileBlocks; level++) {
+            long ptr = b.getInt((11 + level) * 4) & 0xFFFFFFFFL;
+            if (ptr != 0) {
+                indirect(ptr, level, logical, fileBlocks, runs);
+            }
+            logical += span;
+            span *= perBlock;
+        }
+    }
+
+    private void indirect(long block, int level, long firstLogical, long fileBlocks, List<BlockRun> runs) throws IOException {
+        checkRange(block, 1);
+        ByteBuffer b = readBlock(block);
+        long perBlock = blockSize / 4;
+        long span = 1;
+        for (int i = 1; i < level; i++) {
+            span *= perBlock;
+        }
+        for (int i = 0; i < perBlock; i++) {
+            long logical = firstLogical + i * span;
+            if (logical >= fileBlocks) {
+                return;
+            }
+            long ptr = b.getInt(i * 4) & 0xFFFFFFFFL;
+            if (ptr == 0) {
+                continue;
+            }
+            if (level == 1) {
+                add(runs, logical, ptr);
+            } else {
+                indirect(ptr, level - 1, logical, fileBlocks, runs);
+            }
+        }
+    }
+
+    private void add(List<BlockRun> runs, long logical, long physical) throws InvalidDataException {
+        if (physical == 0) {
+            return;
+        }
+        checkRange(physical, 1);
+        if (!runs.isEmpty()) {
+            BlockRun last = runs.get(runs.size() - 1);
+            if (last.logical() + last.length() == logical && last.physical() + last.length() == physical) {
+                runs.set(runs.size() - 1, new BlockRun(last.logical(), last.length() + 1, last.physical(), false));
+                return;
+            }
+        }
+        runs.add(new BlockRun(logical, 1, physical, false));
+    }
+
+    private void checkRange(long block, long count) throws InvalidDataException {
+        if (block <= 0 || block + count > blocksCount) {
+            throw new InvalidDataException("block " + block + (count > 1 ? "+" + count : "") + " outside the filesystem");
+        }
+    }
+
+    ByteBuffer readBlock(long block) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(blockSize).order(ByteOrder.LITTLE_ENDIAN);
+        fs.read(block * blockSize, b);
+        b.clear();
+        return b;
+    }
+}

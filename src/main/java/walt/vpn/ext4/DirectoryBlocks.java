@@ -1,0 +1,90 @@
+package walt.vpn.ext4;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Packs a directory's entries into linear leaf blocks, each closed by the checksum tail
+ * metadata_csum requires. The first block starts with "." and "..".
+ */
+final class DirectoryBlocks {
+
+    private static final int USABLE = Geometry.BLOCK - DirectoryEntry.TAIL_SIZE;
+
+    private final List<ByteBuffer> blocks = new ArrayList<>();
+    private ByteBuffer current;
+    private int lastEntry = -1;
+
+    DirectoryBlocks(long self, long parent) {
+        add(new DirectoryEntry(self, 0, ".".getBytes(), DirectoryEntry.FT_DIR));
+        add(new DirectoryEntry(parent, 0, "..".getBytes(), DirectoryEntry.FT_DIR));
+    }
+
+    /** Blocks needed for entries with these name lengths (plus "." and ".."): sizeFor's estimate is exact. */
+    static long blocksFor(Iterable<Integer> nameLengths) {
+        long blocks = 1;
+        int used = DirectoryEntry.size(1) + DirectoryEntry.size(2);
+        for (int len : nameLengths) {
+            int need = DirectoryEntry.size(len);
+            if (used + need > USABLE) {
+                blocks++;
+                used = 0;
+            }
+            used += need;
+        }
+        return blocks;
+    }
+
+    void add(DirectoryEntry e) {
+        int need = DirectoryEntry.size(e.name().length);
+        if (current == null || current.position() + need > USABLE) {
+            closeBlock();
+            current = ByteBuffer.allocate(Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+            blocks.add(current);
+        }
+        lastEntry = current.position();
+        new DirectoryEntry(e.inode(), need, e.name(), e.fileType()).encode(current, lastEntry);
+        current.position(lastEntry + need);
+    }
+
+    /** Adds empty blocks so the directory has at least {@code n} (lost+found is made roomy up front). */
+    void padTo(int n) {
+        while (blocks.size() < n) {
+            closeBlock();
+            current = ByteBuffer.allocate(Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+            blocks.add(current);
+            lastEntry = -1;
+        }
+    }
+
+    /** The finished blocks, tails checksummed with the directory inode's seed. */
+    List<ByteBuffer> finish(int inodeSeed) {
+        closeBlock();
+        for (ByteBuffer b : blocks) {
+            b.putInt(USABLE, 0);
+            b.putShort(USABLE + 4, (short) DirectoryEntry.TAIL_SIZE);
+            b.put(USABLE + 6, (byte) 0);
+            b.put(USABLE + 7, (byte) DirectoryEntry.TAIL_FILE_TYPE);
+            b.putInt(USABLE + 8, Crc32c.update(inodeSeed, b.array(), 0, USABLE));
+            b.clear();
+        }
+        return blocks;
+    }
+
+    private void closeBlock() {
+        if (current == null) {
+            return;
+        }
+        if (lastEntry < 0) {
+            // An empty block: one unused entry spans it.
+            current.putInt(0, 0);
+            current.putShort(4, (short) USABLE);
+        } else {
+            current.putShort(lastEntry + 4, (short) (USABLE - lastEntry));
+        }
+        lastEntry = -1;
+        current = null;
+    }
+}

@@ -1,0 +1,316 @@
+package walt.vpn.ext4;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import walt.vpn.disk.Storage;
+import walt.vpn.tree.DeviceNode;
+import walt.vpn.tree.Directory;
+import walt.vpn.tree.FileTree;
+import walt.vpn.tree.FileType;
+import walt.vpn.tree.FilesystemSummary;
+import walt.vpn.tree.InvalidDataException;
+import walt.vpn.tree.Metadata;
+import walt.vpn.tree.Node;
+import walt.vpn.tree.ReadableFilesystem;
+import walt.vpn.tree.RegularFile;
+import walt.vpn.tree.SpecialFile;
+import walt.vpn.tree.Symlink;
+import walt.vpn.tree.Xattrs;
+
+/**
+ * An ext2, ext3 or ext4 filesystem read from storage. Everything read is checked against the
+ * filesystem's own bounds, so a corrupt image gives an {@link InvalidDataException}, not a
+ * hang or an exhausted heap.
+ */
+public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
+
+    private static final int ROOT = 2;
+    /** Deeper than any real tree; deeper means a loop the visited set did not catch. */
+    private static final int MAX_DEPTH = 4096;
+
+    private final Storage fs;
+    private final Superblock sb;
+    private final GroupDescriptor[] groups;
+    private final BlockMapper mapper;
+    private final int blockSize;
+
+    private Ext4Volume(Storage fs, Superblock sb, GroupDescriptor[] groups) {
+        this.fs = fs;
+        this.sb = sb;
+        this.groups = groups;
+        this.blockSize = sb.blockSize();
+        this.mapper = new BlockMapper(fs, blockSize, sb.blocksCount());
+    }
+
+    public static Ext4Volume open(Storage fs) throws IOException {
+        try {
+            if (fs.size() < Superblock.OFFSET + Superblock.SIZE) {
+                throw new InvalidDataException("too small for an ext2/3/4 filesystem");
+            }
+            Superblock sb = Superblock.decode(fs.readBytes(Superblock.OFFSET, Superblock.SIZE));
+            int unsupported = sb.features().incompat() & ~Features.INCOMPAT_SUPPORTED;
+            if (unsupported != 0) {
+                throw new InvalidDataException("unsupported ext4 feature: " + new Features(0, unsupported, 0).names());
+            }
+            if (sb.blocksCount() * sb.blockSize() > fs.size()) {
+                throw new InvalidDataException("image truncated: the filesystem has " + sb.blocksCount() * sb.blockSize()
+                        + " bytes, the image " + fs.size());
+            }
+            long groupCount = sb.groupCount();
+            if (groupCount > Integer.MAX_VALUE / 2 || groupCount * sb.descSize() > fs.size()) {
+                throw new InvalidDataException("absurd group count " + groupCount);
+            }
+            int n = (int) groupCount;
+            long gdtStart = (sb.firstDataBlock() + 1) * sb.blockSize();
+            byte[] raw = fs.readBytes(gdtStart, Math.multiplyExact(n, sb.descSize()));
+            ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+            GroupDescriptor[] groups = new GroupDescriptor[n];
+            int seed = sb.features().metadataCsum() ? sb.csumSeed() : 0;
+            for (int g = 0; g < n; g++) {
+                int off = g * sb.descSize();
+                groups[g] = GroupDescriptor.decode(b, off, sb.descSize());
+                if (sb.features().metadataCsum()) {
+                    int stored = b.getShort(off + 0x1E) & 0xFFFF;
+                    if (stored != GroupDescriptor.checksum(b, off, sb.descSize(), seed, g)) {
+                        throw new InvalidDataException("group descriptor " + g + " checksum mismatch");
+                    }
+                }
+                long it = groups[g].inodeTable();
+                long itBlocks = (sb.inodesPerGroup() * sb.inodeSize() + sb.blockSize() - 1) / sb.blockSize();
+                if (it <= 0 || it + itBlocks > sb.blocksCount()) {
+                    throw new InvalidDataException("group " + g + ": inode table outside the filesystem");
+                }
+            }
+            return new Ext4Volume(fs, sb, groups);
+        } catch (RuntimeException e) {
+            throw new InvalidDataException("corrupt ext4 metadata: " + e, e);
+        }
+    }
+
+    public Superblock superblock() {
+        return sb;
+    }
+
+    @Override
+    public FilesystemSummary summary() {
+        Features f = sb.features();
+        String type = (f.incompat() & ~(Features.INCOMPAT_FILETYPE | Features.INCOMPAT_RECOVER | Features.INCOMPAT_META_BG)) != 0
+                || (f.roCompat() & ~(Features.RO_SPARSE_SUPER | Features.RO_LARGE_FILE | 0x4)) != 0 ? "ext4"
+                : (f.compat() & Features.COMPAT_HAS_JOURNAL) != 0 ? "ext3" : "ext2";
+        long size = sb.blocksCount() * blockSize;
+        long free = sb.freeBlocksCount() * blockSize;
+        return new FilesystemSummary(type, sb.volumeName(), sb.uuidString(), size, size - free, free, blockSize,
+                sb.inodesCount(), sb.freeInodesCount(), f.names());
+    }
+
+    Inode readInode(long ino) throws IOException {
+        if (ino < 1 || ino > sb.inodesCount()) {
+            throw new InvalidDataException("inode number " + ino + " out of range");
+        }
+        long index = ino - 1;
+        int g = (int) (index / sb.inodesPerGroup());
+        long pos = groups[g].inodeTable() * blockSize + (index % sb.inodesPerGroup()) * sb.inodeSize();
+        return Inode.decode(fs.readBytes(pos, sb.inodeSize()), sb.inodeSize());
+    }
+
+    @Override
+    public FileTree readTree() throws IOException {
+        try {
+            Map<Long, Node> nodes = new HashMap<>();
+            Inode rootInode = readInode(ROOT);
+            if (FileType.ofMode(rootInode.mode()) != FileType.DIRECTORY) {
+                throw new InvalidDataException("the root inode is not a directory");
+            }
+            Directory root = new Directory(metadata(ROOT, rootInode));
+            Set<Long> onPath = new HashSet<>();
+            fill(root, ROOT, rootInode, nodes, onPath, 0);
+            return new FileTree(root);
+        } catch (RuntimeException e) {
+            throw new InvalidDataException("corrupt ext4 filesystem: " + e, e);
+        }
+    }
+
+    private void fill(Directory dir, long dirIno, Inode dirInode, Map<Long, Node> nodes, Set<Long> onPath, int depth)
+            throws IOException {
+        if (depth > MAX_DEPTH || !onPath.add(dirIno)) {
+            throw new InvalidDataException("directory loop at inode " + dirIno);
+        }
+        for (Map.Entry<String, Long> e : entries(dirIno, dirInode).entrySet()) {
+            long ino = e.getValue();
+            Node existing = nodes.get(ino);
+            if (existing != null) {
+                if (existing instanceof Directory) {
+                    throw new InvalidDataException("directory inode " + ino + " linked twice");
+                }
+                dir.put(e.getKey(), existing);
+                continue;
+            }
+            Inode inode = readInode(ino);
+            Node node = node(ino, inode);
+            nodes.put(ino, node);
+            dir.put(e.getKey(), node);
+            if (node instanceof Directory sub) {
+                fill(sub, ino, inode, nodes, onPath, depth + 1);
+            }
+        }
+        onPath.remove(dirIno);
+    }
+
+    /** Names to inode numbers, "." and ".." left out; htree index blocks read as empty leaves. */
+    private Map<String, Long> entries(long dirIno, Inode dirInode) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        boolean withType = (sb.features().incompat() & Features.INCOMPAT_FILETYPE) != 0;
+        long limit = Math.min(dirInode.size(), sb.blocksCount() * (long) blockSize);
+        for (BlockRun run : mapper.map(dirInode)) {
+            for (long i = 0; i < run.length(); i++) {
+                if ((run.logical() + i) * blockSize >= limit || run.unwritten()) {
+                    break;
+                }
+                ByteBuffer b = mapper.readBlock(run.physical() + i);
+                int off = 0;
+                while (off < blockSize) {
+                    DirectoryEntry d = DirectoryEntry.decode(b, off, blockSize, withType);
+                    if (d == null) {
+                        throw new InvalidDataException("directory inode " + dirIno + ": bad entry at offset " + off);
+                    }
+                    String name = d.nameString();
+                    if (d.inode() != 0 && !name.equals(".") && !name.equals("..") && !name.isEmpty() && name.indexOf('/') < 0) {
+                        if (d.inode() > sb.inodesCount()) {
+                            throw new InvalidDataException("directory inode " + dirIno + ": entry '" + name + "' names inode " + d.inode());
+                        }
+                        out.put(name, d.inode());
+                    }
+                    off += d.recLen();
+                }
+            }
+        }
+        return out;
+    }
+
+    private Node node(long ino, Inode inode) throws IOException {
+        FileType type = FileType.ofMode(inode.mode());
+        if (type == null) {
+            throw new InvalidDataException("inode " + ino + " has no valid file type (mode " + Integer.toOctalString(inode.mode()) + ")");
+        }
+        Metadata m = metadata(ino, inode);
+        switch (type) {
+            case DIRECTORY:
+                return new Directory(m);
+            case REGULAR:
+                if (inode.hasFlag(Inode.FLAG_INLINE_DATA)) {
+                    throw new InvalidDataException("inode " + ino + ": inline data is not supported");
+                }
+                return new RegularFile(m, new InodeContent(fs, blockSize, inode.size(), mapper.map(inode)));
+            case SYMLINK:
+                return new Symlink(m, symlinkTarget(ino, inode));
+            case CHAR_DEVICE:
+            case BLOCK_DEVICE: {
+                ByteBuffer b = ByteBuffer.wrap(inode.iBlock()).order(ByteOrder.LITTLE_ENDIAN);
+                int old = b.getInt(0);
+                if (old != 0) {
+                    return new DeviceNode(type, m, (old >>> 8) & 0xFF, old & 0xFF);
+                }
+                int dev = b.getInt(4);
+                return new DeviceNode(type, m, (dev & 0xFFF00) >>> 8, (dev & 0xFF) | ((dev >>> 12) & 0xFFF00));
+            }
+            default:
+                return new SpecialFile(type, m);
+        }
+    }
+
+    private String symlinkTarget(long ino, Inode inode) throws IOException {
+        long size = inode.size();
+        if (size <= 0 || size >= blockSize) {
+            throw new InvalidDataException("inode " + ino + ": symlink of " + size + " bytes");
+        }
+        long dataSectors = inode.blocks() - (inode.fileAcl() != 0 ? blockSize / 512 : 0);
+        byte[] target;
+        if (size < Inode.I_BLOCK_SIZE && dataSectors <= 0 && !inode.hasFlag(Inode.FLAG_EXTENTS)) {
+            target = java.util.Arrays.copyOf(inode.iBlock(), (int) size);
+        } else {
+            target = new InodeContent(fs, blockSize, size, mapper.map(inode)).readAll();
+        }
+        return new String(target, StandardCharsets.UTF_8);
+    }
+
+    private Metadata metadata(long ino, Inode inode) throws IOException {
+        return new Metadata(inode.mode() & 07777, (int) inode.uid(), (int) inode.gid(), inode.mtime(), inode.atime(), inode.ctime(),
+                xattrs(ino, inode));
+    }
+
+    private Xattrs xattrs(long ino, Inode inode) throws IOException {
+        if ((sb.features().compat() & Features.COMPAT_EXT_ATTR) == 0) {
+            return Xattrs.NONE;
+        }
+        Map<String, byte[]> out = new TreeMap<>();
+        byte[] area = inode.xattrArea();
+        if (area.length >= 4 && ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == XattrEntry.MAGIC) {
+            ByteBuffer b = ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN);
+            readXattrEntries(b, 4, 4, ino, out);
+        }
+        if (inode.fileAcl() != 0) {
+            if (inode.fileAcl() >= sb.blocksCount()) {
+                throw new InvalidDataException("inode " + ino + ": xattr block outside the filesystem");
+            }
+            ByteBuffer b = mapper.readBlock(inode.fileAcl());
+            if (b.getInt(0) != XattrEntry.MAGIC) {
+                throw new InvalidDataException("inode " + ino + ": bad xattr block magic");
+            }
+            readXattrEntries(b, 32, 0, ino, out);
+        }
+        return out.isEmpty() ? Xattrs.NONE : Xattrs.of(out);
+    }
+
+    /** Entries from {@code first}; value offsets count from {@code valueBase}. */
+    private static void readXattrEntries(ByteBuffer b, int first, int valueBase, long ino, Map<String, byte[]> out)
+            throws InvalidDataException {
+        int off = first;
+        int limit = b.capacity();
+        while (off + 4 <= limit && b.getInt(off) != 0) {
+            if (off + XattrEntry.HEADER > limit) {
+                throw new InvalidDataException("inode " + ino + ": truncated xattr entry");
+            }
+            int nameLen = b.get(off) & 0xFF;
+            int index = b.get(off + 1) & 0xFF;
+            int valueOffs = b.getShort(off + 2) & 0xFFFF;
+            long valueInum = b.getInt(off + 4) & 0xFFFFFFFFL;
+            long valueSize = b.getInt(off + 8) & 0xFFFFFFFFL;
+            if (off + XattrEntry.HEADER + nameLen > limit) {
+                throw new InvalidDataException("inode " + ino + ": xattr name past the end");
+            }
+            if (valueInum != 0) {
+                throw new InvalidDataException("inode " + ino + ": xattr values in separate inodes (ea_inode) are not supported");
+            }
+            if (valueBase + (long) valueOffs + valueSize > limit) {
+                throw new InvalidDataException("inode " + ino + ": xattr value past the end");
+            }
+            byte[] name = new byte[nameLen];
+            b.get(off + XattrEntry.HEADER, name);
+            byte[] value = new byte[(int) valueSize];
+            b.get(valueBase + valueOffs, value);
+            XattrEntry e = new XattrEntry(index, name, value);
+            String full = e.fullName();
+            out.put(full, PosixAcl.isAclName(full) ? PosixAcl.fromExt4(value) : value);
+            off += e.entrySize();
+        }
+    }
+
+    @Override
+    public void close() {
+        // The storage belongs to the caller.
+    }
+
+    /** Used by tests and inspect: every group's descriptor. */
+    List<GroupDescriptor> groupDescriptors() {
+        return new ArrayList<>(List.of(groups));
+    }
+}

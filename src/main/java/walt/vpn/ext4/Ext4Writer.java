@@ -1,0 +1,619 @@
+package walt.vpn.ext4;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import walt.vpn.disk.Storage;
+import walt.vpn.tree.Content;
+import walt.vpn.tree.DataRange;
+import walt.vpn.tree.DeviceNode;
+import walt.vpn.tree.Directory;
+import walt.vpn.tree.FileTree;
+import walt.vpn.tree.InvalidDataException;
+import walt.vpn.tree.Metadata;
+import walt.vpn.tree.Node;
+import walt.vpn.tree.RegularFile;
+import walt.vpn.tree.Symlink;
+import walt.vpn.tree.Timestamp;
+
+/**
+ * Writes a {@link FileTree} as a new ext4 filesystem in one forward pass: metadata regions
+ * first, then the journal, then every file's data, directory and extent blocks in tree order,
+ * so the image is written sequentially and all-zero blocks are never written at all.
+ */
+public final class Ext4Writer {
+
+    static final int ROOT_INO = 2;
+    static final int JOURNAL_INO = 8;
+    static final int LOST_FOUND_INO = 11;
+    static final int FIRST_INO = 11;
+    private static final int EXTRA_ISIZE = 32;
+    private static final int XATTR_AREA = Geometry.INODE_SIZE - Inode.GOOD_OLD_SIZE - EXTRA_ISIZE;
+    private static final int LOST_FOUND_BLOCKS = 4;
+    private static final int COPY_BUFFER = 1 << 20;
+
+    private static final Features FEATURES = new Features(
+            Features.COMPAT_HAS_JOURNAL | Features.COMPAT_EXT_ATTR | Features.COMPAT_DIR_INDEX,
+            Features.INCOMPAT_FILETYPE | Features.INCOMPAT_EXTENTS | Features.INCOMPAT_64BIT | Features.INCOMPAT_FLEX_BG,
+            Features.RO_SPARSE_SUPER | Features.RO_LARGE_FILE | Features.RO_HUGE_FILE | Features.RO_DIR_NLINK
+                    | Features.RO_EXTRA_ISIZE | Features.RO_METADATA_CSUM);
+
+    private final Ext4Options options;
+
+    public Ext4Writer(Ext4Options options) {
+        this.options = options;
+    }
+
+    /** Smallest filesystem size in bytes (a multiple of 4 KiB) holding the tree plus the headroom. */
+    public long sizeFor(FileTree tree) throws IOException {
+        Census c = Census.of(tree);
+        long content = c.dataBlocks + c.extentBlocks + c.dirBlocks + c.symlinkBlocks + c.xattrBlocks + LOST_FOUND_BLOCKS;
+        long headroom = (long) Math.ceil(content * options.headroomFraction()) + options.headroomBytes() / Geometry.BLOCK;
+        long inodes = c.inodes + FIRST_INO;
+        // At most 32768 inodes fit a group (one bitmap block): many small files need more groups.
+        long minGroups = (inodes + 8L * Geometry.BLOCK - 1) / (8L * Geometry.BLOCK);
+        long blocks = Math.max(content + headroom + 64, (minGroups - 1) * Geometry.BLOCKS_PER_GROUP + 4096);
+        // Metadata and journal depend on the size, which depends on them: iterate to a fixed point.
+        for (int i = 0; i < 20; i++) {
+            Geometry g = new Geometry(blocks, inodes);
+            long journal = options.journal() ? JournalSuperblock.defaultBlocks(blocks) : 0;
+            long need = content + headroom + g.metadataBlocks() + g.allBackupBlocks() + journal + 1;
+            if (need <= g.blocks) {
+                return g.blocks * Geometry.BLOCK;
+            }
+            blocks = need + need / 64;
+        }
+        throw new IOException("could not size the filesystem for this tree");
+    }
+
+    /** Formats {@code target} (all of it) and writes the tree into it. */
+    public void write(FileTree tree, Storage target) throws IOException {
+        long requested = target.size() / Geometry.BLOCK;
+        if (requested < 64) {
+            throw new IOException("an ext4 filesystem needs at least 256 KiB, not " + target.size() + " bytes");
+        }
+        Census census = Census.of(tree);
+        Geometry geo = new Geometry(requested, census.inodes + FIRST_INO);
+        if (census.inodes + FIRST_INO > geo.inodesCount()) {
+            throw new IOException("too many files (" + census.inodes + ") for a filesystem of " + target.size() + " bytes");
+        }
+        new Pass(tree, target, geo).run();
+    }
+
+    /** What a tree needs, counted before anything is written. */
+    private static final class Census {
+        long inodes;
+        long dataBlocks;
+        long extentBlocks;
+        long dirBlocks;
+        long symlinkBlocks;
+        long xattrBlocks;
+
+        static Census of(FileTree tree) throws IOException {
+            Census c = new Census();
+            Map<Node, Boolean> seen = new IdentityHashMap<>();
+            IOException[] failure = {null};
+            tree.walk((path, node) -> {
+                if (failure[0] != null || seen.put(node, Boolean.TRUE) != null) {
+                    return;
+                }
+                try {
+                    c.count(path, node);
+                } catch (IOException e) {
+                    failure[0] = e;
+                }
+            });
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+            return c;
+        }
+
+        private void count(String path, Node node) throws IOException {
+            if (!path.equals("/")) {
+                inodes++;
+            }
+            if (!new XattrLayout(node.metadata().xattrs()).fitsInInode(XATTR_AREA)) {
+                xattrBlocks++;
+            }
+            if (node instanceof RegularFile f) {
+                long extents = 0;
+                for (DataRange r : f.content().dataRanges()) {
+                    long first = r.offset() / Geometry.BLOCK;
+                    long last = (r.end() - 1) / Geometry.BLOCK;
+                    dataBlocks += last - first + 1;
+                    extents += (last - first) / Extent.MAX_LENGTH + 1;
+                }
+                // Zero blocks inside ranges may split extents further; group boundaries too.
+                extentBlocks += ExtentTreeBuilder.treeBlocksFor(extents * 2 + f.content().size() / (Geometry.BLOCK * Geometry.BLOCKS_PER_GROUP) + 1);
+            } else if (node instanceof Directory d) {
+                List<Integer> lengths = new ArrayList<>();
+                for (String name : d.children().keySet()) {
+                    lengths.add(name.getBytes(StandardCharsets.UTF_8).length);
+                }
+                long b = DirectoryBlocks.blocksFor(lengths);
+                dirBlocks += b;
+                extentBlocks += ExtentTreeBuilder.treeBlocksFor(b);
+            } else if (node instanceof Symlink s && s.target().getBytes(StandardCharsets.UTF_8).length >= Inode.I_BLOCK_SIZE) {
+                symlinkBlocks += (s.target().getBytes(StandardCharsets.UTF_8).length + Geometry.BLOCK - 1) / Geometry.BLOCK;
+            }
+        }
+    }
+
+    /** One write of one tree: the state that lives only while formatting. */
+    private final class Pass {
+        private final FileTree tree;
+        private final Storage out;
+        private final Geometry geo;
+        private final BlockAllocator alloc;
+        private final byte[] uuid;
+        private final int csumSeed;
+        private final Map<Node, Long> inodeOf = new IdentityHashMap<>();
+        private final Map<Node, Integer> pathCounts;
+        private final long[] usedDirs;
+        private final InodeTableWriter inodeTables;
+        private final DataWriter data;
+        private long lastIno;
+        private long[] blockBitmapAt;
+        private long[] inodeBitmapAt;
+        private long[] inodeTableAt;
+        private final int[] journalBackup = new int[17];
+        private final long journalBlocks;
+
+        Pass(FileTree tree, Storage out, Geometry geo) {
+            this.tree = tree;
+            this.out = out;
+            this.geo = geo;
+            this.alloc = new BlockAllocator(geo);
+            this.uuid = derivedUuid("fs");
+            this.csumSeed = Crc32c.update(~0, uuid);
+            this.pathCounts = tree.pathCounts();
+            this.usedDirs = new long[geo.groups];
+            this.inodeTables = new InodeTableWriter(out, geo);
+            this.data = new DataWriter(out, alloc);
+            this.journalBlocks = options.journal() ? JournalSuperblock.defaultBlocks(geo.blocks) : 0;
+        }
+
+        void run() throws IOException {
+            placeMetadata();
+            numberInodes();
+            inodeTables.setTables(inodeTableAt);
+            if (journalBlocks > 0) {
+                writeJournal(journalBlocks);
+            }
+            Timestamp now = options.creationTime();
+            // Inode 1 (bad blocks) exists with times only, as mke2fs leaves it.
+            writeInode(1, new Inode(0, 0, 0, 0, now, now, now, now, 0, 0, 0, 0, new byte[60], 0, 0, EXTRA_ISIZE, new byte[0]));
+            writeNodes();
+            inodeTables.flush();
+            writeBitmapsAndDescriptors();
+        }
+
+        private void placeMetadata() throws IOException {
+            blockBitmapAt = new long[geo.groups];
+            inodeBitmapAt = new long[geo.groups];
+            inodeTableAt = new long[geo.groups];
+            for (int g = 0; g < geo.groups; g++) {
+                blockBitmapAt[g] = allocateRun(1);
+            }
+            for (int g = 0; g < geo.groups; g++) {
+                inodeBitmapAt[g] = allocateRun(1);
+            }
+            for (int g = 0; g < geo.groups; g++) {
+                inodeTableAt[g] = allocateRun(geo.inodeTableBlocks);
+            }
+        }
+
+        /** A contiguous run, skipping to the next group when this one cannot hold it. */
+        private long allocateRun(long n) throws IOException {
+            while (alloc.runAvailable() < n) {
+                if (alloc.next() + alloc.runAvailable() >= geo.blocks) {
+                    throw new IOException("the filesystem is too small for its own metadata");
+                }
+                alloc.allocate(alloc.runAvailable()); // the remainder stays allocated but unused: harmless, rare
+            }
+            return alloc.allocate(n);
+        }
+
+        private void numberInodes() {
+            inodeOf.put(tree.root(), (long) ROOT_INO);
+            Node lostFound = tree.root().child("lost+found");
+            long[] next = {FIRST_INO + 1};
+            if (lostFound instanceof Directory) {
+                inodeOf.put(lostFound, (long) LOST_FOUND_INO);
+            }
+            tree.walk((path, node) -> {
+                if (!inodeOf.containsKey(node)) {
+                    inodeOf.put(node, next[0]++);
+                }
+            });
+            lastIno = next[0] - 1;
+        }
+
+        private void writeJournal(long blocks) throws IOException {
+            List<Extent> extents = new ArrayList<>();
+            long remaining = blocks;
+            long logical = 0;
+            while (remaining > 0) {
+                long[] got = alloc.allocateUpTo(Math.min(remaining, Extent.MAX_LENGTH));
+                long start = got[0];
+                long run = got[1];
+                extents.add(new Extent(logical, (int) run, start, false));
+                logical += run;
+                remaining -= run;
+            }
+            byte[] jsb = new JournalSuperblock(Geometry.BLOCK, blocks, uuid).encode();
+            out.write(extents.get(0).physicalBlock() * Geometry.BLOCK, ByteBuffer.wrap(jsb));
+            int seed = Inode.inodeSeed(csumSeed, JOURNAL_INO, 0);
+            ExtentTreeBuilder.Result tree = ExtentTreeBuilder.build(extents, alloc, out, seed);
+            long size = blocks * Geometry.BLOCK;
+            Timestamp t = options.creationTime();
+            writeInode(JOURNAL_INO, new Inode(0100600, 0, 0, size, t, t, t, t, 0, 1,
+                    (blocks + tree.treeBlocks()) * (Geometry.BLOCK / 512), Inode.FLAG_EXTENTS, tree.iBlock(), 0, 0, EXTRA_ISIZE, new byte[0]));
+            // The superblock keeps a copy of the journal inode's block map, for e2fsck to rebuild it.
+            ByteBuffer ib = ByteBuffer.wrap(tree.iBlock()).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < 15; i++) {
+                journalBackup[i] = ib.getInt(i * 4);
+            }
+            journalBackup[15] = (int) (size >>> 32);
+            journalBackup[16] = (int) size;
+        }
+
+        private void writeNodes() throws IOException {
+            Map<Node, Boolean> done = new IdentityHashMap<>();
+            Map<Directory, Long> parentOf = new IdentityHashMap<>();
+            parentOf.put(tree.root(), (long) ROOT_INO);
+            List<Object[]> order = new ArrayList<>();
+            tree.walk((path, node) -> {
+                if (node instanceof Directory d) {
+                    for (Node c : d.children().values()) {
+                        if (c instanceof Directory cd) {
+                            parentOf.put(cd, inodeOf.get(d));
+                        }
+                    }
+                }
+                if (done.put(node, Boolean.TRUE) == null) {
+                    order.add(new Object[] {path, node});
+                }
+            });
+            boolean hasLostFound = tree.root().child("lost+found") instanceof Directory;
+            for (Object[] e : order) {
+                String path = (String) e[0];
+                Node node = (Node) e[1];
+                try {
+                    writeNode(path, node, parentOf);
+                } catch (InvalidDataException ex) {
+                    throw new InvalidDataException(path + ": " + ex.getMessage(), ex);
+                }
+                if (path.equals("/") && !hasLostFound) {
+                    writeLostFound();
+                }
+            }
+        }
+
+        private void writeLostFound() throws IOException {
+            Timestamp t = options.creationTime();
+            Metadata m = Metadata.of(0700, t);
+            writeDirectory(LOST_FOUND_INO, new Directory(m), ROOT_INO, LOST_FOUND_BLOCKS);
+        }
+
+        private void writeNode(String path, Node node, Map<Directory, Long> parentOf) throws IOException {
+            long ino = inodeOf.get(node);
+            if (node instanceof Directory d) {
+                writeDirectory(ino, d, parentOf.get(d), path.equals("/lost+found") ? LOST_FOUND_BLOCKS : 0);
+            } else if (node instanceof RegularFile f) {
+                writeRegular(ino, f);
+            } else if (node instanceof Symlink s) {
+                writeSymlink(ino, s);
+            } else {
+                byte[] iBlock = new byte[Inode.I_BLOCK_SIZE];
+                if (node instanceof DeviceNode dev) {
+                    ByteBuffer b = ByteBuffer.wrap(iBlock).order(ByteOrder.LITTLE_ENDIAN);
+                    if (dev.major() < 256 && dev.minor() < 256) {
+                        b.putInt(0, dev.major() << 8 | dev.minor());
+                    } else {
+                        b.putInt(4, (dev.minor() & 0xFF) | (dev.major() << 8) | ((dev.minor() & ~0xFF) << 12));
+                    }
+                }
+                finishInode(ino, node, 0, 0, 0, iBlock);
+            }
+        }
+
+        private void writeRegular(long ino, RegularFile f) throws IOException {
+            Content c = f.content();
+            List<Extent> extents = data.copy(c);
+            long dataBlocks = 0;
+            for (Extent e : extents) {
+                dataBlocks += e.length();
+            }
+            ExtentTreeBuilder.Result t = ExtentTreeBuilder.build(extents, alloc, out, Inode.inodeSeed(csumSeed, ino, 0));
+            finishInode(ino, f, c.size(), dataBlocks + t.treeBlocks(), Inode.FLAG_EXTENTS, t.iBlock());
+        }
+
+        private void writeSymlink(long ino, Symlink s) throws IOException {
+            byte[] target = s.target().getBytes(StandardCharsets.UTF_8);
+            if (target.length > Geometry.BLOCK - 1) {
+                throw new InvalidDataException("symlink target longer than " + (Geometry.BLOCK - 1) + " bytes");
+            }
+            if (target.length < Inode.I_BLOCK_SIZE) {
+                // A fast symlink: the target lives in i_block itself.
+                finishInode(ino, s, target.length, 0, 0, java.util.Arrays.copyOf(target, Inode.I_BLOCK_SIZE));
+                return;
+            }
+            long block = alloc.allocate();
+            out.write(block * Geometry.BLOCK, ByteBuffer.wrap(java.util.Arrays.copyOf(target, Geometry.BLOCK)));
+            List<Extent> ext = List.of(new Extent(0, 1, block, false));
+            ExtentTreeBuilder.Result t = ExtentTreeBuilder.build(ext, alloc, out, Inode.inodeSeed(csumSeed, ino, 0));
+            finishInode(ino, s, target.length, 1, Inode.FLAG_EXTENTS, t.iBlock());
+        }
+
+        private void writeDirectory(long ino, Directory d, long parent, int minBlocks) throws IOException {
+            DirectoryBlocks blocks = new DirectoryBlocks(ino, parent);
+            for (Map.Entry<String, Node> c : d.children().entrySet()) {
+                Node child = c.getValue();
+                long childIno = inodeOf.get(child);
+                blocks.add(new DirectoryEntry(childIno, 0, c.getKey().getBytes(StandardCharsets.UTF_8),
+                        DirectoryEntry.fileType(child.type())));
+            }
+            if (ino == ROOT_INO && !(d.child("lost+found") instanceof Directory)) {
+                blocks.add(new DirectoryEntry(LOST_FOUND_INO, 0, "lost+found".getBytes(StandardCharsets.UTF_8), DirectoryEntry.FT_DIR));
+            }
+            blocks.padTo(minBlocks);
+            int seed = Inode.inodeSeed(csumSeed, ino, 0);
+            List<ByteBuffer> list = blocks.finish(seed);
+            List<Extent> extents = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                long b = alloc.allocate();
+                out.write(b * Geometry.BLOCK, list.get(i));
+                Extent last = extents.isEmpty() ? null : extents.get(extents.size() - 1);
+                if (last != null && last.physicalBlock() + last.length() == b && last.length() < Extent.MAX_LENGTH) {
+                    extents.set(extents.size() - 1, new Extent(last.logicalBlock(), last.length() + 1, last.physicalBlock(), false));
+                } else {
+                    extents.add(new Extent(i, 1, b, false));
+                }
+            }
+            ExtentTreeBuilder.Result t = ExtentTreeBuilder.build(extents, alloc, out, seed);
+            usedDirs[(int) ((ino - 1) / geo.inodesPerGroup)]++;
+            long subdirs = d.children().values().stream().filter(n -> n instanceof Directory).count();
+            if (ino == ROOT_INO && !(d.child("lost+found") instanceof Directory)) {
+                subdirs++;
+            }
+            long links = 2 + subdirs;
+            // dir_nlink: a directory with too many subdirectories for a 16-bit count says 1.
+            int linkField = links >= 65000 ? 1 : (int) links;
+            finishInodeWithLinks(ino, d.metadata(), d.type().formatBits(), (long) list.size() * Geometry.BLOCK,
+                    list.size() + t.treeBlocks(), Inode.FLAG_EXTENTS, t.iBlock(), linkField);
+        }
+
+        private void finishInode(long ino, Node node, long size, long blocks, int flags, byte[] iBlock) throws IOException {
+            finishInodeWithLinks(ino, node.metadata(), node.type().formatBits(), size, blocks, flags, iBlock,
+                    pathCounts.getOrDefault(node, 1));
+        }
+
+        private void finishInodeWithLinks(long ino, Metadata m, int typeBits, long size, long blocks, int flags, byte[] iBlock,
+                                          int links) throws IOException {
+            if (links > 65000) {
+                throw new InvalidDataException("more than 65000 hard links");
+            }
+            XattrLayout x = new XattrLayout(m.xattrs());
+            byte[] area = new byte[0];
+            long xattrBlock = 0;
+            if (!x.isEmpty()) {
+                if (x.fitsInInode(XATTR_AREA)) {
+                    area = x.inodeArea(XATTR_AREA);
+                } else if (x.fitsInBlock()) {
+                    xattrBlock = alloc.allocate();
+                    out.write(xattrBlock * Geometry.BLOCK, x.block(xattrBlock, csumSeed, true));
+                    blocks++;
+                } else {
+                    throw new InvalidDataException("extended attributes larger than a 4 KiB block");
+                }
+            }
+            Inode inode = new Inode(typeBits | m.permissions(), m.uid(), m.gid(), size, m.atime(), m.ctime(), m.mtime(),
+                    m.ctime(), 0, links, blocks * (Geometry.BLOCK / 512), flags, iBlock, 0, xattrBlock, EXTRA_ISIZE, area);
+            writeInode(ino, inode);
+        }
+
+        private void writeInode(long ino, Inode inode) throws IOException {
+            inodeTables.put(ino, inode.encode(Geometry.INODE_SIZE, csumSeed, ino, true));
+        }
+
+        private void writeBitmapsAndDescriptors() throws IOException {
+            long blocksPerGroup = Geometry.BLOCKS_PER_GROUP;
+            ByteBuffer gdt = ByteBuffer.allocate(geo.gdtBlocks * Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+            long freeBlocksTotal = 0;
+            long freeInodesTotal = 0;
+            for (int g = 0; g < geo.groups; g++) {
+                byte[] bb = new byte[Geometry.BLOCK];
+                long start = geo.groupStart(g);
+                long inGroup = geo.blocksInGroup(g);
+                long free = 0;
+                for (long i = 0; i < blocksPerGroup; i++) {
+                    boolean used = i >= inGroup || alloc.inUse(start + i);
+                    if (used) {
+                        bb[(int) (i >> 3)] |= (byte) (1 << (i & 7));
+                    } else {
+                        free++;
+                    }
+                }
+                byte[] ib = new byte[Geometry.BLOCK];
+                long firstIno = g * geo.inodesPerGroup + 1;
+                long usedInodes = Math.max(0, Math.min(geo.inodesPerGroup, lastIno - firstIno + 1));
+                for (long i = 0; i < usedInodes; i++) {
+                    ib[(int) (i >> 3)] |= (byte) (1 << (i & 7));
+                }
+                for (long i = geo.inodesPerGroup; i < 8L * Geometry.BLOCK; i++) {
+                    ib[(int) (i >> 3)] |= (byte) (1 << (i & 7));
+                }
+                out.write(blockBitmapAt[g] * Geometry.BLOCK, ByteBuffer.wrap(bb));
+                out.write(inodeBitmapAt[g] * Geometry.BLOCK, ByteBuffer.wrap(ib));
+                int bbCsum = Crc32c.update(csumSeed, bb, 0, (int) (blocksPerGroup / 8));
+                int ibCsum = Crc32c.update(csumSeed, ib, 0, (int) (geo.inodesPerGroup / 8));
+                long freeInodes = geo.inodesPerGroup - usedInodes;
+                new GroupDescriptor(blockBitmapAt[g], inodeBitmapAt[g], inodeTableAt[g], free, freeInodes, usedDirs[g],
+                        GroupDescriptor.FLAG_ITABLE_ZEROED, freeInodes, bbCsum, ibCsum)
+                        .encode(gdt, g * Geometry.DESC_SIZE, Geometry.DESC_SIZE, csumSeed, g);
+                freeBlocksTotal += free;
+                freeInodesTotal += freeInodes;
+            }
+            Timestamp t = options.creationTime();
+            long[] hashSeed = new long[4];
+            ByteBuffer hs = ByteBuffer.wrap(derivedUuid("hash")).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < 4; i++) {
+                hashSeed[i] = hs.getInt(i * 4) & 0xFFFFFFFFL;
+            }
+            Superblock sb = new Superblock(geo.inodesCount(), geo.blocks, 0, freeBlocksTotal, freeInodesTotal, 0, 2,
+                    Geometry.BLOCKS_PER_GROUP, geo.inodesPerGroup, 0, t.seconds(), 1, t.seconds(), 1, FIRST_INO,
+                    Geometry.INODE_SIZE, 0, journalBlocks > 0 ? FEATURES
+                            : new Features(FEATURES.compat() & ~Features.COMPAT_HAS_JOURNAL, FEATURES.incompat(), FEATURES.roCompat()),
+                    uuid, options.label(), 0, journalBlocks > 0 ? JOURNAL_INO : 0, hashSeed, 1, journalBlocks > 0 ? 1 : 0,
+                    Geometry.DESC_SIZE, 0x000C, t.seconds(), journalBackup, EXTRA_ISIZE, EXTRA_ISIZE, Superblock.FLAG_SIGNED_HASH,
+                    4, 1, 0);
+            for (int g = 0; g < geo.groups; g++) {
+                if (!Geometry.hasBackup(g)) {
+                    continue;
+                }
+                long start = geo.groupStart(g);
+                byte[] raw = sb.forGroup(g).encode();
+                // Group 0's superblock sits 1024 bytes into block 0; backups start their group's first block.
+                out.write(g == 0 ? Superblock.OFFSET : start * Geometry.BLOCK, ByteBuffer.wrap(raw));
+                gdt.clear();
+                out.write((start + 1) * Geometry.BLOCK, gdt);
+            }
+        }
+
+        private byte[] derivedUuid(String purpose) {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                md.update(("walt-vpn ext4 " + purpose + " ").getBytes(StandardCharsets.UTF_8));
+                md.update(ByteBuffer.allocate(8).putLong(options.seed()).array());
+                byte[] u = java.util.Arrays.copyOf(md.digest(), 16);
+                u[6] = (byte) ((u[6] & 0x0F) | 0x40); // RFC 4122 version 4 ...
+                u[8] = (byte) ((u[8] & 0x3F) | 0x80); // ... variant 1, though derived, not random
+                return u;
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Streams file content into freshly allocated blocks, turning zero blocks into holes. */
+    private static final class DataWriter {
+        private final Storage out;
+        private final BlockAllocator alloc;
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(COPY_BUFFER);
+
+        DataWriter(Storage out, BlockAllocator alloc) {
+            this.out = out;
+            this.alloc = alloc;
+        }
+
+        List<Extent> copy(Content c) throws IOException {
+            List<Extent> extents = new ArrayList<>();
+            long size = c.size();
+            if (size == 0) {
+                return extents;
+            }
+            try (SeekableByteChannel ch = c.open()) {
+                for (long[] run : blockRuns(c.dataRanges(), size)) {
+                    copyBlocks(ch, run[0], run[1], size, extents);
+                }
+            }
+            return extents;
+        }
+
+        private void copyBlocks(SeekableByteChannel ch, long first, long last, long size, List<Extent> extents) throws IOException {
+            long fileBlock = first;
+            ch.position(first * Geometry.BLOCK);
+            while (fileBlock <= last) {
+                buf.clear();
+                long want = Math.min((last - fileBlock + 1) * Geometry.BLOCK, COPY_BUFFER);
+                buf.limit((int) want);
+                while (buf.hasRemaining()) {
+                    int n = ch.read(buf);
+                    if (n < 0) {
+                        break; // the source shrank: what is missing reads as zeros
+                    }
+                }
+                while (buf.position() < (int) want) {
+                    buf.put((byte) 0);
+                }
+                int nBlocks = (int) (want / Geometry.BLOCK);
+                int i = 0;
+                while (i < nBlocks) {
+                    if (isZero(buf, i)) {
+                        i++;
+                        continue;
+                    }
+                    // A run of non-zero blocks, written as one piece into one allocation run.
+                    int j = i + 1;
+                    while (j < nBlocks && !isZero(buf, j)) {
+                        j++;
+                    }
+                    int k = i;
+                    while (k < j) {
+                        long[] got = alloc.allocateUpTo(Math.min(j - k, Extent.MAX_LENGTH));
+                        long phys = got[0];
+                        long run = got[1];
+                        ByteBuffer piece = buf.duplicate();
+                        piece.limit((int) ((k + run) * Geometry.BLOCK)).position(k * Geometry.BLOCK);
+                        out.write(phys * Geometry.BLOCK, piece);
+                        addExtent(extents, fileBlock + k, (int) run, phys);
+                        k += run;
+                    }
+                    i = j;
+                }
+                fileBlock += nBlocks;
+            }
+        }
+
+        /** The data ranges as ascending, disjoint runs of whole blocks [first, last]. */
+        private static List<long[]> blockRuns(List<DataRange> ranges, long size) {
+            List<long[]> runs = new ArrayList<>();
+            for (DataRange r : ranges) {
+                if (r.offset() >= size) {
+                    continue;
+                }
+                long first = r.offset() / Geometry.BLOCK;
+                long last = (Math.min(r.end(), size) - 1) / Geometry.BLOCK;
+                long[] prev = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+                if (prev != null && first <= prev[1] + 1) {
+                    prev[1] = Math.max(prev[1], last);
+                } else {
+                    runs.add(new long[] {first, last});
+                }
+            }
+            return runs;
+        }
+
+        private static void addExtent(List<Extent> extents, long logical, int len, long phys) {
+            if (!extents.isEmpty()) {
+                Extent last = extents.get(extents.size() - 1);
+                if (last.logicalBlock() + last.length() == logical && last.physicalBlock() + last.length() == phys
+                        && last.length() + len <= Extent.MAX_LENGTH) {
+                    extents.set(extents.size() - 1, new Extent(last.logicalBlock(), last.length() + len, last.physicalBlock(), false));
+                    return;
+                }
+            }
+            extents.add(new Extent(logical, len, phys, false));
+        }
+
+        private static boolean isZero(ByteBuffer b, int block) {
+            int start = block * Geometry.BLOCK;
+            for (int i = start; i < start + Geometry.BLOCK; i += 8) {
+                if (b.getLong(i) != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
