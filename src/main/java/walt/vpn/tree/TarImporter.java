@@ -138,7 +138,7 @@ public final class TarImporter implements Closeable {
             xattrs = scan.xattrs();
             if (!scan.hasPax1Sparse()) {
                 // Random access: headers are read, data is skipped by seeking.
-                try (TarFile tf = new TarFile(ch)) {
+                try (TarFile tf = new TarFile(new ReadAheadChannel(ch))) {
                     for (TarArchiveEntry e : tf.getEntries()) {
                         entries.add(e);
                         dataOffsets.add(e.getDataOffset());
