@@ -24,7 +24,8 @@ import org.apache.commons.compress.archivers.tar.TarFile;
 /**
  * Reads a tar archive (ustar, GNU, PAX) into a {@link FileTree} without loading file data:
  * each regular file's content is a window of the archive at the entry's data offset, read when
- * a writer needs it, so the archive must stay in place while the tree is used.
+ * a writer needs it. {@link #open} keeps the archive open for that until {@link #close};
+ * {@link #read} reopens the path for each content instead.
  *
  * <p>Tar semantics are followed where tar itself would: later entries replace earlier ones at
  * the same path (a directory entry after its contents only updates the directory's metadata);
@@ -138,7 +139,7 @@ public final class TarImporter implements Closeable {
             xattrs = scan.xattrs();
             if (!scan.hasPax1Sparse()) {
                 // Random access: headers are read, data is skipped by seeking.
-                try (TarFile tf = new TarFile(ch)) {
+                try (TarFile tf = new TarFile(new ReadAheadChannel(ch))) {
                     for (TarArchiveEntry e : tf.getEntries()) {
                         entries.add(e);
                         dataOffsets.add(e.getDataOffset());
