@@ -299,7 +299,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
             b.get(valueBase + valueOffs, value);
             XattrEntry e = new XattrEntry(index, name, value);
             String full = e.fullName();
-            out.put(full, PosixAcl.isAclName(full) ? PosixAcl.fromExt4(value) : value);
+            out.put(full, Ext4Acl.isAclName(full) ? Ext4Acl.fromExt4(value) : value);
             off += e.entrySize();
         }
     }

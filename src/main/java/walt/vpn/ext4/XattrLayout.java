@@ -22,7 +22,7 @@ final class XattrLayout {
         List<XattrEntry> list = new ArrayList<>();
         for (String name : xattrs.names()) {
             byte[] v = xattrs.get(name);
-            list.add(XattrEntry.of(name, PosixAcl.isAclName(name) ? PosixAcl.toExt4(v) : v));
+            list.add(XattrEntry.of(name, Ext4Acl.isAclName(name) ? Ext4Acl.toExt4(v) : v));
         }
         Collections.sort(list);
         this.entries = list;

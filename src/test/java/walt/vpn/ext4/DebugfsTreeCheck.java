@@ -102,7 +102,7 @@ final class DebugfsTreeCheck {
             for (String name : n.metadata().xattrs().names()) {
                 byte[] v = n.metadata().xattrs().get(name);
                 // debugfs shows ACLs in ext4's own, shorter encoding.
-                expectedX.put(name, PosixAcl.isAclName(name) ? PosixAcl.toExt4(v).length : v.length);
+                expectedX.put(name, Ext4Acl.isAclName(name) ? Ext4Acl.toExt4(v).length : v.length);
             }
             Map<String, Integer> actualX = new TreeMap<>();
             Matcher x = XATTR.matcher(res.getOrDefault("ea_list " + q, ""));

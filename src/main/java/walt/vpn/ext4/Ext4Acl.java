@@ -10,14 +10,14 @@ import walt.vpn.tree.InvalidDataException;
  * ext4 stores its own shorter form (version 1; the owner, group, mask and other entries carry
  * no id). Both directions are here so a tree round-trips through an image unchanged.
  */
-public final class PosixAcl {
+public final class Ext4Acl {
 
     private static final int XATTR_VERSION = 2;
     private static final int EXT4_VERSION = 1;
     private static final int USER = 0x02;
     private static final int GROUP = 0x08;
 
-    private PosixAcl() {
+    private Ext4Acl() {
     }
 
     public static boolean isAclName(String name) {

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Speed and memory of our filesystem writers beside the reference tools, in one run, on the
+# same trees: `walt vpn-image mkfs ext4` vs `mke2fs -d`, `walt vpn-image mkfs fat` vs
+# `mkfs.vfat` + `mcopy`. Prints medians of 3 warm runs, ratios and our peak RSS.
+# BENCH_FILES and BENCH_BYTES shrink the ext4 tree for a quick smoke run.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+top="$(dirname "$here")"
+files="${BENCH_FILES:-50000}"
+bytes="${BENCH_BYTES:-1100000000}"
+runs="${BENCH_RUNS:-3}"
+
+need() {
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "bench: $t is missing (apt-get install e2fsprogs dosfstools mtools time python3)" >&2; exit 1; }
+  done
+}
+need mke2fs e2fsck mkfs.vfat mcopy fsck.fat python3 /usr/bin/time
+"$top/walt" vpn-image mkfs --help >/dev/null
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/walt-bench.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+echo "bench: generating trees in $work ($files files, $bytes bytes)" >&2
+python3 "$here/make-tree.py" "$work/tree" "$files" "$bytes"
+python3 "$here/make-tree.py" "$work/fattree" 2000 200000000 --fat
+du -sb "$work/tree" "$work/fattree" >&2
+
+# Median wall seconds of "$@" over $runs runs, after one warm-up run.
+median() {
+  local t=()
+  "$@" >/dev/null 2>&1
+  for _ in $(seq "$runs"); do
+    local s e
+    s=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    e=$(date +%s.%N)
+    t+=("$(echo "$e - $s" | bc)")
+  done
+  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+}
+
+ext4_size=$((3 * 1024 * 1024 * 1024))
+ref_ext4() { rm -f "$work/ref.img"; mke2fs -q -t ext4 -d "$work/tree" -E root_owner=0:0 "$work/ref.img" "$((ext4_size / 1024))k"; }
+our_ext4() { rm -f "$work/our.img"; "$top/walt" vpn-image mkfs ext4 --from "$work/tree" --size "$ext4_size" -o "$work/our.img"; }
+ref_fat() { rm -f "$work/ref.fat"; mkfs.vfat -F 32 -C "$work/ref.fat" 307200 >/dev/null && MTOOLS_SKIP_CHECK=1 mcopy -s -m -i "$work/ref.fat" "$work"/fattree/* ::/; }
+our_fat() { rm -f "$work/our.fat"; "$top/walt" vpn-image mkfs fat --from "$work/fattree" --size 300M -o "$work/our.fat"; }
+
+t_ref_ext4=$(median ref_ext4)
+t_our_ext4=$(median our_ext4)
+t_ref_fat=$(median ref_fat)
+t_our_fat=$(median our_fat)
+
+e2fsck -fn "$work/our.img" >/dev/null 2>&1 || { echo "bench: our ext4 image is not clean" >&2; exit 1; }
+fsck.fat -n "$work/our.fat" >/dev/null 2>&1 || { echo "bench: our FAT image is not clean" >&2; exit 1; }
+
+# Peak resident memory (MiB) of the walt JVM: the launcher execs java, so time(1) sees it.
+rss() {
+  rm -f "$work/rss.img"
+  /usr/bin/time -f '%M' -o "$work/rss" "$top/walt" vpn-image mkfs "$@" -o "$work/rss.img" >/dev/null 2>&1
+  echo $(( $(cat "$work/rss") / 1024 ))
+}
+rss_ext4=$(rss ext4 --from "$work/tree" --size "$ext4_size")
+rss_fat=$(rss fat --from "$work/fattree" --size 300M)
+
+ratio() { echo "scale=2; $1 / $2" | bc; }
+verdict() { if [ "$(echo "$1 <= $2" | bc)" = 1 ]; then echo PASS; else echo MISS; fi; }
+r_ext4=$(ratio "$t_our_ext4" "$t_ref_ext4")
+r_fat=$(ratio "$t_our_fat" "$t_ref_fat")
+printf '%-6s %12s %12s %8s %10s\n' fs "reference s" "walt s" ratio "walt RSS"
+printf '%-6s %12.2f %12.2f %8s %7s MiB\n' ext4 "$t_ref_ext4" "$t_our_ext4" "$r_ext4" "$rss_ext4"
+printf '%-6s %12.2f %12.2f %8s %7s MiB\n' fat "$t_ref_fat" "$t_our_fat" "$r_fat" "$rss_fat"
+echo "ext4 ratio <= 0.5: $(verdict "$r_ext4" 0.5)"
+echo "fat ratio <= 1.0: $(verdict "$r_fat" 1.0)"
+echo "peak RSS < 512 MiB: $(verdict "$(( rss_ext4 > rss_fat ? rss_ext4 : rss_fat ))" 511)"

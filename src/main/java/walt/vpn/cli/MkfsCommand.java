@@ -1,0 +1,114 @@
+package walt.vpn.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import walt.vpn.disk.AtomicOutput;
+import walt.vpn.disk.ImageFile;
+import walt.vpn.ext4.Ext4Options;
+import walt.vpn.ext4.Ext4Writer;
+import walt.vpn.fat.FatOptions;
+import walt.vpn.fat.FatWriter;
+import walt.vpn.tree.FileTree;
+import walt.vpn.disk.Storage;
+import walt.vpn.tree.Node;
+import walt.vpn.tree.RegularFile;
+import walt.vpn.tree.Timestamp;
+
+@Command(name = "mkfs", mixinStandardHelpOptions = true,
+        description = {"Make a filesystem image from a directory or a tar archive.",
+            "Times later than SOURCE_DATE_EPOCH (when set) are clamped to it; with the same input, seed and",
+            "SOURCE_DATE_EPOCH the output is byte-identical."})
+final class MkfsCommand implements Callable<Integer> {
+
+    enum Kind { ext4, fat }
+
+    @Parameters(index = "0", description = "Filesystem: ${COMPLETION-CANDIDATES}.")
+    Kind kind;
+
+    @Option(names = "--from", required = true, paramLabel = "DIR|TAR", description = "Source tree: a directory or a tar archive.")
+    Path from;
+
+    @Option(names = "--size", paramLabel = "BYTES", converter = ByteSize.class,
+            description = "Filesystem size (K, M, G suffixes allowed); default: the content plus headroom.")
+    Long size;
+
+    @Option(names = "--label", paramLabel = "L", description = "Volume label.")
+    String label;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed for UUIDs, hash seed and volume id; default: derived from the source tree.")
+    String seed;
+
+    @Option(names = "--overrides", paramLabel = "FILE",
+            description = "Ownership/mode/xattr overrides for a directory source (see docs/tree-overrides.md).")
+    Path overrides;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Image file to write.")
+    Path output;
+
+    /** The two steps every filesystem writer offers, whatever its options type. */
+    private record FilesystemWriter(Sizer sizer, Filler filler) {
+    }
+
+    private interface Sizer {
+        long sizeFor(FileTree tree) throws IOException;
+    }
+
+    private interface Filler {
+        void write(FileTree tree, Storage target) throws IOException;
+    }
+
+    private static long contentBytes(FileTree tree) {
+        long[] sum = {0};
+        java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        tree.walk((p, n) -> {
+            if (n instanceof RegularFile f && seen.add(f)) {
+                sum[0] += f.content().size();
+            }
+        });
+        return sum[0];
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (Files.exists(output) && Files.isSameFile(output, from)) {
+            throw new IllegalArgumentException("output would overwrite the source: " + output);
+        }
+        try (SourceTree source = SourceTree.load(from, overrides)) {
+            return make(source);
+        }
+    }
+
+    private int make(SourceTree source) throws IOException {
+        Timestamp epoch = SourceDateEpoch.fromEnvironment();
+        FileTree tree = epoch == null ? source.tree() : source.tree().clampTimes(epoch);
+        Timestamp created = epoch != null ? epoch : TreeFingerprint.newestTime(tree);
+        long seedValue = seed != null ? TreeFingerprint.ofText(seed) : TreeFingerprint.of(tree);
+        FilesystemWriter writer = switch (kind) {
+            case ext4 -> {
+                Ext4Writer w = new Ext4Writer(Ext4Options.defaults().withLabel(label == null ? "" : label).withSeed(seedValue).withCreationTime(created));
+                yield new FilesystemWriter(w::sizeFor, w::write);
+            }
+            case fat -> {
+                FatOptions o = FatOptions.defaults().withSeed(seedValue).withCreationTime(created);
+                FatWriter w = new FatWriter(label == null ? o : o.withLabel(label));
+                yield new FilesystemWriter(w::sizeFor, w::write);
+            }
+        };
+        try (AtomicOutput out = new AtomicOutput(output)) {
+            long bytes = size != null ? size : writer.sizer().sizeFor(tree);
+            try (ImageFile img = ImageFile.createSparse(out.tempPath(), bytes);
+                 ProgressBar bar = new ProgressBar("mkfs " + kind, contentBytes(tree))) {
+                writer.filler().write(tree, new ProgressStorage(img, bar));
+                img.flush();
+            }
+            out.commit();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,61 @@
+package walt.vpn.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import walt.vpn.tree.FileTree;
+import walt.vpn.tree.RegularFile;
+import walt.vpn.tree.Timestamp;
+
+/**
+ * Default seeds and times derived from the input, so that outputs are reproducible without
+ * options yet differ between different inputs (two images never share a UUID by accident).
+ */
+final class TreeFingerprint {
+
+    private TreeFingerprint() {
+    }
+
+    /** A hash of every path, type, mode, owner, size and mtime of the tree. */
+    static long of(FileTree tree) {
+        MessageDigest md = sha256();
+        tree.walk((path, node) -> {
+            var m = node.metadata();
+            long size = node instanceof RegularFile f ? f.content().size() : 0;
+            md.update((path + "\0" + node.type() + " " + m.permissions() + " " + m.uid() + " " + m.gid()
+                    + " " + size + " " + m.mtime() + "\n").getBytes(StandardCharsets.UTF_8));
+        });
+        return first8(md.digest());
+    }
+
+    static long ofText(String seed) {
+        return first8(sha256().digest(seed.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The newest mtime in the tree: a creation time that depends on the input only. */
+    static Timestamp newestTime(FileTree tree) {
+        Timestamp[] newest = {Timestamp.EPOCH};
+        tree.walk((p, n) -> {
+            if (n.metadata().mtime().compareTo(newest[0]) > 0) {
+                newest[0] = n.metadata().mtime();
+            }
+        });
+        return Timestamp.ofSeconds(newest[0].seconds());
+    }
+
+    private static long first8(byte[] d) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (d[i] & 0xFF);
+        }
+        return v;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}

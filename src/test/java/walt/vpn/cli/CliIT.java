@@ -1,0 +1,188 @@
+package walt.vpn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import walt.vpn.testing.Tools;
+
+/** The vpn-image commands as a user runs them: the packaged jar in a separate process. */
+class CliIT {
+
+    static final Map<String, String> EPOCH = Map.of("SOURCE_DATE_EPOCH", "1700000000");
+
+    @TempDir
+    static Path work;
+
+    static Path src;
+    static byte[] big;
+
+    @BeforeAll
+    static void sourceTree() throws IOException {
+        src = work.resolve("src");
+        Files.createDirectories(src.resolve("etc/ssh"));
+        Files.createDirectories(src.resolve("usr/bin"));
+        Files.writeString(src.resolve("etc/hostname"), "rpi3bp\n");
+        Files.writeString(src.resolve("etc/ssh/ssh_config"), "Host *\n  ServerAliveInterval 15\n");
+        Files.writeString(src.resolve("grüße.txt"), "non-ASCII name\n");
+        Files.createFile(src.resolve("empty"));
+        big = new byte[3_000_000];
+        new Random(42).nextBytes(big);
+        Files.write(src.resolve("usr/bin/tool"), big);
+        Files.setPosixFilePermissions(src.resolve("usr/bin/tool"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static Path posixSource() throws IOException {
+        Path p = work.resolve("posix");
+        if (!Files.exists(p)) {
+            copy(src, p);
+            Files.createSymbolicLink(p.resolve("etc/localtime"), Path.of("/usr/share/zoneinfo/UTC"));
+            Files.createLink(p.resolve("usr/bin/tool-link"), p.resolve("usr/bin/tool"));
+        }
+        return p;
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path x : (Iterable<Path>) s::iterator) {
+                Path t = to.resolve(from.relativize(x).toString());
+                if (Files.isDirectory(x)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(x, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    @Test
+    void ext4FromDirectoryIsCleanAndReadsBack() throws Exception {
+        Tools.require("e2fsck");
+        Path tree = posixSource();
+        WaltJar.Run mk = WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tree.toString(), "--label", "rootfs", "-o", "root.img");
+        assertEquals(0, mk.exit(), mk.stderr());
+        Tools.Result fsck = Tools.run("e2fsck", "-fn", work.resolve("root.img").toString());
+        assertEquals(0, fsck.exit(), fsck.all());
+
+        WaltJar.Run ls = WaltJar.run(work, "vpn-image", "ls", "root.img:/usr/bin");
+        assertEquals(0, ls.exit(), ls.stderr());
+        assertTrue(ls.out().matches("(?s)-rwxr-xr-x\\s+2\\s+0\\s+0\\s+3000000 .* tool\n.*tool-link\n"), ls.out());
+        WaltJar.Run lsLink = WaltJar.run(work, "vpn-image", "ls", "root.img:/etc/localtime");
+        assertTrue(lsLink.out().startsWith("lrwxrwxrwx") && lsLink.out().contains("-> /usr/share/zoneinfo/UTC"), lsLink.out());
+
+        WaltJar.Run cat = WaltJar.run(work, "vpn-image", "cat", "root.img:/usr/bin/tool");
+        assertEquals(0, cat.exit(), cat.stderr());
+        assertArrayEquals(big, cat.stdout());
+        assertEquals("non-ASCII name\n", WaltJar.run(work, "vpn-image", "cat", "root.img:/grüße.txt").out());
+
+        WaltJar.Run inspect = WaltJar.run(work, "vpn-image", "inspect", "root.img", "--json");
+        assertEquals(0, inspect.exit(), inspect.stderr());
+        JsonNode fs = new ObjectMapper().readTree(inspect.stdout()).get("filesystem");
+        assertEquals("ext4", fs.get("type").asText());
+        assertEquals("rootfs", fs.get("label").asText());
+        assertTrue(fs.get("features").toString().contains("metadata_csum"), fs.toString());
+
+        WaltJar.Run extract = WaltJar.run(work, "vpn-image", "extract", "root.img", "-o", "root.tar");
+        assertEquals(0, extract.exit(), extract.stderr());
+        Tools.Result list = Tools.run("tar", "-tvf", work.resolve("root.tar").toString());
+        assertEquals(0, list.exit(), list.all());
+        assertTrue(list.stdout().contains("usr/bin/tool-link link to usr/bin/tool"), list.stdout());
+        assertTrue(list.stdout().contains("etc/localtime -> /usr/share/zoneinfo/UTC"), list.stdout());
+    }
+
+    @Test
+    void ext4FromTarMatchesExtractedTar() throws Exception {
+        Tools.require("tar");
+        Path tar = work.resolve("in.tar");
+        Tools.Result t = Tools.run(java.util.List.of("tar", "--format=pax", "--owner=0", "--group=0", "-cf", tar.toString(), "-C", src.toString(), "."), work, 60);
+        assertEquals(0, t.exit(), t.all());
+        WaltJar.Run mk = WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tar.toString(), "-o", "fromtar.img");
+        assertEquals(0, mk.exit(), mk.stderr());
+        assertArrayEquals(Files.readAllBytes(src.resolve("etc/ssh/ssh_config")),
+                WaltJar.run(work, "vpn-image", "cat", "fromtar.img:/etc/ssh/ssh_config").stdout());
+    }
+
+    @Test
+    void sameInputSameBytesOtherSeedOtherBytes() throws Exception {
+        for (String kind : new String[] {"ext4", "fat"}) {
+            assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", kind, "--from", src.toString(), "-o", kind + "-a.img").exit());
+            assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", kind, "--from", src.toString(), "-o", kind + "-b.img").exit());
+            assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", kind, "--from", src.toString(), "--seed", "other", "-o", kind + "-c.img").exit());
+            byte[] a = Files.readAllBytes(work.resolve(kind + "-a.img"));
+            assertArrayEquals(a, Files.readAllBytes(work.resolve(kind + "-b.img")), kind + " not reproducible");
+            assertFalse(java.util.Arrays.equals(a, Files.readAllBytes(work.resolve(kind + "-c.img"))), kind + ": the seed changed nothing");
+        }
+    }
+
+    @Test
+    void fatFromDirectoryIsCleanAndReadsBack() throws Exception {
+        Tools.require("fsck.fat");
+        Tools.require("mtype");
+        WaltJar.Run mk = WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "fat", "--from", src.toString(), "--label", "BOOT", "-o", "boot.img");
+        assertEquals(0, mk.exit(), mk.stderr());
+        Tools.Result fsck = Tools.run("fsck.fat", "-n", work.resolve("boot.img").toString());
+        assertEquals(0, fsck.exit(), fsck.all());
+        Tools.Result mtype = Tools.run("mtype", "-i", work.resolve("boot.img").toString(), "::/etc/hostname");
+        assertEquals("rpi3bp\n", mtype.stdout());
+        assertArrayEquals(big, WaltJar.run(work, "vpn-image", "cat", "boot.img:/usr/bin/tool").stdout());
+        WaltJar.Run ls = WaltJar.run(work, "vpn-image", "ls", "boot.img:/");
+        assertTrue(ls.out().contains(" grüße.txt\n") && ls.out().contains(" etc\n"), ls.out());
+    }
+
+    @Test
+    void badImagesGiveOneLineAndStatusTwo() throws Exception {
+        byte[] junk = new byte[1 << 20];
+        new Random(7).nextBytes(junk);
+        Files.write(work.resolve("junk.img"), junk);
+        assertOneLineError(WaltJar.run(work, "vpn-image", "ls", "junk.img:/"));
+        assertOneLineError(WaltJar.run(work, "vpn-image", "inspect", "junk.img"));
+        assertOneLineError(WaltJar.run(work, "vpn-image", "cat", "missing.img:/x"));
+        assertOneLineError(WaltJar.run(work, "vpn-image", "ls", "junk.img@9:/"));
+
+        assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", src.toString(), "-o", "whole.img").exit());
+        byte[] whole = Files.readAllBytes(work.resolve("whole.img"));
+        Files.write(work.resolve("truncated.img"), java.util.Arrays.copyOf(whole, 64 * 1024));
+        assertOneLineError(WaltJar.run(work, "vpn-image", "ls", "truncated.img:/usr/bin"));
+        assertOneLineError(WaltJar.run(work, "vpn-image", "extract", "truncated.img", "-o", "t.tar"));
+        assertFalse(Files.exists(work.resolve("t.tar")), "a failed extract left its output");
+    }
+
+    @Test
+    void failedMkfsLeavesNoFile() throws Exception {
+        Path out = work.resolve("small");
+        Files.createDirectories(out);
+        WaltJar.Run run = WaltJar.run(out, EPOCH, "vpn-image", "mkfs", "ext4", "--from", src.toString(), "--size", "1M", "-o", "tiny.img");
+        assertOneLineError(run);
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(0, s.count(), "output or temporary file left behind");
+        }
+        assertOneLineError(WaltJar.run(out, "vpn-image", "mkfs", "ext4", "--from", "no-such-dir", "-o", "x.img"));
+        assertOneLineError(WaltJar.run(out, "vpn-image", "mkfs", "ext4", "--from", src.toString(), "--size", "lots", "-o", "x.img"));
+        assertOneLineError(WaltJar.run(out, "vpn-image", "mkfs", "xfs", "--from", src.toString(), "-o", "x.img"));
+    }
+
+    private static void assertOneLineError(WaltJar.Run run) {
+        assertEquals(2, run.exit(), "exit status; stderr: " + run.stderr());
+        String err = run.stderr();
+        assertTrue(err.startsWith("walt: "), err);
+        String firstLine = err.lines().findFirst().orElse("");
+        assertFalse(firstLine.contains("Exception") || err.contains("\tat "), "stack trace or exception name: " + err);
+        // Usage errors add a "Try --help" hint; everything else is one line.
+        assertTrue(err.lines().count() == 1 || err.lines().skip(1).allMatch(l -> l.startsWith("Try ")), err);
+        assertEquals("", new String(run.stdout(), StandardCharsets.UTF_8), "no output on error");
+    }
+}
