@@ -144,6 +144,38 @@ class CliIT {
     }
 
     @Test
+    void partitionedImageByPartitionNumber() throws Exception {
+        Path img = work.resolve("sd.img");
+        walt.vpn.tree.FileTree boot = walt.vpn.tree.FileTree.empty(walt.vpn.tree.Timestamp.ofSeconds(1_700_000_000));
+        boot.put("/config.txt", new walt.vpn.tree.RegularFile(walt.vpn.tree.Metadata.of(0644, walt.vpn.tree.Timestamp.ofSeconds(1_700_000_000)),
+                walt.vpn.tree.BytesContent.of("arm_64bit=1\n")), boot.root().metadata());
+        walt.vpn.tree.FileTree root = walt.vpn.tree.HostDirectoryReader.read(src, null, false);
+        walt.vpn.fat.FatWriter fat = new walt.vpn.fat.FatWriter(walt.vpn.fat.FatOptions.defaults().withLabel("BOOT"));
+        walt.vpn.ext4.Ext4Writer ext4 = new walt.vpn.ext4.Ext4Writer(walt.vpn.ext4.Ext4Options.defaults().withLabel("rootfs"));
+        walt.vpn.disk.DiskLayout layout = walt.vpn.disk.DiskLayout.seeded(9)
+                .add(0x0C, fat.sizeFor(boot), true).add(0x83, ext4.sizeFor(root), false);
+        try (walt.vpn.disk.ImageFile disk = walt.vpn.disk.ImageFile.createSparse(img, layout.imageSize())) {
+            var parts = layout.writeTo(disk);
+            fat.write(boot, parts.get(0));
+            ext4.write(root, parts.get(1));
+        }
+        WaltJar.Run inspect = WaltJar.run(work, "vpn-image", "inspect", "sd.img", "--json");
+        assertEquals(0, inspect.exit(), inspect.stderr());
+        JsonNode parts = new ObjectMapper().readTree(inspect.stdout()).get("partitions");
+        assertEquals(2, parts.size(), inspect.out());
+        assertEquals("0x0c", parts.get(0).get("type").asText());
+        assertEquals("fat32", parts.get(0).get("filesystem").get("type").asText());
+        assertEquals("ext4", parts.get(1).get("filesystem").get("type").asText());
+        assertTrue(parts.get(1).get("partuuid").asText().matches("[0-9a-f]{8}-02"), parts.toString());
+        assertEquals("arm_64bit=1\n", WaltJar.run(work, "vpn-image", "cat", "sd.img@1:/config.txt").out());
+        assertEquals("rpi3bp\n", WaltJar.run(work, "vpn-image", "cat", "sd.img@2:/etc/hostname").out());
+        WaltJar.Run text = WaltJar.run(work, "vpn-image", "inspect", "sd.img");
+        assertTrue(text.out().contains("partition 2: type 0x83") && text.out().contains("filesystem: ext4, label 'rootfs'"), text.out());
+        assertOneLineError(WaltJar.run(work, "vpn-image", "ls", "sd.img:/"));
+        assertOneLineError(WaltJar.run(work, "vpn-image", "ls", "sd.img@3:/"));
+    }
+
+    @Test
     void badImagesGiveOneLineAndStatusTwo() throws Exception {
         byte[] junk = new byte[1 << 20];
         new Random(7).nextBytes(junk);
