@@ -2,13 +2,13 @@ package walt.vpn.ext4;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import walt.vpn.disk.Storage;
 import walt.vpn.tree.Content;
 import walt.vpn.tree.DataRange;
+import walt.vpn.tree.ReadOnlyChannel;
 
 /** A regular file's bytes inside an ext4 image: its block runs, read on demand; holes read as zeros. */
 final class InodeContent implements Content {
@@ -51,72 +51,22 @@ final class InodeContent implements Content {
 
     @Override
     public SeekableByteChannel open() {
-        return new SeekableByteChannel() {
-            private long position;
-            private boolean open = true;
-
+        return new ReadOnlyChannel(size) {
             @Override
-            public int read(ByteBuffer dst) throws IOException {
-                if (position >= size) {
-                    return -1;
-                }
-                int want = (int) Math.min(dst.remaining(), size - position);
+            protected int readAt(long position, ByteBuffer dst) throws IOException {
+                int want = dst.remaining();
                 long logical = position / blockSize;
-                int inBlock = (int) (position % blockSize);
                 BlockRun run = find(logical);
-                int n;
                 if (run == null || run.unwritten()) {
                     long holeEnd = nextRunStart(logical) * blockSize;
-                    n = (int) Math.min(want, Math.max(1, holeEnd - position));
-                    for (int i = 0; i < n; i++) {
-                        dst.put((byte) 0);
-                    }
-                } else {
-                    long runEndByte = (run.logical() + run.length()) * blockSize;
-                    n = (int) Math.min(want, runEndByte - position);
-                    ByteBuffer view = dst.slice();
-                    view.limit(n);
-                    fs.read((run.physical() + (logical - run.logical())) * blockSize + inBlock, view);
-                    dst.position(dst.position() + n);
+                    int n = (int) Math.min(want, Math.max(1, holeEnd - position));
+                    zeros(dst, n);
+                    return n;
                 }
-                position += n;
+                int n = (int) Math.min(want, (run.logical() + run.length()) * blockSize - position);
+                dst.limit(dst.position() + n);
+                fs.read((run.physical() + (logical - run.logical())) * blockSize + position % blockSize, dst);
                 return n;
-            }
-
-            @Override
-            public int write(ByteBuffer src) {
-                throw new NonWritableChannelException();
-            }
-
-            @Override
-            public long position() {
-                return position;
-            }
-
-            @Override
-            public SeekableByteChannel position(long p) {
-                position = p;
-                return this;
-            }
-
-            @Override
-            public long size() {
-                return size;
-            }
-
-            @Override
-            public SeekableByteChannel truncate(long s) {
-                throw new NonWritableChannelException();
-            }
-
-            @Override
-            public boolean isOpen() {
-                return open;
-            }
-
-            @Override
-            public void close() {
-                open = false;
             }
         };
     }

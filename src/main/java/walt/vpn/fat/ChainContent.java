@@ -2,13 +2,12 @@ package walt.vpn.fat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import walt.vpn.disk.Storage;
 import walt.vpn.tree.Content;
 import walt.vpn.tree.InvalidDataException;
+import walt.vpn.tree.ReadOnlyChannel;
 
 /** A file's bytes on a FAT volume, read through its cluster chain when opened. */
 final class ChainContent implements Content {
@@ -58,20 +57,12 @@ final class ChainContent implements Content {
     public SeekableByteChannel open() throws IOException {
         List<long[]> runs = runs();
         int cb = bs.clusterBytes();
-        return new SeekableByteChannel() {
-            private long position;
-            private boolean open = true;
+        return new ReadOnlyChannel(size) {
             private int run;
             private long runStartByte;
 
             @Override
-            public int read(ByteBuffer dst) throws IOException {
-                if (!open) {
-                    throw new ClosedChannelException();
-                }
-                if (position >= size) {
-                    return -1;
-                }
+            protected int readAt(long position, ByteBuffer dst) throws IOException {
                 // Sequential reads continue in the run found last time; seeks back start over.
                 if (position < runStartByte) {
                     run = 0;
@@ -82,57 +73,15 @@ final class ChainContent implements Content {
                     long runBytes = r[1] * cb;
                     if (position < runStartByte + runBytes) {
                         long inRun = position - runStartByte;
-                        int n = (int) Math.min(dst.remaining(), Math.min(runBytes - inRun, size - position));
-                        ByteBuffer piece = dst.slice();
-                        piece.limit(n);
-                        storage.read(bs.clusterOffset(r[0]) + inRun, piece);
-                        dst.position(dst.position() + n);
-                        position += n;
+                        int n = (int) Math.min(dst.remaining(), runBytes - inRun);
+                        dst.limit(dst.position() + n);
+                        storage.read(bs.clusterOffset(r[0]) + inRun, dst);
                         return n;
                     }
                     runStartByte += runBytes;
                     run++;
                 }
-                return -1;
-            }
-
-            @Override
-            public int write(ByteBuffer src) {
-                throw new NonWritableChannelException();
-            }
-
-            @Override
-            public long position() {
-                return position;
-            }
-
-            @Override
-            public SeekableByteChannel position(long p) {
-                if (p < 0) {
-                    throw new IllegalArgumentException("negative position");
-                }
-                position = p;
-                return this;
-            }
-
-            @Override
-            public long size() {
-                return size;
-            }
-
-            @Override
-            public SeekableByteChannel truncate(long s) {
-                throw new NonWritableChannelException();
-            }
-
-            @Override
-            public boolean isOpen() {
-                return open;
-            }
-
-            @Override
-            public void close() {
-                open = false;
+                throw new InvalidDataException("cluster chain shorter than the file size");
             }
         };
     }

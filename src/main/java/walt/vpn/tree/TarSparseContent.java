@@ -2,9 +2,7 @@ package walt.vpn.tree;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 
@@ -46,41 +44,23 @@ final class TarSparseContent implements Content {
     @Override
     public SeekableByteChannel open() throws IOException {
         FileChannel file = tar.acquire();
-        return new SeekableByteChannel() {
-            private long position;
-            private boolean open = true;
-
+        return new ReadOnlyChannel(size) {
             @Override
-            public int read(ByteBuffer dst) throws IOException {
-                if (!open) {
-                    throw new ClosedChannelException();
-                }
-                if (position >= size) {
-                    return -1;
-                }
-                int want = (int) Math.min(dst.remaining(), size - position);
-                if (want == 0) {
-                    return 0;
-                }
+            protected int readAt(long position, ByteBuffer dst) throws IOException {
+                int want = dst.remaining();
                 int i = rangeAtOrAfter(position);
-                ByteBuffer view = dst.slice();
-                int n;
                 if (i < ranges.size() && ranges.get(i).offset() <= position) {
                     DataRange r = ranges.get(i);
-                    view.limit((int) Math.min(want, r.end() - position));
-                    n = file.read(view, offset + storedAt[i] + position - r.offset());
+                    dst.limit(dst.position() + (int) Math.min(want, r.end() - position));
+                    int n = file.read(dst, offset + storedAt[i] + position - r.offset());
                     if (n <= 0) {
                         throw new IOException("tar archive shrank under a sparse member");
                     }
-                } else {
-                    long holeEnd = i < ranges.size() ? ranges.get(i).offset() : size;
-                    n = (int) Math.min(want, holeEnd - position);
-                    for (int k = 0; k < n; k++) {
-                        view.put((byte) 0);
-                    }
+                    return n;
                 }
-                dst.position(dst.position() + n);
-                position += n;
+                long holeEnd = i < ranges.size() ? ranges.get(i).offset() : size;
+                int n = (int) Math.min(want, holeEnd - position);
+                zeros(dst, n);
                 return n;
             }
 
@@ -100,39 +80,7 @@ final class TarSparseContent implements Content {
             }
 
             @Override
-            public int write(ByteBuffer src) {
-                throw new NonWritableChannelException();
-            }
-
-            @Override
-            public long position() {
-                return position;
-            }
-
-            @Override
-            public SeekableByteChannel position(long p) {
-                position = p;
-                return this;
-            }
-
-            @Override
-            public long size() {
-                return size;
-            }
-
-            @Override
-            public SeekableByteChannel truncate(long s) {
-                throw new NonWritableChannelException();
-            }
-
-            @Override
-            public boolean isOpen() {
-                return open;
-            }
-
-            @Override
-            public void close() throws IOException {
-                open = false;
+            protected void onClose() throws IOException {
                 tar.release(file);
             }
         };
