@@ -22,6 +22,28 @@ final class DirectoryBlocks {
         add(new DirectoryEntry(parent, 0, "..".getBytes(), DirectoryEntry.FT_DIR));
     }
 
+    /** Leaf blocks of an htree directory: entries only, "." and ".." live in the index root. */
+    private DirectoryBlocks() {
+    }
+
+    static DirectoryBlocks leaves() {
+        return new DirectoryBlocks();
+    }
+
+    /** Whether an entry with a name of {@code nameLen} bytes still fits in the current block. */
+    boolean fitsInCurrent(int nameLen) {
+        return current != null && current.position() + DirectoryEntry.size(nameLen) <= USABLE;
+    }
+
+    /** Closes the current block: the next entry starts a new one. */
+    void newBlock() {
+        closeBlock();
+    }
+
+    int blockCount() {
+        return blocks.size();
+    }
+
     /** Blocks needed for entries with these name lengths (plus "." and ".."): sizeFor's estimate is exact. */
     static long blocksFor(Iterable<Integer> nameLengths) {
         long blocks = 1;

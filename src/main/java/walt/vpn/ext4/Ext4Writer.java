@@ -140,6 +140,9 @@ public final class Ext4Writer {
                     lengths.add(name.getBytes(StandardCharsets.UTF_8).length);
                 }
                 long b = DirectoryBlocks.blocksFor(lengths);
+                if (b > 1) {
+                    b += 1 + (b + HtreeDirectory.NODE_LIMIT - 1) / HtreeDirectory.NODE_LIMIT; // index root and nodes
+                }
                 dirBlocks += b;
                 extentBlocks += ExtentTreeBuilder.treeBlocksFor(b);
             } else if (node instanceof Symlink s && s.target().getBytes(StandardCharsets.UTF_8).length >= Inode.I_BLOCK_SIZE) {
@@ -167,6 +170,8 @@ public final class Ext4Writer {
         private long[] inodeTableAt;
         private final int[] journalBackup = new int[17];
         private final long journalBlocks;
+        private final long[] hashSeed = new long[4];
+        private final DirectoryHash hasher;
 
         Pass(FileTree tree, Storage out, Geometry geo) {
             this.tree = tree;
@@ -180,6 +185,11 @@ public final class Ext4Writer {
             this.inodeTables = new InodeTableWriter(out, geo);
             this.data = new DataWriter(out, alloc);
             this.journalBlocks = options.journal() ? JournalSuperblock.defaultBlocks(geo.blocks) : 0;
+            ByteBuffer hs = ByteBuffer.wrap(derivedUuid("hash")).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < 4; i++) {
+                hashSeed[i] = hs.getInt(i * 4) & 0xFFFFFFFFL;
+            }
+            this.hasher = new DirectoryHash(hashSeed);
         }
 
         void run() throws IOException {
@@ -356,19 +366,28 @@ public final class Ext4Writer {
         }
 
         private void writeDirectory(long ino, Directory d, long parent, int minBlocks) throws IOException {
-            DirectoryBlocks blocks = new DirectoryBlocks(ino, parent);
+            List<DirectoryEntry> entries = new ArrayList<>();
             for (Map.Entry<String, Node> c : d.children().entrySet()) {
                 Node child = c.getValue();
-                long childIno = inodeOf.get(child);
-                blocks.add(new DirectoryEntry(childIno, 0, c.getKey().getBytes(StandardCharsets.UTF_8),
+                entries.add(new DirectoryEntry(inodeOf.get(child), 0, c.getKey().getBytes(StandardCharsets.UTF_8),
                         DirectoryEntry.fileType(child.type())));
             }
             if (ino == ROOT_INO && !(d.child("lost+found") instanceof Directory)) {
-                blocks.add(new DirectoryEntry(LOST_FOUND_INO, 0, "lost+found".getBytes(StandardCharsets.UTF_8), DirectoryEntry.FT_DIR));
+                entries.add(new DirectoryEntry(LOST_FOUND_INO, 0, "lost+found".getBytes(StandardCharsets.UTF_8), DirectoryEntry.FT_DIR));
             }
-            blocks.padTo(minBlocks);
             int seed = Inode.inodeSeed(csumSeed, ino, 0);
-            List<ByteBuffer> list = blocks.finish(seed);
+            DirectoryBlocks linear = new DirectoryBlocks(ino, parent);
+            entries.forEach(linear::add);
+            linear.padTo(minBlocks);
+            int flags = Inode.FLAG_EXTENTS;
+            List<ByteBuffer> list;
+            if (linear.blockCount() > 1 && minBlocks == 0 && HtreeDirectory.fits(linear.blockCount())) {
+                // More than a block: index it, as the kernel does once a directory outgrows one.
+                list = HtreeDirectory.build(ino, parent, entries, hasher, seed);
+                flags |= Inode.FLAG_INDEX;
+            } else {
+                list = linear.finish(seed);
+            }
             List<Extent> extents = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) {
                 long b = alloc.allocate();
@@ -390,7 +409,7 @@ public final class Ext4Writer {
             // dir_nlink: a directory with too many subdirectories for a 16-bit count says 1.
             int linkField = links >= 65000 ? 1 : (int) links;
             finishInodeWithLinks(ino, d.metadata(), d.type().formatBits(), (long) list.size() * Geometry.BLOCK,
-                    list.size() + t.treeBlocks(), Inode.FLAG_EXTENTS, t.iBlock(), linkField);
+                    list.size() + t.treeBlocks(), flags, t.iBlock(), linkField);
         }
 
         private void finishInode(long ino, Node node, long size, long blocks, int flags, byte[] iBlock) throws IOException {
@@ -465,11 +484,6 @@ public final class Ext4Writer {
                 freeInodesTotal += freeInodes;
             }
             Timestamp t = options.creationTime();
-            long[] hashSeed = new long[4];
-            ByteBuffer hs = ByteBuffer.wrap(derivedUuid("hash")).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < 4; i++) {
-                hashSeed[i] = hs.getInt(i * 4) & 0xFFFFFFFFL;
-            }
             Superblock sb = new Superblock(geo.inodesCount(), geo.blocks, 0, freeBlocksTotal, freeInodesTotal, 0, 2,
                     Geometry.BLOCKS_PER_GROUP, geo.inodesPerGroup, 0, t.seconds(), 1, t.seconds(), 1, FIRST_INO,
                     Geometry.INODE_SIZE, 0, journalBlocks > 0 ? FEATURES

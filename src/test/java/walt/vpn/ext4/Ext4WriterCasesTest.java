@@ -126,6 +126,21 @@ class Ext4WriterCasesTest {
     }
 
     @Test
+    void mediumDirectoryHasOneIndexLevel() throws Exception {
+        FileTree t = FileTree.empty(T);
+        Directory d = new Directory(meta(0755));
+        t.root().put("medium", d);
+        for (int i = 0; i < 3000; i++) {
+            d.put("ünïcødé-entry-" + i, new RegularFile(meta(0644), BytesContent.of(Integer.toString(i))));
+        }
+        Path img = checked(t, "medium.img");
+        var out = Debugfs.batch(img, List.of("stat /medium", "htree_dump /medium"));
+        assertTrue(out.get("stat /medium").contains("Flags: 0x81000"), "indexed and extent-mapped: " + out.get("stat /medium"));
+        assertTrue(out.get("htree_dump /medium").contains("Indirect levels: 0"), out.get("htree_dump /medium"));
+        assertFalse(out.get("htree_dump /medium").contains("Bad"), out.get("htree_dump /medium"));
+    }
+
+    @Test
     void hundredThousandEntryDirectory() throws Exception {
         FileTree t = FileTree.empty(T);
         Directory d = new Directory(meta(0755));
@@ -139,6 +154,8 @@ class Ext4WriterCasesTest {
         var out = Debugfs.batch(img, List.of("stat /many/file-with-a-longish-name-0", "stat /many/file-with-a-longish-name-99999",
                 "stat /many/file-with-a-longish-name-54321"));
         out.forEach((k, v) -> assertTrue(v.contains("Type: regular"), k + ": " + v));
+        String dump = Debugfs.batch(img, List.of("htree_dump /many")).get("htree_dump /many");
+        assertTrue(dump.contains("Indirect levels: 1"), "100k entries need two index levels");
         try (ImageFile f = ImageFile.openReadOnly(img)) {
             assertEquals(100_000, ((Directory) Ext4Volume.open(f).readTree().lookup("/many")).children().size());
         }
