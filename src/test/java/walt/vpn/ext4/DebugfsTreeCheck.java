@@ -31,6 +31,8 @@ final class DebugfsTreeCheck {
     private static final Pattern OWNER = Pattern.compile("User:\\s+(\\d+)\\s+Group:\\s+(\\d+).*Size: (\\d+)");
     private static final Pattern LINKS = Pattern.compile("Links: (\\d+)");
     private static final Pattern MTIME = Pattern.compile("\\n\\s*mtime: 0x([0-9a-f]+):([0-9a-f]+)");
+    private static final Pattern ATIME = Pattern.compile("\\n\\s*atime: 0x([0-9a-f]+):([0-9a-f]+)");
+    private static final Pattern CTIME = Pattern.compile("\\n\\s*ctime: 0x([0-9a-f]+):([0-9a-f]+)");
     private static final Pattern DEVICE = Pattern.compile("Device major/minor number: ([0-9]+):([0-9]+)");
     private static final Pattern FAST = Pattern.compile("Fast link dest: \"(.*)\"");
     private static final Pattern XATTR = Pattern.compile("^  (\\S+) \\((\\d+)\\)", Pattern.MULTILINE);
@@ -75,10 +77,9 @@ final class DebugfsTreeCheck {
                     ? 2 + (int) d.children().values().stream().filter(c -> c instanceof Directory).count() + (path.equals("/") && d.child("lost+found") == null ? 1 : 0)
                     : links.get(n);
             assertEquals(expectedLinks, Integer.parseInt(l.group(1)), path + ": links");
-            Matcher m = MTIME.matcher(stat);
-            assertTrue(m.find(), stat);
-            var mtime = Inode.time((int) Long.parseLong(m.group(1), 16), (int) Long.parseLong(m.group(2), 16));
-            assertEquals(n.metadata().mtime(), mtime, path + ": mtime");
+            assertEquals(n.metadata().mtime(), time(MTIME, stat), path + ": mtime");
+            assertEquals(n.metadata().atime(), time(ATIME, stat), path + ": atime");
+            assertEquals(n.metadata().ctime(), time(CTIME, stat), path + ": ctime");
             if (n instanceof RegularFile f) {
                 assertEquals(f.content().size(), Long.parseLong(o.group(3)), path + ": size");
                 Path dump = dumps.get(path);
@@ -111,6 +112,12 @@ final class DebugfsTreeCheck {
             }
             assertEquals(expectedX, actualX, path + ": xattrs");
         }
+    }
+
+    private static walt.vpn.tree.Timestamp time(Pattern p, String stat) {
+        Matcher m = p.matcher(stat);
+        assertTrue(m.find(), stat);
+        return Inode.time((int) Long.parseLong(m.group(1), 16), (int) Long.parseLong(m.group(2), 16));
     }
 
     private static String typeName(Node n) {

@@ -161,6 +161,26 @@ class Ext4WriterCasesTest {
         }
     }
 
+    /** First boot grows the root filesystem to the card: resize2fs must accept what we wrote. */
+    @Test
+    void growsWithResize2fs() throws Exception {
+        Tools.require("resize2fs");
+        FileTree t = walt.vpn.testing.RandomTrees.generate(8, walt.vpn.testing.RandomTrees.Shape.SMALL_POSIX);
+        Path img = Ext4WriterTest.write(t, dir.resolve("grow.img"), 1);
+        long before = Files.size(img);
+        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(1), (2L << 30) - 1);
+        }
+        Tools.Result r = Tools.run("resize2fs", img.toString());
+        assertEquals(0, r.exit(), r.all());
+        Ext4WriterTest.assertClean(img);
+        try (ImageFile f = ImageFile.openReadOnly(img)) {
+            Ext4Volume v = Ext4Volume.open(f);
+            assertEquals(2L << 30, v.summary().sizeBytes(), "grown from " + before);
+            walt.vpn.testing.TreeAssert.assertSameTree(t, v.readTree(), walt.vpn.testing.TreeAssert.Fidelity.FULL.ignoring("/lost+found"));
+        }
+    }
+
     @Test
     void sameSeedSameBytesOtherSeedOtherUuid() throws Exception {
         FileTree t = walt.vpn.testing.RandomTrees.generate(5, walt.vpn.testing.RandomTrees.Shape.SMALL_POSIX);
