@@ -12,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import walt.vpn.disk.Storage;
+import walt.vpn.disk.WriteBehindStorage;
 import walt.vpn.tree.Content;
 import walt.vpn.tree.DataRange;
 import walt.vpn.tree.DeviceNode;
@@ -38,7 +39,7 @@ public final class Ext4Writer {
     private static final int EXTRA_ISIZE = 32;
     private static final int XATTR_AREA = Geometry.INODE_SIZE - Inode.GOOD_OLD_SIZE - EXTRA_ISIZE;
     private static final int LOST_FOUND_BLOCKS = 4;
-    private static final int COPY_BUFFER = 1 << 20;
+    private static final int METADATA_QUEUE = 16 << 20;
 
     private static final Features FEATURES = new Features(
             Features.COMPAT_HAS_JOURNAL | Features.COMPAT_EXT_ATTR | Features.COMPAT_DIR_INDEX,
@@ -85,7 +86,12 @@ public final class Ext4Writer {
         if (census.inodes + FIRST_INO > geo.inodesCount()) {
             throw new IOException("too many files (" + census.inodes + ") for a filesystem of " + target.size() + " bytes");
         }
-        new Pass(tree, target, geo).run();
+        // Every write goes out through one queue and one thread: the formatting thread never
+        // waits for the kernel, and writers to one file would only contend for its lock.
+        try (WriteBehindStorage metadata = new WriteBehindStorage(target, METADATA_QUEUE)) {
+            new Pass(tree, metadata, geo).run();
+            metadata.drain();
+        }
     }
 
     /** What a tree needs, counted before anything is written. */
@@ -154,7 +160,7 @@ public final class Ext4Writer {
     /** One write of one tree: the state that lives only while formatting. */
     private final class Pass {
         private final FileTree tree;
-        private final Storage out;
+        private final WriteBehindStorage out;
         private final Geometry geo;
         private final BlockAllocator alloc;
         private final byte[] uuid;
@@ -163,7 +169,8 @@ public final class Ext4Writer {
         private final Map<Node, Integer> pathCounts;
         private final long[] usedDirs;
         private final InodeTableWriter inodeTables;
-        private final DataWriter data;
+        private DataCopier data;
+        private final Map<RegularFile, Integer> fileNumber = new IdentityHashMap<>();
         private long lastIno;
         private long[] blockBitmapAt;
         private long[] inodeBitmapAt;
@@ -173,7 +180,7 @@ public final class Ext4Writer {
         private final long[] hashSeed = new long[4];
         private final DirectoryHash hasher;
 
-        Pass(FileTree tree, Storage out, Geometry geo) {
+        Pass(FileTree tree, WriteBehindStorage out, Geometry geo) {
             this.tree = tree;
             this.out = out;
             this.geo = geo;
@@ -183,7 +190,6 @@ public final class Ext4Writer {
             this.pathCounts = tree.pathCounts();
             this.usedDirs = new long[geo.groups];
             this.inodeTables = new InodeTableWriter(out, geo);
-            this.data = new DataWriter(out, alloc);
             this.journalBlocks = options.journal() ? JournalSuperblock.defaultBlocks(geo.blocks) : 0;
             ByteBuffer hs = ByteBuffer.wrap(derivedUuid("hash")).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < 4; i++) {
@@ -295,6 +301,23 @@ public final class Ext4Writer {
                 }
             });
             boolean hasLostFound = tree.root().child("lost+found") instanceof Directory;
+            List<Content> contents = new ArrayList<>();
+            for (Object[] e : order) {
+                if (e[1] instanceof RegularFile f) {
+                    fileNumber.put(f, contents.size());
+                    contents.add(f.content());
+                }
+            }
+            try (DataCopier copier = new DataCopier(out, alloc, contents)) {
+                data = copier;
+                writeNodes(order, parentOf, hasLostFound);
+                copier.finish();
+            } finally {
+                data = null;
+            }
+        }
+
+        private void writeNodes(List<Object[]> order, Map<Directory, Long> parentOf, boolean hasLostFound) throws IOException {
             for (Object[] e : order) {
                 String path = (String) e[0];
                 Node node = (Node) e[1];
@@ -339,7 +362,7 @@ public final class Ext4Writer {
 
         private void writeRegular(long ino, RegularFile f) throws IOException {
             Content c = f.content();
-            List<Extent> extents = data.copy(c);
+            List<Extent> extents = data.copy(fileNumber.get(f));
             long dataBlocks = 0;
             for (Extent e : extents) {
                 dataBlocks += e.length();
@@ -516,118 +539,6 @@ public final class Ext4Writer {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-        }
-    }
-
-    /** Streams file content into freshly allocated blocks, turning zero blocks into holes. */
-    private static final class DataWriter {
-        private final Storage out;
-        private final BlockAllocator alloc;
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(COPY_BUFFER);
-
-        DataWriter(Storage out, BlockAllocator alloc) {
-            this.out = out;
-            this.alloc = alloc;
-        }
-
-        List<Extent> copy(Content c) throws IOException {
-            List<Extent> extents = new ArrayList<>();
-            long size = c.size();
-            if (size == 0) {
-                return extents;
-            }
-            try (SeekableByteChannel ch = c.open()) {
-                for (long[] run : blockRuns(c.dataRanges(), size)) {
-                    copyBlocks(ch, run[0], run[1], size, extents);
-                }
-            }
-            return extents;
-        }
-
-        private void copyBlocks(SeekableByteChannel ch, long first, long last, long size, List<Extent> extents) throws IOException {
-            long fileBlock = first;
-            ch.position(first * Geometry.BLOCK);
-            while (fileBlock <= last) {
-                buf.clear();
-                long want = Math.min((last - fileBlock + 1) * Geometry.BLOCK, COPY_BUFFER);
-                buf.limit((int) want);
-                while (buf.hasRemaining()) {
-                    int n = ch.read(buf);
-                    if (n < 0) {
-                        break; // the source shrank: what is missing reads as zeros
-                    }
-                }
-                while (buf.position() < (int) want) {
-                    buf.put((byte) 0);
-                }
-                int nBlocks = (int) (want / Geometry.BLOCK);
-                int i = 0;
-                while (i < nBlocks) {
-                    if (isZero(buf, i)) {
-                        i++;
-                        continue;
-                    }
-                    // A run of non-zero blocks, written as one piece into one allocation run.
-                    int j = i + 1;
-                    while (j < nBlocks && !isZero(buf, j)) {
-                        j++;
-                    }
-                    int k = i;
-                    while (k < j) {
-                        long[] got = alloc.allocateUpTo(Math.min(j - k, Extent.MAX_LENGTH));
-                        long phys = got[0];
-                        long run = got[1];
-                        ByteBuffer piece = buf.duplicate();
-                        piece.limit((int) ((k + run) * Geometry.BLOCK)).position(k * Geometry.BLOCK);
-                        out.write(phys * Geometry.BLOCK, piece);
-                        addExtent(extents, fileBlock + k, (int) run, phys);
-                        k += run;
-                    }
-                    i = j;
-                }
-                fileBlock += nBlocks;
-            }
-        }
-
-        /** The data ranges as ascending, disjoint runs of whole blocks [first, last]. */
-        private static List<long[]> blockRuns(List<DataRange> ranges, long size) {
-            List<long[]> runs = new ArrayList<>();
-            for (DataRange r : ranges) {
-                if (r.offset() >= size) {
-                    continue;
-                }
-                long first = r.offset() / Geometry.BLOCK;
-                long last = (Math.min(r.end(), size) - 1) / Geometry.BLOCK;
-                long[] prev = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-                if (prev != null && first <= prev[1] + 1) {
-                    prev[1] = Math.max(prev[1], last);
-                } else {
-                    runs.add(new long[] {first, last});
-                }
-            }
-            return runs;
-        }
-
-        private static void addExtent(List<Extent> extents, long logical, int len, long phys) {
-            if (!extents.isEmpty()) {
-                Extent last = extents.get(extents.size() - 1);
-                if (last.logicalBlock() + last.length() == logical && last.physicalBlock() + last.length() == phys
-                        && last.length() + len <= Extent.MAX_LENGTH) {
-                    extents.set(extents.size() - 1, new Extent(last.logicalBlock(), last.length() + len, last.physicalBlock(), false));
-                    return;
-                }
-            }
-            extents.add(new Extent(logical, len, phys, false));
-        }
-
-        private static boolean isZero(ByteBuffer b, int block) {
-            int start = block * Geometry.BLOCK;
-            for (int i = start; i < start + Geometry.BLOCK; i += 8) {
-                if (b.getLong(i) != 0) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

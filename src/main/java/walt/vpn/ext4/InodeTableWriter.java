@@ -15,7 +15,11 @@ final class InodeTableWriter {
     private long[] tables;
     private final ByteBuffer block = ByteBuffer.allocate(Geometry.BLOCK);
     private long current = -1;
+    private int currentIndex;
     private boolean dirty;
+    // Blocks written once already: only those are read back before a change, so inodes put
+    // in ascending order (the usual case) never wait for a read.
+    private final java.util.BitSet written = new java.util.BitSet();
 
     InodeTableWriter(Storage out, Geometry geo) {
         this.out = out;
@@ -34,8 +38,13 @@ final class InodeTableWriter {
         if (target != current) {
             flush();
             block.clear();
-            out.read(target * Geometry.BLOCK, block);
+            if (written.get((int) (index / Geometry.INODES_PER_BLOCK))) {
+                out.read(target * Geometry.BLOCK, block);
+            } else {
+                block.put(new byte[Geometry.BLOCK]).clear();
+            }
             current = target;
+            currentIndex = (int) (index / Geometry.INODES_PER_BLOCK);
         }
         block.put((int) (inGroup % Geometry.INODES_PER_BLOCK) * Geometry.INODE_SIZE, encoded);
         dirty = true;
@@ -45,6 +54,7 @@ final class InodeTableWriter {
         if (dirty) {
             block.clear();
             out.write(current * Geometry.BLOCK, block);
+            written.set(currentIndex);
             dirty = false;
         }
     }

@@ -1,6 +1,7 @@
 package walt.vpn.tree;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
@@ -11,10 +12,12 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
 
 /**
  * Reads a directory of the host into a {@link FileTree}: regular files (content read lazily
@@ -40,13 +43,16 @@ import java.util.TreeMap;
 public final class HostDirectoryReader {
 
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    // Named fields, not "unix:*": the wildcard also resolves owner and group names, two user
+    // database lookups per file that cost more than the stat itself.
+    private static final String STAT_FIELDS = "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime,lastAccessTime,ctime";
     private static final boolean UTF8_NAMES = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
     private final Path root;
     private boolean keepOwners;
     private TreeOverrides overrides;
 
-    private final Map<String, Node> byInode = new HashMap<>();
+    private final Map<String, Node> byInode = new ConcurrentHashMap<>();
     private boolean xattrsSupported;
 
     public HostDirectoryReader(Path root) {
@@ -85,7 +91,22 @@ public final class HostDirectoryReader {
         FileStore store = Files.getFileStore(root);
         xattrsSupported = store.supportsFileAttributeView(UserDefinedFileAttributeView.class);
         Directory top = new Directory(metadata(root, attributes(root), true));
-        readChildren(root, top);
+        // Listing and stat-ing a large tree is one system call after another: directories are
+        // read on several threads so the kernel works on more than one core.
+        ForkJoinPool pool = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        try {
+            pool.invoke(new DirectoryTask(root, top));
+        } catch (RuntimeException e) {
+            // A task's exception may come back re-created around the original: find the cause.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IOException io) {
+                    throw io;
+                }
+            }
+            throw e;
+        } finally {
+            pool.shutdownNow();
+        }
         FileTree tree = new FileTree(top);
         if (overrides != null) {
             overrides.applyTo(tree);
@@ -93,7 +114,29 @@ public final class HostDirectoryReader {
         return tree;
     }
 
-    private void readChildren(Path dir, Directory into) throws IOException {
+    /** Reads one directory's entries, and its subdirectories as tasks of their own. */
+    private final class DirectoryTask extends RecursiveAction {
+        private final Path dir;
+        private final Directory into;
+
+        DirectoryTask(Path dir, Directory into) {
+            this.dir = dir;
+            this.into = into;
+        }
+
+        @Override
+        protected void compute() {
+            List<DirectoryTask> subdirectories = new ArrayList<>();
+            try {
+                readChildren(dir, into, subdirectories);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            invokeAll(subdirectories);
+        }
+    }
+
+    private void readChildren(Path dir, Directory into, List<DirectoryTask> subdirectories) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
@@ -118,11 +161,12 @@ public final class HostDirectoryReader {
             if (type == FileType.DIRECTORY) {
                 Directory d = new Directory(metadata(p, a, true));
                 into.put(name, d);
-                readChildren(p, d);
+                subdirectories.add(new DirectoryTask(p, d));
                 continue;
             }
             String inode = a.get("dev") + ":" + a.get("ino");
-            Node known = (Integer) a.get("nlink") > 1 ? byInode.get(inode) : null;
+            boolean linked = (Integer) a.get("nlink") > 1;
+            Node known = linked ? byInode.get(inode) : null;
             if (known != null) {
                 into.put(name, known);
                 continue;
@@ -138,15 +182,17 @@ public final class HostDirectoryReader {
                 }
                 default -> new SpecialFile(type, metadata(p, a, false));
             };
-            if ((Integer) a.get("nlink") > 1) {
-                byInode.put(inode, n);
+            if (linked) {
+                // Another thread may have met the same inode under another name meanwhile.
+                Node first = byInode.putIfAbsent(inode, n);
+                n = first != null ? first : n;
             }
             into.put(name, n);
         }
     }
 
     private static Map<String, Object> attributes(Path p) throws IOException {
-        return Files.readAttributes(p, "unix:*", NOFOLLOW);
+        return Files.readAttributes(p, STAT_FIELDS, NOFOLLOW);
     }
 
     private Metadata metadata(Path p, Map<String, Object> a, boolean readXattrs) throws IOException {

@@ -1,0 +1,274 @@
+package walt.vpn.ext4;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import walt.vpn.disk.WriteBehindStorage;
+import walt.vpn.tree.Content;
+import walt.vpn.tree.DataRange;
+
+/**
+ * Copies the content of regular files into freshly allocated blocks, zero blocks becoming
+ * holes. Copying a large tree is almost all kernel time spent moving bytes, so the reads run
+ * ahead on worker threads and the writes behind on the storage's own thread; allocation stays
+ * on the caller's thread and in file order, so the layout does not depend on scheduling.
+ *
+ * <p>Files are announced up front, in the order {@link #copy} will be called for them, and cut
+ * into pieces of at most {@link #PIECE} bytes; a fixed pool of buffers bounds the memory held
+ * by pieces read but not yet written.
+ */
+final class DataCopier implements Closeable {
+
+    static final int PIECE = 1 << 20;
+    private static final int BUFFERS = 24;
+    private static final int PIECE_BLOCKS = PIECE / Geometry.BLOCK;
+
+    /** Blocks {@code [firstBlock, firstBlock + blocks)} of file {@code file}, read into one buffer. */
+    private record Piece(int file, long firstBlock, int blocks) {
+    }
+
+    private final WriteBehindStorage out;
+    private final BlockAllocator alloc;
+    private final List<Content> files;
+    private final List<Piece> pieces = new ArrayList<>();
+    private final int[] firstPieceOf;
+    private final List<Future<ByteBuffer>> reads;
+    private final BlockingQueue<ByteBuffer> freeBuffers = new ArrayBlockingQueue<>(BUFFERS);
+    private final ExecutorService workers;
+    private int buffersMade;
+    private int submitted;
+    private int nextFile;
+
+    DataCopier(WriteBehindStorage out, BlockAllocator alloc, List<Content> files) throws IOException {
+        this.out = out;
+        this.alloc = alloc;
+        this.files = files;
+        this.firstPieceOf = new int[files.size() + 1];
+        for (int f = 0; f < files.size(); f++) {
+            firstPieceOf[f] = pieces.size();
+            Content c = files.get(f);
+            for (long[] run : blockRuns(c.dataRanges(), c.size())) {
+                for (long b = run[0]; b <= run[1]; b += PIECE_BLOCKS) {
+                    pieces.add(new Piece(f, b, (int) Math.min(PIECE_BLOCKS, run[1] - b + 1)));
+                }
+            }
+        }
+        firstPieceOf[files.size()] = pieces.size();
+        this.reads = new ArrayList<>(java.util.Collections.nCopies(pieces.size(), null));
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "ext4-read-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The extents holding file number {@code file}, which must be the next one in the order
+     * given to the constructor. Its blocks are allocated now; their bytes land when the
+     * write-behind storage is drained.
+     */
+    List<Extent> copy(int file) throws IOException {
+        if (file != nextFile) {
+            throw new IllegalStateException("file " + file + " copied out of order (expected " + nextFile + ")");
+        }
+        nextFile++;
+        List<Extent> extents = new ArrayList<>();
+        for (int p = firstPieceOf[file]; p < firstPieceOf[file + 1]; p++) {
+            if (p >= submitted) {
+                // Every earlier piece has been consumed, so a buffer frees up once its write ends.
+                submit(takeBuffer(true));
+            }
+            topUp();
+            ByteBuffer buf = awaitRead(p);
+            Piece piece = pieces.get(p);
+            placeAndWrite(buf, piece, extents);
+            topUp();
+        }
+        return extents;
+    }
+
+    /** Waits for the readers; the writes queued meanwhile end when the storage is drained. */
+    void finish() throws IOException {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(1, TimeUnit.DAYS)) {
+                throw new IOException("file content copy did not finish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while copying file content", e);
+        }
+    }
+
+    /** Stops the readers. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void topUp() throws IOException {
+        while (submitted < pieces.size()) {
+            ByteBuffer b = takeBuffer(false);
+            if (b == null) {
+                return;
+            }
+            submit(b);
+        }
+    }
+
+    private ByteBuffer takeBuffer(boolean wait) throws IOException {
+        ByteBuffer b = freeBuffers.poll();
+        if (b == null && buffersMade < BUFFERS) {
+            buffersMade++;
+            return ByteBuffer.allocateDirect(PIECE);
+        }
+        if (b == null && wait) {
+            try {
+                b = freeBuffers.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while copying file content", e);
+            }
+        }
+        return b;
+    }
+
+    private void submit(ByteBuffer buf) {
+        Piece piece = pieces.get(submitted);
+        Content c = files.get(piece.file());
+        reads.set(submitted, workers.submit(() -> read(c, piece, buf)));
+        submitted++;
+    }
+
+    private static ByteBuffer read(Content c, Piece piece, ByteBuffer buf) throws IOException {
+        buf.clear();
+        int want = piece.blocks() * Geometry.BLOCK;
+        buf.limit(want);
+        try (SeekableByteChannel ch = c.open()) {
+            ch.position(piece.firstBlock() * Geometry.BLOCK);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf) < 0) {
+                    break; // the source shrank: what is missing reads as zeros
+                }
+            }
+        }
+        while (buf.hasRemaining()) {
+            buf.put((byte) 0);
+        }
+        buf.flip();
+        return buf;
+    }
+
+    private ByteBuffer awaitRead(int p) throws IOException {
+        Future<ByteBuffer> f = reads.set(p, null);
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("reading file content failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while copying file content", e);
+        }
+    }
+
+    /** Allocates blocks for the non-zero blocks of {@code buf} and queues their write. */
+    private void placeAndWrite(ByteBuffer buf, Piece piece, List<Extent> extents) throws IOException {
+        List<long[]> writes = new ArrayList<>(); // {physical block, first buffer block, blocks}
+        int n = piece.blocks();
+        int i = 0;
+        while (i < n) {
+            if (isZero(buf, i)) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && !isZero(buf, j)) {
+                j++;
+            }
+            int k = i;
+            while (k < j) {
+                long[] got = alloc.allocateUpTo(Math.min(j - k, Extent.MAX_LENGTH));
+                writes.add(new long[] {got[0], k, got[1]});
+                addExtent(extents, piece.firstBlock() + k, (int) got[1], got[0]);
+                k += (int) got[1];
+            }
+            i = j;
+        }
+        if (writes.isEmpty()) {
+            freeBuffers.add(buf);
+            return;
+        }
+        AtomicInteger left = new AtomicInteger(writes.size());
+        for (long[] w : writes) {
+            ByteBuffer part = buf.duplicate();
+            part.limit((int) ((w[1] + w[2]) * Geometry.BLOCK)).position((int) (w[1] * Geometry.BLOCK));
+            out.writeOwned(w[0] * Geometry.BLOCK, part, () -> {
+                if (left.decrementAndGet() == 0) {
+                    freeBuffers.add(buf);
+                }
+            });
+        }
+    }
+
+    /** The data ranges as ascending, disjoint runs of whole blocks [first, last]. */
+    private static List<long[]> blockRuns(List<DataRange> ranges, long size) {
+        List<long[]> runs = new ArrayList<>();
+        for (DataRange r : ranges) {
+            if (r.offset() >= size) {
+                continue;
+            }
+            long first = r.offset() / Geometry.BLOCK;
+            long last = (Math.min(r.end(), size) - 1) / Geometry.BLOCK;
+            long[] prev = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (prev != null && first <= prev[1] + 1) {
+                prev[1] = Math.max(prev[1], last);
+            } else {
+                runs.add(new long[] {first, last});
+            }
+        }
+        return runs;
+    }
+
+    private static void addExtent(List<Extent> extents, long logical, int len, long phys) {
+        if (!extents.isEmpty()) {
+            Extent last = extents.get(extents.size() - 1);
+            if (last.logicalBlock() + last.length() == logical && last.physicalBlock() + last.length() == phys
+                    && last.length() + len <= Extent.MAX_LENGTH) {
+                extents.set(extents.size() - 1, new Extent(last.logicalBlock(), last.length() + len, last.physicalBlock(), false));
+                return;
+            }
+        }
+        extents.add(new Extent(logical, len, phys, false));
+    }
+
+    private static boolean isZero(ByteBuffer b, int block) {
+        int start = block * Geometry.BLOCK;
+        for (int i = start; i < start + Geometry.BLOCK; i += 8) {
+            if (b.getLong(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
