@@ -99,6 +99,9 @@ fi
 
 # PID 1: the kernel's arguments for init are in "$@", kept for /sbin/init.
 if [ -f "$state/pending" ]; then
+	# mount(8) is not Essential: a base for this script includes the "mount" package
+	# (systemd depends on it anyway).
+	command -v mount >/dev/null || log "mount(8) is missing (package mount); configuring without /proc, /sys, /dev"
 	mounted /proc || mount -t proc -o nosuid,nodev,noexec proc /proc
 	mounted /sys || mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 	mounted /dev || mount -t devtmpfs -o mode=0755,nosuid devtmpfs /dev

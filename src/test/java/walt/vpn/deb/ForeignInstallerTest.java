@@ -38,7 +38,7 @@ import walt.vpn.tree.Timestamp;
 class ForeignInstallerTest {
 
     private static final Timestamp TIME = Timestamp.ofSeconds(1_767_225_600L);
-    private static final List<String> EXTRA = List.of("adduser", "less", "passwd", "libpam-modules");
+    private static final List<String> EXTRA = List.of("adduser", "less", "passwd", "libpam-modules", "mount");
 
     private static List<Path> debs;
 
@@ -85,15 +85,7 @@ class ForeignInstallerTest {
         Tools.require("chroot");
         FileTree tree = FileTree.empty(TIME);
         List<UnpackedPackage> done = ForeignInstaller.install(tree, debs, options(tmp));
-        Path tar = tmp.resolve("root.tar");
-        try (OutputStream out = Files.newOutputStream(tar)) {
-            TarExporter.write(tree, out);
-        }
-        Path root = tmp.resolve("root");
-        Files.createDirectory(root);
-        Tools.Result x = Tools.run(List.of("tar", "--numeric-owner", "--same-owner", "-xpf", tar.toString(), "-C", root.toString()), null, 300);
-        assertEquals(0, x.exit(), x.all());
-        Files.delete(tar);
+        Path root = extract(tree, tmp);
 
         // As debootstrap's second stage: /proc and /dev for the scripts, in a private mount
         // namespace so that nothing stays mounted whatever happens.
@@ -130,6 +122,48 @@ class ForeignInstallerTest {
         Tools.Result bash = inChroot(root, "bash -c 'echo $BASH_VERSION; id -un; readlink -f /bin/sh'");
         assertEquals(0, bash.exit(), bash.all());
         assertTrue(bash.stdout().contains("root\n/usr/bin/dash"), bash.stdout());
+    }
+
+    @Test
+    void asInitItConfiguresThenExecsInitWithTheKernelArguments(@TempDir Path tmp) throws Exception {
+        Tools.requireRoot();
+        Tools.require("unshare");
+        Tools.require("chroot");
+        FileTree tree = FileTree.empty(TIME);
+        ForeignInstaller.install(tree, debs, options(tmp));
+        // A stand-in for systemd: says what it was given and what the system looks like.
+        tree.put("/usr/sbin/init", new RegularFile(walt.vpn.tree.Metadata.of(0755, TIME), walt.vpn.tree.BytesContent.of(
+                "#!/bin/sh\necho \"fake init as pid $$: $*\"\ngrep -q '^proc /proc ' /proc/mounts && echo 'proc mounted'\n"
+                + "test -c /dev/null && echo 'dev mounted'\n"
+                + "dpkg-query -W -f '${db:Status-Abbrev}\\n' | sort | uniq -c\n")), walt.vpn.tree.Metadata.of(0755, TIME));
+        Path root = extract(tree, tmp);
+        // A new PID namespace makes the script PID 1, as the kernel's init= would.
+        Tools.Result boot = Tools.run(List.of("unshare", "--mount", "--pid", "--fork", "--propagation", "private",
+                "chroot", root.toString(), FirstBootConfigure.SCRIPT, "quiet", "splash"), null, 600,
+                Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        assertEquals(0, boot.exit(), boot.all());
+        assertTrue(boot.stdout().contains("walt-vpn first boot: all packages configured\n"), boot.all());
+        assertTrue(boot.stdout().contains("fake init as pid 1: quiet splash\nproc mounted\ndev mounted\n"), boot.all());
+        assertTrue(boot.stdout().strip().endsWith(debs.size() + " ii"), boot.all());
+
+        // Second boot: nothing pending, straight to init.
+        Tools.Result again = Tools.run(List.of("unshare", "--mount", "--pid", "--fork", "--propagation", "private",
+                "chroot", root.toString(), FirstBootConfigure.SCRIPT), null, 60, Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        assertEquals(0, again.exit(), again.all());
+        assertTrue(again.stdout().startsWith("fake init as pid 1: \n"), again.all());
+    }
+
+    private static Path extract(FileTree tree, Path tmp) throws IOException, InterruptedException {
+        Path tar = tmp.resolve("root.tar");
+        try (OutputStream out = Files.newOutputStream(tar)) {
+            TarExporter.write(tree, out);
+        }
+        Path root = tmp.resolve("root");
+        Files.createDirectory(root);
+        Tools.Result x = Tools.run(List.of("tar", "--numeric-owner", "--same-owner", "-xpf", tar.toString(), "-C", root.toString()), null, 300);
+        assertEquals(0, x.exit(), x.all());
+        Files.delete(tar);
+        return root;
     }
 
     private static Tools.Result inChroot(Path root, String command) throws IOException, InterruptedException {
