@@ -47,7 +47,7 @@ class ForeignInstallerTest {
         HostAptPackages apt = HostAptPackages.load();
         List<String> seeds = new ArrayList<>(apt.essential());
         seeds.addAll(EXTRA);
-        debs = HostAptPackages.download(apt.closure(seeds));
+        debs = apt.download(apt.closure(seeds));
     }
 
     @Test

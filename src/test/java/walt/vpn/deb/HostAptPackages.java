@@ -1,6 +1,7 @@
 package walt.vpn.deb;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,19 +18,25 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Real packages for tests: the host's apt (Debian 12, amd64) says which packages exist and
- * what they depend on ({@code apt-cache dumpavail}, the candidate versions); a dependency
- * closure is picked the way apt would for a minimal system (first alternative that exists,
- * virtual packages by their required/important provider), and {@code apt-get download} fetches
- * the .debs into the test cache, where later runs find them.
+ * Real packages for tests: the host's apt (Debian 12, amd64; {@code apt-cache dumpavail}, the
+ * candidate versions) or a suite's {@code Packages} index on the Debian mirror says which
+ * packages exist and what they depend on; a dependency closure is picked the way apt would for
+ * a minimal system (first alternative that exists, virtual packages by their required/important
+ * provider), and the .debs are fetched ({@code apt-get download}, or from the mirror's pool
+ * checked by SHA256) into the test cache, where later runs find them.
  */
 final class HostAptPackages {
 
-    record Available(String name, String version, String arch, String priority, String depends, String provides) {
+    record Available(String name, String version, String arch, String priority, String depends, String provides,
+                     String filename, String sha256) {
         String fileName() {
             return name + "_" + version.replace(":", "%3a") + "_" + arch + ".deb";
         }
     }
+
+    /** Where the .debs come from: the host's apt ({@code apt-get download}) or a mirror URL. */
+    private String mirror;
+    private Path mirrorCache;
 
     private final Map<String, Available> byName = new LinkedHashMap<>();
     private final Map<String, List<Available>> providers = new HashMap<>();
@@ -50,7 +57,55 @@ final class HostAptPackages {
         Process p = new ProcessBuilder("apt-cache", "dumpavail").redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
+        return parse(text, null);
+    }
+
+    /**
+     * The {@code Packages} index of {@code suite} main amd64 on the Debian mirror (cached; the
+     * test is skipped when the mirror cannot be reached and nothing is cached). Downloads are
+     * checked against the index's SHA256.
+     */
+    static HostAptPackages mirror(String mirror, String suite) throws IOException {
+        Path dir = cacheDir().resolveSibling("debs-" + suite + "-amd64");
+        Path cached = dir.resolve("main-Packages.xz");
+        if (!Files.isRegularFile(cached)) {
+            Files.createDirectories(cached.getParent());
+            try {
+                fetch(java.net.URI.create(mirror + "/dists/" + suite + "/main/binary-amd64/Packages.xz"), cached);
+            } catch (IOException e) {
+                Assumptions.abort("cannot reach " + mirror + ": " + e.getMessage());
+            }
+        }
+        String text;
+        try (InputStream in = new org.apache.commons.compress.compressors.xz.XZCompressorInputStream(
+                new java.io.BufferedInputStream(Files.newInputStream(cached)))) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        HostAptPackages h = parse(text, mirror);
+        h.mirrorCache = dir;
+        return h;
+    }
+
+    private static void fetch(java.net.URI uri, Path to) throws IOException {
+        java.net.http.HttpClient c = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(20))
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        Path tmp = to.resolveSibling(to.getFileName() + ".part");
+        try {
+            java.net.http.HttpResponse<Path> r = c.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .timeout(java.time.Duration.ofMinutes(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofFile(tmp));
+            if (r.statusCode() != 200) {
+                throw new IOException("HTTP " + r.statusCode() + " for " + uri);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static HostAptPackages parse(String text, String mirror) {
         HostAptPackages h = new HostAptPackages();
+        h.mirror = mirror;
         for (String para : text.split("\n\n")) {
             Map<String, String> f = new HashMap<>();
             String last = null;
@@ -68,7 +123,7 @@ final class HostAptPackages {
             }
             String deps = String.join(", ", f.getOrDefault("Pre-Depends", ""), f.getOrDefault("Depends", ""));
             Available a = new Available(name, f.get("Version"), f.get("Architecture"), f.getOrDefault("Priority", ""),
-                    deps, f.getOrDefault("Provides", ""));
+                    deps, f.getOrDefault("Provides", ""), f.get("Filename"), f.get("SHA256"));
             h.byName.put(name, a);
             if ("yes".equals(f.get("Essential"))) {
                 h.essential.add(name);
@@ -77,7 +132,7 @@ final class HostAptPackages {
                 h.providers.computeIfAbsent(prov, k -> new ArrayList<>()).add(a);
             }
         }
-        Assumptions.assumeTrue(h.byName.size() > 1000 && !h.essential.isEmpty(), "the host's apt has no package lists (apt-get update)");
+        Assumptions.assumeTrue(h.byName.size() > 1000 && !h.essential.isEmpty(), "no package lists (apt-get update)");
         return h;
     }
 
@@ -143,7 +198,10 @@ final class HostAptPackages {
      * The .deb files of {@code packages}, downloaded into the cache when missing; the test is
      * skipped when the mirror cannot be reached and the cache lacks some.
      */
-    static List<Path> download(List<Available> packages) throws IOException, InterruptedException {
+    List<Path> download(List<Available> packages) throws IOException, InterruptedException {
+        if (mirror != null) {
+            return downloadFromMirror(packages);
+        }
         Path dir = cacheDir();
         Files.createDirectories(dir);
         List<String> missing = new ArrayList<>();
@@ -170,5 +228,42 @@ final class HostAptPackages {
             out.add(deb);
         }
         return out;
+    }
+
+    private List<Path> downloadFromMirror(List<Available> packages) throws IOException {
+        Path dir = mirrorCache;
+        Files.createDirectories(dir);
+        List<Path> out = new ArrayList<>();
+        for (Available a : packages) {
+            Path deb = dir.resolve(a.fileName());
+            if (!Files.isRegularFile(deb)) {
+                try {
+                    fetch(java.net.URI.create(mirror + "/" + a.filename()), deb);
+                } catch (IOException e) {
+                    Assumptions.abort("cannot download " + a.filename() + ": " + e.getMessage());
+                }
+            }
+            String sha = sha256(deb);
+            if (!sha.equals(a.sha256())) {
+                Files.delete(deb);
+                throw new IOException(deb.getFileName() + ": SHA256 " + sha + " but the index says " + a.sha256());
+            }
+            out.add(deb);
+        }
+        return out;
+    }
+
+    private static String sha256(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
