@@ -190,6 +190,7 @@ public final class DpkgDatabase {
         for (String d : List.of(ADMIN, INFO, ADMIN + "/updates", ADMIN + "/triggers", ADMIN + "/alternatives", ADMIN + "/parts")) {
             ensureDirectory(tree, d, dirMeta);
         }
+        activateBaseTriggers(tree);
         put(tree, ADMIN + "/status", renderStatus(), 0644, time);
         for (UnpackedPackage p : unpacked.values()) {
             String base = INFO + "/" + p.infoName();
@@ -228,6 +229,68 @@ public final class DpkgDatabase {
         putIfAbsent(tree, ADMIN + "/lock-frontend", "", 0640, time);
         putIfAbsent(tree, ADMIN + "/triggers/Lock", "", 0600, time);
         putIfAbsent(tree, ADMIN + "/triggers/Unincorp", "", 0644, time);
+    }
+
+    /**
+     * What dpkg's unpack does for packages already configured in the base: a file trigger they
+     * are interested in (by {@code triggers/File}) fires when a new package ships a file under
+     * its path, a named one when a new package's triggers file activates it; they become
+     * {@code triggers-pending}, which {@code dpkg --configure -a} processes at first boot.
+     * Packages that are only unpacked need nothing: their postinst runs anyway.
+     */
+    private void activateBaseTriggers(FileTree tree) throws IOException {
+        Map<String, Set<String>> pending = new TreeMap<>();
+        byte[] fileInterests = fileBytes(tree, ADMIN + "/triggers/File");
+        if (fileInterests != null) {
+            for (String line : new String(fileInterests, StandardCharsets.UTF_8).split("\n")) {
+                String[] w = line.strip().split("\\s+");
+                if (w.length != 2) {
+                    continue;
+                }
+                String path = w[0];
+                String pkg = w[1].replace("/noawait", "");
+                for (UnpackedPackage u : unpacked.values()) {
+                    if (u.paths().stream().anyMatch(p -> p.equals(path) || p.startsWith(path + "/"))) {
+                        pending.computeIfAbsent(pkg, k -> new LinkedHashSet<>()).add(path);
+                        break;
+                    }
+                }
+            }
+        }
+        for (UnpackedPackage u : unpacked.values()) {
+            DebArchive.ControlMember t = u.controlMembers().get("triggers");
+            if (t == null) {
+                continue;
+            }
+            for (String raw : t.text().split("\n")) {
+                String[] w = raw.strip().split("\\s+");
+                if (w.length != 2 || !w[0].startsWith("activate") || w[1].startsWith("/") || !w[1].matches("[!-~]+")) {
+                    continue;
+                }
+                byte[] interested = fileBytes(tree, ADMIN + "/triggers/" + w[1]);
+                if (interested == null) {
+                    continue;
+                }
+                for (String line : new String(interested, StandardCharsets.UTF_8).split("\n")) {
+                    if (!line.isBlank()) {
+                        pending.computeIfAbsent(line.strip().replace("/noawait", ""), k -> new LinkedHashSet<>()).add(w[1]);
+                    }
+                }
+            }
+        }
+        for (Map.Entry<String, Set<String>> e : pending.entrySet()) {
+            StatusParagraph p = existingByInfoName.get(e.getKey());
+            if (p == null || !p.first("Status").endsWith(" installed") && !p.first("Status").endsWith(" triggers-pending")) {
+                continue;
+            }
+            Set<String> all = new LinkedHashSet<>(List.of(p.first("Triggers-Pending").split("\\s+")));
+            all.remove("");
+            all.addAll(e.getValue());
+            String want = p.first("Status").replaceFirst(" (installed|triggers-pending)$", " triggers-pending");
+            StatusParagraph updated = p.with("Status", want).with("Triggers-Pending", String.join(" ", all));
+            existing.set(existing.indexOf(p), updated);
+            existingByInfoName.put(e.getKey(), updated);
+        }
     }
 
     String renderStatus() {

@@ -60,6 +60,10 @@ class DebUnpackerTest {
         t.put("/var/lib/dpkg/diversions", file("/usr/share/walt-test/diverted.txt\n/usr/share/walt-test/diverted.txt.distrib\n"
                 + "base-thing\n", 0644), Metadata.of(0755, T));
         t.put("/var/lib/dpkg/updates", new Directory(Metadata.of(0755, T)), Metadata.of(0755, T));
+        // base-thing watches a directory the new package fills, and a trigger it activates.
+        t.put("/var/lib/dpkg/triggers/File", file("/usr/share/walt-test/sub base-thing/noawait\n/usr/share/nothing base-thing\n", 0644),
+                Metadata.of(0755, T));
+        t.put("/var/lib/dpkg/triggers/walt-named", file("base-thing\n", 0644), Metadata.of(0755, T));
         return t;
     }
 
@@ -72,7 +76,9 @@ class DebUnpackerTest {
         TestDebs.control(s, "walt-test-unpack", "Replaces: base-thing (<< 2)\nDepends: base-thing\n");
         TestDebs.file(s, "DEBIAN/conffiles", "/etc/walt-test.conf\n", "rw-r--r--");
         TestDebs.file(s, "DEBIAN/postinst", "#!/bin/sh\nexit 0\n", "rwxr-xr-x");
-        TestDebs.file(s, "DEBIAN/triggers", "interest-noawait /usr/share/walt-test\ninterest walt-test-trigger\n", "rw-r--r--");
+        TestDebs.file(s, "DEBIAN/triggers", "interest-noawait /usr/share/walt-test\ninterest walt-test-trigger\n"
+                + "activate-noawait walt-named\n", "rw-r--r--");
+        TestDebs.file(s, "usr/share/walt-test/sub/deeper/file", "watched\n", "rw-r--r--");
         TestDebs.file(s, "etc/walt-test.conf", "setting=1\n", "rw-r--r--");
         Files.setPosixFilePermissions(s.resolve("etc"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         TestDebs.file(s, "bin/walt-tool", "#!/bin/sh\necho tool\n", "rwxr-xr-x");
@@ -102,8 +108,9 @@ class DebUnpackerTest {
         Tools.require("mknod");
         Path deb = richPackage("zstd");
 
+        // --no-triggers: triggers wait for the first boot, as ours do (dpkg would run them now).
         Path ref = extract(base(), "ref");
-        Tools.Result r = Tools.run(List.of("dpkg", "--root=" + ref, "--force-depends", "--unpack", deb.toString()), null, 120);
+        Tools.Result r = Tools.run(List.of("dpkg", "--root=" + ref, "--force-depends", "--no-triggers", "--unpack", deb.toString()), null, 120);
         assertEquals(0, r.exit(), r.all());
 
         FileTree ours = base();
@@ -146,7 +153,8 @@ class DebUnpackerTest {
             Tools.Result m = Tools.run(List.of("md5sum", our.resolve(path).toString()), null, 30);
             assertEquals(sum, m.stdout().substring(0, 32), path);
         }
-        assertEquals(Set.of("usr/bin/walt-suid", "bin/walt-tool", "usr/share/walt-test/owned-by-user", "usr/share/walt-test/hard1",
+        assertTrue(Files.readString(our.resolve("var/lib/dpkg/status")).contains("Status: install ok triggers-pending\n"));
+        assertEquals(Set.of("usr/share/walt-test/sub/deeper/file", "usr/bin/walt-suid", "bin/walt-tool", "usr/share/walt-test/owned-by-user", "usr/share/walt-test/hard1",
                 "usr/share/walt-test/hard2", "usr/share/walt-test/diverted.txt", "usr/share/base-thing/owned.txt"),
                 new TreeSet<>(lines(our.resolve(info + "walt-test-unpack.md5sums")).stream().map(l -> l.substring(34)).toList()));
     }
