@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -60,13 +61,23 @@ final class DebUnpacker {
         paths.add("/.");
         List<Map.Entry<String, Node>> entries = new ArrayList<>();
         data.walk((p, n) -> entries.add(Map.entry(p, n)));
+        // A stat override changes the inode: every path of a hard-linked file gets the changed
+        // copy, so links stay links (dpkg applies it to whichever path the archive stores first).
+        Map<Node, Node> overridden = new IdentityHashMap<>();
+        for (Map.Entry<String, Node> e : entries) {
+            DpkgDatabase.StatOverride o = db.statOverride(e.getKey());
+            Node n = e.getValue();
+            if (o != null && !(n instanceof Symlink) && !e.getKey().equals("/")) {
+                overridden.put(n, n instanceof Directory d ? new Directory(override(d.metadata(), o)) : n.withMetadata(override(n.metadata(), o)));
+            }
+        }
         for (Map.Entry<String, Node> e : entries) {
             String path = e.getKey();
             if (path.equals("/")) {
                 continue;
             }
             paths.add(path);
-            Node node = e.getValue();
+            Node node = overridden.getOrDefault(e.getValue(), e.getValue());
             if (node instanceof Directory d) {
                 unpackDirectory(path, d, infoName);
             } else {
@@ -74,6 +85,10 @@ final class DebUnpacker {
             }
         }
         return paths;
+    }
+
+    private static walt.vpn.tree.Metadata override(walt.vpn.tree.Metadata m, DpkgDatabase.StatOverride o) {
+        return m.withOwner(o.uid(), o.gid()).withPermissions(o.mode());
     }
 
     private void unpackDirectory(String path, Directory d, String pkg) throws InvalidDataException {

@@ -41,10 +41,16 @@ public final class DpkgDatabase {
     private final Map<String, List<String>> rewrittenLists = new TreeMap<>();
     private final Map<String, String> diversions;
     private final Map<String, UnpackedPackage> unpacked = new LinkedHashMap<>();
+    private final Map<String, StatOverride> statOverrides;
 
-    private DpkgDatabase(List<StatusParagraph> existing, Map<String, String> diversions) {
+    /** A {@code dpkg-statoverride} entry: owner and mode dpkg gives a path whatever a package says. */
+    record StatOverride(int uid, int gid, int mode) {
+    }
+
+    private DpkgDatabase(List<StatusParagraph> existing, Map<String, String> diversions, Map<String, StatOverride> statOverrides) {
         this.existing = existing;
         this.diversions = diversions;
+        this.statOverrides = statOverrides;
     }
 
     /** Reads the database of {@code tree}; an empty one when the tree has none (a new base). */
@@ -54,7 +60,7 @@ public final class DpkgDatabase {
         if (statusBytes != null) {
             status = StatusParagraph.parseAll(new String(statusBytes, StandardCharsets.UTF_8), ADMIN + "/status");
         }
-        DpkgDatabase db = new DpkgDatabase(status, readDiversions(tree));
+        DpkgDatabase db = new DpkgDatabase(status, readDiversions(tree), readStatOverrides(tree));
         for (StatusParagraph p : status) {
             String pkg = p.first("Package");
             if (pkg.isEmpty()) {
@@ -108,6 +114,65 @@ public final class DpkgDatabase {
             out.put(lines[i], lines[i + 1] + "\n" + lines[i + 2]);
         }
         return out;
+    }
+
+    /**
+     * {@code statoverride}: {@code USER GROUP MODE PATH} a line, owners by name (looked up in the
+     * target's /etc/passwd and /etc/group, as dpkg in the target would) or {@code #ID}.
+     */
+    private static Map<String, StatOverride> readStatOverrides(FileTree tree) throws IOException {
+        Map<String, StatOverride> out = new LinkedHashMap<>();
+        byte[] b = fileBytes(tree, ADMIN + "/statoverride");
+        if (b == null) {
+            return out;
+        }
+        Map<String, Integer> users = null;
+        Map<String, Integer> groups = null;
+        for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] w = line.strip().split("\\s+", 4);
+            if (w.length != 4 || !w[2].matches("[0-7]{1,4}") || !w[3].startsWith("/")) {
+                throw new InvalidDataException(ADMIN + "/statoverride: bad line '" + line + "'");
+            }
+            if (users == null) {
+                users = accounts(tree, "/etc/passwd");
+                groups = accounts(tree, "/etc/group");
+            }
+            out.put(w[3], new StatOverride(id(w[0], users, "user", line), id(w[1], groups, "group", line), Integer.parseInt(w[2], 8)));
+        }
+        return out;
+    }
+
+    private static int id(String word, Map<String, Integer> names, String kind, String line) throws InvalidDataException {
+        if (word.startsWith("#") && word.substring(1).matches("\\d{1,10}")) {
+            return (int) Long.parseLong(word.substring(1));
+        }
+        Integer id = names.get(word);
+        if (id == null) {
+            throw new InvalidDataException(ADMIN + "/statoverride: unknown " + kind + " '" + word + "' in the target (line '" + line + "')");
+        }
+        return id;
+    }
+
+    private static Map<String, Integer> accounts(FileTree tree, String path) throws IOException {
+        Map<String, Integer> out = new HashMap<>();
+        byte[] b = fileBytes(tree, path);
+        if (b != null) {
+            for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+                String[] f = line.split(":");
+                if (f.length >= 3 && f[2].matches("\\d{1,10}")) {
+                    out.putIfAbsent(f[0], (int) Long.parseLong(f[2]));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The stat override of a (logical) path, or null. */
+    StatOverride statOverride(String path) {
+        return statOverrides.get(path);
     }
 
     /**

@@ -118,7 +118,15 @@ public final class ForeignInstaller {
         Path plainTar = options.spoolDirectory().resolve(spoolName(infoName, version));
         Files.deleteIfExists(plainTar);
         archive.extractDataTar(plainTar);
-        FileTree data = TarImporter.read(plainTar, w -> options.warnings().accept(name + ": " + w));
+        FileTree data;
+        try {
+            data = TarImporter.read(plainTar, w -> options.warnings().accept(name + ": " + w));
+        } catch (InvalidDataException e) {
+            // The importer names the spooled file; the user knows the .deb.
+            String msg = e.getMessage().startsWith(plainTar.getFileName() + ": ")
+                    ? e.getMessage().substring(plainTar.getFileName().toString().length() + 2) : e.getMessage();
+            throw new InvalidDataException(where + ": " + archive.dataMemberName() + ": " + msg, e);
+        }
         for (String c : conffiles) {
             if (!(data.lookup(c) instanceof RegularFile)) {
                 throw new InvalidDataException(where + ": conffile " + c + " is not a regular file of the package");

@@ -92,6 +92,21 @@ class DebArchiveTest {
                 Map.entry("data.tar", new byte[100])), "data.tar is truncated");
     }
 
+    @Test
+    void garbageInsideAWellCompressedDataMemberIsNamedByTheDeb() throws Exception {
+        byte[] control = controlTarGz();
+        byte[] notTar = new byte[4096];
+        Arrays.fill(notTar, (byte) 'x');
+        Path deb = tmp.resolve("nottar.deb");
+        Files.write(deb, ar(Map.entry("debian-binary", "2.0\n".getBytes()), Map.entry("control.tar.gz", control),
+                Map.entry("data.tar", notTar)));
+        InvalidDataException e = assertThrows(InvalidDataException.class, () -> ForeignInstaller.install(FileTree.empty(
+                walt.vpn.tree.Timestamp.EPOCH), List.of(deb), new ForeignInstaller.Options("amd64", walt.vpn.tree.Timestamp.EPOCH,
+                tmp.resolve("spool"), w -> { })));
+        assertTrue(e.getMessage().startsWith("nottar.deb: data.tar: "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
     private void assertBroken(String name, byte[] content, String expected) throws IOException {
         Path deb = tmp.resolve(name);
         Files.write(deb, content);
@@ -117,7 +132,7 @@ class DebArchiveTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (var gz = new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(bytes);
              var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(gz)) {
-            byte[] c = "Package: x\nVersion: 1\nArchitecture: all\nDescription: x\n".getBytes(StandardCharsets.UTF_8);
+            byte[] c = "Package: walt-x\nVersion: 1\nArchitecture: all\nDescription: x\n".getBytes(StandardCharsets.UTF_8);
             var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("./control");
             e.setSize(c.length);
             tar.putArchiveEntry(e);

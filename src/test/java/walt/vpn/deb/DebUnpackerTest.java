@@ -63,6 +63,10 @@ class DebUnpackerTest {
         // base-thing watches a directory the new package fills, and a trigger it activates.
         t.put("/var/lib/dpkg/triggers/File", file("/usr/share/walt-test/sub base-thing/noawait\n/usr/share/nothing base-thing\n", 0644),
                 Metadata.of(0755, T));
+        t.put("/etc/passwd", file("root:x:0:0:root:/root:/bin/sh\n", 0644), Metadata.of(0755, T));
+        t.put("/etc/group", file("root:x:0:\n", 0644), Metadata.of(0755, T));
+        t.put("/var/lib/dpkg/statoverride", file("root #5678 2750 /usr/share/walt-test/owned-by-user\n#1234 root 0700 /usr/share/walt-test/sub\n", 0644),
+                Metadata.of(0755, T));
         t.put("/var/lib/dpkg/triggers/walt-named", file("base-thing\n", 0644), Metadata.of(0755, T));
         return t;
     }
@@ -127,6 +131,8 @@ class DebUnpackerTest {
         assertEquals(refFiles, ourFiles);
         // The hard link kept, the /bin file through the merged-/usr symlink, diversion followed:
         assertTrue(ourFiles.get("/usr/share/walt-test/hard2").contains("links=2"));
+        assertTrue(ourFiles.get("/usr/share/walt-test/owned-by-user").startsWith("f 2750 0:5678"), "stat override");
+        assertTrue(ourFiles.get("/usr/share/walt-test/sub").startsWith("d 700 1234:0"), "stat override");
         assertTrue(ourFiles.containsKey("/usr/bin/walt-tool"));
         assertTrue(ourFiles.containsKey("/usr/share/walt-test/diverted.txt.distrib"));
         assertTrue(ourFiles.containsKey("/etc/walt-test.conf.dpkg-new"));

@@ -40,8 +40,15 @@ class TrixieForeignInstallTest {
 
         Timestamp time = Timestamp.ofSeconds(1_767_225_600L);
         FileTree tree = FileTree.empty(time);
+        long start = System.nanoTime();
         List<UnpackedPackage> done = ForeignInstaller.install(tree, debs,
                 new ForeignInstaller.Options("amd64", time, tmp.resolve("spool"), w -> System.err.println("warning: " + w)));
+        long debBytes = 0;
+        for (Path d : debs) {
+            debBytes += Files.size(d);
+        }
+        System.err.printf("trixie: %d packages (%d KiB of .debs) unpacked in %d ms%n", done.size(), debBytes >> 10,
+                (System.nanoTime() - start) / 1_000_000);
         assertEquals(debs.size(), done.size());
         assertEquals("usr/bin", ((Symlink) tree.lookup("/bin")).target());
         assertInstanceOf(Symlink.class, tree.lookup("/lib64"));
