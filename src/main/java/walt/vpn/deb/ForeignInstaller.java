@@ -10,6 +10,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import walt.vpn.tree.FileTree;
 import walt.vpn.tree.InvalidDataException;
@@ -70,8 +74,26 @@ public final class ForeignInstaller {
         DpkgDatabase db = DpkgDatabase.read(target);
         DebUnpacker unpacker = new DebUnpacker(target, db);
         Set<String> seen = new HashSet<>();
-        for (Path deb : debs) {
-            unpackOne(deb, target, db, unpacker, seen, options);
+        // Reading and decompressing the packages is independent work, done in parallel; putting
+        // them into the tree is done in the given order, since later packages win.
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "deb-read");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Prepared>> prepared = new ArrayList<>();
+            for (int i = 0; i < debs.size(); i++) {
+                Path deb = debs.get(i);
+                String prefix = String.format("%04d-", i);
+                prepared.add(pool.submit(() -> prepare(deb, prefix, options)));
+            }
+            for (Future<Prepared> f : prepared) {
+                unpackOne(await(f), db, unpacker, seen);
+            }
+        } finally {
+            pool.shutdownNow();
         }
         writeAccounts(target, options.time());
         db.writeTo(target, options.arch(), options.time());
@@ -80,8 +102,29 @@ public final class ForeignInstaller {
         return done;
     }
 
-    private static void unpackOne(Path deb, FileTree target, DpkgDatabase db, DebUnpacker unpacker, Set<String> seen,
-                                  Options options) throws IOException {
+    /** A package read and decompressed, ready to go into the tree. */
+    private record Prepared(DebArchive archive, StatusParagraph control, String name, String arch, String version,
+                            boolean multiArchSame, String infoName, List<String> conffiles, FileTree data, String md5sums) {
+    }
+
+    private static Prepared await(Future<Prepared> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading packages");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private static Prepared prepare(Path deb, String spoolPrefix, Options options) throws IOException {
         DebArchive archive = DebArchive.open(deb);
         String where = archive.fileName();
         List<StatusParagraph> paragraphs = StatusParagraph.parseAll(archive.controlText(), where + ": control");
@@ -105,17 +148,8 @@ public final class ForeignInstaller {
         }
         boolean same = multiArch.equals("same");
         String infoName = DpkgDatabase.infoName(name, arch, multiArch);
-        if (!seen.add(infoName)) {
-            throw new InvalidDataException(where + ": " + infoName + " is given twice");
-        }
-        List<String> present = db.presentVersions(name);
-        if (!present.isEmpty()) {
-            throw new InvalidDataException(where + ": " + name + " is already in the base image (" + String.join(", ", present)
-                    + "); upgrading packages of the base at build time is not supported");
-        }
-
         List<String> conffiles = conffiles(archive, where);
-        Path plainTar = options.spoolDirectory().resolve(spoolName(infoName, version));
+        Path plainTar = options.spoolDirectory().resolve(spoolPrefix + spoolName(infoName, version));
         Files.deleteIfExists(plainTar);
         archive.extractDataTar(plainTar);
         FileTree data;
@@ -132,12 +166,31 @@ public final class ForeignInstaller {
                 throw new InvalidDataException(where + ": conffile " + c + " is not a regular file of the package");
             }
         }
-        Set<String> conffileSet = new LinkedHashSet<>(conffiles);
         DebArchive.ControlMember shipped = archive.controlMembers().get("md5sums");
-        String md5sums = shipped != null ? shipped.text() : DebUnpacker.computeMd5sums(data, conffileSet);
-        Set<String> replaces = new HashSet<>(FirstBootConfigure.names(control.get("Replaces")));
+        String md5sums = shipped != null ? shipped.text() : DebUnpacker.computeMd5sums(data, new LinkedHashSet<>(conffiles));
+        return new Prepared(archive, control, name, arch, version, same, infoName, conffiles, data, md5sums);
+    }
 
-        List<String> paths = unpacker.unpack(data, name, infoName, conffileSet, replaces, same);
+    private static void unpackOne(Prepared p, DpkgDatabase db, DebUnpacker unpacker, Set<String> seen) throws IOException {
+        String where = p.archive().fileName();
+        String name = p.name();
+        String infoName = p.infoName();
+        List<String> conffiles = p.conffiles();
+        if (!seen.add(infoName)) {
+            throw new InvalidDataException(where + ": " + infoName + " is given twice");
+        }
+        List<String> present = db.presentVersions(name);
+        if (!present.isEmpty()) {
+            throw new InvalidDataException(where + ": " + name + " is already in the base image (" + String.join(", ", present)
+                    + "); upgrading packages of the base at build time is not supported");
+        }
+        Set<String> replaces = new HashSet<>(FirstBootConfigure.names(p.control().get("Replaces")));
+        List<String> paths = unpacker.unpack(p.data(), name, infoName, new LinkedHashSet<>(conffiles), replaces, p.multiArchSame());
+        StatusParagraph control = p.control();
+        DebArchive archive = p.archive();
+        String arch = p.arch();
+        String version = p.version();
+        boolean same = p.multiArchSame();
 
         StatusParagraph status = control.with("Status", "install ok unpacked");
         if (!conffiles.isEmpty()) {
@@ -147,7 +200,7 @@ public final class ForeignInstaller {
             }
             status = status.with("Conffiles", sb.toString());
         }
-        db.addUnpacked(new UnpackedPackage(name, arch, version, same, status, paths, md5sums, conffiles,
+        db.addUnpacked(new UnpackedPackage(name, arch, version, same, status, paths, p.md5sums(), conffiles,
                 archive.controlMembers()));
     }
 
