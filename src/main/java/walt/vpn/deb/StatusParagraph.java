@@ -75,7 +75,7 @@ record StatusParagraph(List<Map.Entry<String, String>> fields) {
             if (!name.matches("[!-9;-~]+")) {
                 throw new InvalidDataException(where + ": line " + lineNo + ": bad field name '" + shorten(name) + "'");
             }
-            value = new StringBuilder(line.substring(colon + 1).strip());
+            value = new StringBuilder(line.substring(colon + 1).stripLeading());
         }
         if (name != null) {
             current.add(Map.entry(name, value.toString()));
