@@ -29,8 +29,8 @@ import walt.vpn.tree.Symlink;
  * <li>other files replace what is there (later wins). A file another package owns may only be
  * replaced when this package declares {@code Replaces} on it (version ranges are not checked:
  * the apt client's resolver owns version logic), and the owner's list loses the path, as dpkg
- * does; otherwise it is dpkg's "trying to overwrite" error. {@code Multi-Arch: same} siblings
- * may share identical files;</li>
+ * does; otherwise it is dpkg's "trying to overwrite" error. (Files shared by {@code Multi-Arch: same}
+ * instances of one package need a foreign architecture, which the installer refuses.)</li>
  * <li>diversions recorded in the target ({@code /var/lib/dpkg/diversions}) are honoured: a
  * file diverted by another package goes to the diversion's target;</li>
  * <li>configuration files go to {@code NAME.dpkg-new}, which {@code dpkg --configure} renames
@@ -55,8 +55,8 @@ final class DebUnpacker {
      * Unpacks {@code data} for the package {@code infoName} and returns the paths its list file
      * records, {@code /.} first.
      */
-    List<String> unpack(FileTree data, String pkgName, String infoName, Set<String> conffiles, Set<String> replaces,
-                        boolean multiArchSame) throws IOException {
+    List<String> unpack(FileTree data, String pkgName, String infoName, Set<String> conffiles, Set<String> replaces)
+            throws IOException {
         List<String> paths = new ArrayList<>();
         paths.add("/.");
         List<Map.Entry<String, Node>> entries = new ArrayList<>();
@@ -81,7 +81,7 @@ final class DebUnpacker {
             if (node instanceof Directory d) {
                 unpackDirectory(path, d, infoName);
             } else {
-                unpackFile(path, node, pkgName, infoName, conffiles.contains(path), replaces, multiArchSame);
+                unpackFile(path, node, pkgName, infoName, conffiles.contains(path), replaces);
             }
         }
         return paths;
@@ -113,8 +113,8 @@ final class DebUnpacker {
                 + " is a " + describe(existing) + owner(path, pkg));
     }
 
-    private void unpackFile(String path, Node node, String pkgName, String infoName, boolean conffile, Set<String> replaces,
-                            boolean multiArchSame) throws IOException {
+    private void unpackFile(String path, Node node, String pkgName, String infoName, boolean conffile, Set<String> replaces)
+            throws IOException {
         String place = db.divertedPath(path, pkgName);
         if (conffile) {
             place = place + ".dpkg-new";
@@ -129,9 +129,6 @@ final class DebUnpacker {
                 continue;
             }
             String otherName = other.contains(":") ? other.substring(0, other.indexOf(':')) : other;
-            if (multiArchSame && otherName.equals(pkgName) && sameFile(t.node(), node)) {
-                continue;
-            }
             if (!replaces.contains(otherName)) {
                 throw new InvalidDataException(infoName + ": trying to overwrite " + path + ", which is also in package "
                         + other + " (and " + pkgName + " does not declare Replaces: " + otherName + ")");
@@ -167,16 +164,6 @@ final class DebUnpacker {
             case SOCKET -> "socket";
             case DIRECTORY -> "directory";
         };
-    }
-
-    private static boolean sameFile(Node a, Node b) throws IOException {
-        if (a instanceof RegularFile fa && b instanceof RegularFile fb) {
-            return fa.content().size() == fb.content().size() && md5(fa).equals(md5(fb));
-        }
-        if (a instanceof Symlink sa && b instanceof Symlink sb) {
-            return sa.target().equals(sb.target());
-        }
-        return false;
     }
 
     /** The hex MD5 of a file's content, as md5sums files hold it. */

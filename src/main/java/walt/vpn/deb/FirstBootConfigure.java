@@ -46,7 +46,12 @@ public final class FirstBootConfigure {
         TargetPath link = TargetPath.resolve(tree, UNIT_WANTS_LINK, false);
         link.parent().put(link.name(), new Symlink(Metadata.of(0777, time), UNIT));
 
+        // Packages unpacked by an earlier call into the same tree stay pending, before these.
         StringBuilder order = new StringBuilder();
+        TargetPath earlier = TargetPath.resolve(tree, STATE + "/preinst", true);
+        if (earlier.node() instanceof walt.vpn.tree.RegularFile f) {
+            order.append(new String(f.content().readAll(), java.nio.charset.StandardCharsets.UTF_8));
+        }
         for (UnpackedPackage p : preinstOrder(packages)) {
             // The script reads these words with `read`: they must be plain words.
             for (String word : List.of(p.name(), p.arch(), p.infoName())) {

@@ -185,7 +185,7 @@ public final class ForeignInstaller {
                     + "); upgrading packages of the base at build time is not supported");
         }
         Set<String> replaces = new HashSet<>(FirstBootConfigure.names(p.control().get("Replaces")));
-        List<String> paths = unpacker.unpack(p.data(), name, infoName, new LinkedHashSet<>(conffiles), replaces, p.multiArchSame());
+        List<String> paths = unpacker.unpack(p.data(), name, infoName, new LinkedHashSet<>(conffiles), replaces);
         StatusParagraph control = p.control();
         DebArchive archive = p.archive();
         String arch = p.arch();

@@ -69,8 +69,10 @@ configure() {
 	done <"$state/preinst"
 
 	if [ "$status" = 0 ]; then
+		# Nobody is there to answer a conffile question: a file the image already had where a
+		# package brings a conffile (an overlay, the base's own) is kept.
 		log "dpkg --configure -a"
-		if dpkg --configure -a </dev/null; then
+		if dpkg --force-confdef --force-confold --configure -a </dev/null; then
 			rm -f "$state/pending" "$state/preinst-done"
 			log "all packages configured"
 		else

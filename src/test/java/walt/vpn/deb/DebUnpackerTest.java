@@ -239,6 +239,16 @@ class DebUnpackerTest {
         assertEquals("usr/lib64", ((walt.vpn.tree.Symlink) t.lookup("/lib64")).target());
         assertEquals(FirstBootConfigure.UNIT, ((walt.vpn.tree.Symlink) t.lookup(FirstBootConfigure.UNIT_WANTS_LINK)).target());
         assertEquals(0755, t.lookup(FirstBootConfigure.SCRIPT).metadata().permissions());
+
+        // A second batch into the same tree: the first one's preinst scripts stay pending.
+        Path d = tmp.resolve("d");
+        TestDebs.control(d, "walt-later", "Depends: walt-app\n");
+        TestDebs.file(d, "usr/share/doc/walt-later/copyright", "free\n", "rw-r--r--");
+        ForeignInstaller.install(t, List.of(TestDebs.build(d, tmp.resolve("d.deb"), "xz", false)),
+                new ForeignInstaller.Options("amd64", T, tmp.resolve("spool"), w -> { }));
+        assertEquals("walt-provider amd64 walt-provider\nwalt-lib amd64 walt-lib:amd64\nwalt-app amd64 walt-app\n"
+                + "walt-later amd64 walt-later\n", text(t, FirstBootConfigure.STATE + "/preinst"));
+        assertTrue(text(t, "/var/lib/dpkg/status").contains("Package: walt-app\nStatus: install ok unpacked\n"));
     }
 
     private void install(FileTree t, Path deb) throws IOException {

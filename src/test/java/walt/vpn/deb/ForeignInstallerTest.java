@@ -84,6 +84,10 @@ class ForeignInstallerTest {
         Tools.require("unshare");
         Tools.require("chroot");
         FileTree tree = FileTree.empty(TIME);
+        // A file the image already has where a package brings a conffile (an overlay's, say):
+        // the unattended first boot keeps it and sets the package's aside.
+        tree.put("/etc/deluser.conf", new RegularFile(walt.vpn.tree.Metadata.of(0644, TIME),
+                walt.vpn.tree.BytesContent.of("# from the overlay\n")), walt.vpn.tree.Metadata.of(0755, TIME));
         List<UnpackedPackage> done = ForeignInstaller.install(tree, debs, options(tmp));
         Path root = extract(tree, tmp);
 
@@ -107,7 +111,9 @@ class ForeignInstallerTest {
 
         Tools.Result verify = inChroot(root, "dpkg --verify");
         assertEquals(0, verify.exit(), verify.all());
-        assertEquals("", verify.stdout(), "dpkg --verify finds files that differ from the packages");
+        assertEquals("??5?????? c /etc/deluser.conf\n", verify.stdout(), "only the kept conffile differs from the packages");
+        assertEquals("# from the overlay\n", Files.readString(root.resolve("etc/deluser.conf")));
+        assertTrue(Files.isRegularFile(root.resolve("etc/deluser.conf.dpkg-dist")));
 
         for (UnpackedPackage p : done) {
             Tools.Result l = inChroot(root, "dpkg -L " + p.infoName());
