@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
 import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
@@ -339,10 +337,5 @@ public final class DebArchive {
         public void close() throws IOException {
             rest.close();
         }
-    }
-
-    /** Names of the control members, for messages and tests. */
-    public List<String> controlMemberNames() {
-        return new ArrayList<>(control.keySet());
     }
 }

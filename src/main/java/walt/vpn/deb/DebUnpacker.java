@@ -2,7 +2,6 @@ package walt.vpn.deb;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -200,9 +199,5 @@ final class DebUnpacker {
             sb.append(md5((RegularFile) e.getValue())).append("  ").append(e.getKey().substring(1)).append('\n');
         }
         return sb.toString();
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -1,7 +1,6 @@
 package walt.vpn.deb;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -247,9 +246,5 @@ public final class ForeignInstaller {
                 DpkgDatabase.putBytes(target, path, f.content().readAll(), 0644, time);
             }
         }
-    }
-
-    static String text(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
