@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Assumptions;
  * provider), and the .debs are fetched ({@code apt-get download}, or from the mirror's pool
  * checked by SHA256) into the test cache, where later runs find them.
  */
-final class HostAptPackages {
+public final class HostAptPackages {
 
-    record Available(String name, String version, String arch, String priority, String depends, String provides,
+    public record Available(String name, String version, String arch, String priority, String depends, String provides,
                      String filename, String sha256) {
-        String fileName() {
+        public String fileName() {
             return name + "_" + version.replace(":", "%3a") + "_" + arch + ".deb";
         }
     }
@@ -57,7 +57,7 @@ final class HostAptPackages {
         Process p = new ProcessBuilder("apt-cache", "dumpavail").redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
-        return parse(text, null);
+        return parse(text, null, "amd64", false);
     }
 
     /**
@@ -66,12 +66,17 @@ final class HostAptPackages {
      * checked against the index's SHA256.
      */
     static HostAptPackages mirror(String mirror, String suite) throws IOException {
-        Path dir = cacheDir().resolveSibling("debs-" + suite + "-amd64");
-        Path cached = dir.resolve("main-Packages.xz");
+        return mirror(mirror, suite, "main", "amd64");
+    }
+
+    /** As {@link #mirror(String, String)}, for another component and architecture. */
+    public static HostAptPackages mirror(String mirror, String suite, String component, String arch) throws IOException {
+        Path dir = cacheDir().resolveSibling("debs-" + suite + "-" + arch);
+        Path cached = dir.resolve(component + "-Packages.xz");
         if (!Files.isRegularFile(cached)) {
             Files.createDirectories(cached.getParent());
             try {
-                fetch(java.net.URI.create(mirror + "/dists/" + suite + "/main/binary-amd64/Packages.xz"), cached);
+                fetch(java.net.URI.create(mirror + "/dists/" + suite + "/" + component + "/binary-" + arch + "/Packages.xz"), cached);
             } catch (IOException e) {
                 Assumptions.abort("cannot reach " + mirror + ": " + e.getMessage());
             }
@@ -81,7 +86,7 @@ final class HostAptPackages {
                 new java.io.BufferedInputStream(Files.newInputStream(cached)))) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        HostAptPackages h = parse(text, mirror);
+        HostAptPackages h = parse(text, mirror, arch, !component.equals("main"));
         h.mirrorCache = dir;
         return h;
     }
@@ -103,7 +108,7 @@ final class HostAptPackages {
         Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static HostAptPackages parse(String text, String mirror) {
+    private static HostAptPackages parse(String text, String mirror, String arch, boolean smallComponent) {
         HostAptPackages h = new HostAptPackages();
         h.mirror = mirror;
         for (String para : text.split("\n\n")) {
@@ -118,7 +123,7 @@ final class HostAptPackages {
                 }
             }
             String name = f.get("Package");
-            if (name == null || !"amd64".equals(f.get("Architecture")) && !"all".equals(f.get("Architecture"))) {
+            if (name == null || !arch.equals(f.get("Architecture")) && !"all".equals(f.get("Architecture"))) {
                 continue;
             }
             String deps = String.join(", ", f.getOrDefault("Pre-Depends", ""), f.getOrDefault("Depends", ""));
@@ -132,8 +137,21 @@ final class HostAptPackages {
                 h.providers.computeIfAbsent(prov, k -> new ArrayList<>()).add(a);
             }
         }
-        Assumptions.assumeTrue(h.byName.size() > 1000 && !h.essential.isEmpty(), "no package lists (apt-get update)");
+        Assumptions.assumeTrue(smallComponent || h.byName.size() > 1000 && !h.essential.isEmpty(), "no package lists (apt-get update)");
         return h;
+    }
+
+    /** The named packages themselves, without their dependencies. */
+    public List<Available> packages(String... names) {
+        List<Available> out = new ArrayList<>();
+        for (String n : names) {
+            Available a = byName.get(n);
+            if (a == null) {
+                throw new IllegalStateException("no package " + n + " in the index");
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     List<String> essential() {
@@ -141,7 +159,7 @@ final class HostAptPackages {
     }
 
     /** {@code seeds} and everything they (pre-)depend on, dependencies first where possible. */
-    List<Available> closure(List<String> seeds) {
+    public List<Available> closure(List<String> seeds) {
         Set<String> chosen = new LinkedHashSet<>();
         Deque<String> todo = new ArrayDeque<>(seeds);
         while (!todo.isEmpty()) {
@@ -198,7 +216,7 @@ final class HostAptPackages {
      * The .deb files of {@code packages}, downloaded into the cache when missing; the test is
      * skipped when the mirror cannot be reached and the cache lacks some.
      */
-    List<Path> download(List<Available> packages) throws IOException, InterruptedException {
+    public List<Path> download(List<Available> packages) throws IOException, InterruptedException {
         if (mirror != null) {
             return downloadFromMirror(packages);
         }
