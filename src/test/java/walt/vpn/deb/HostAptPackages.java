@@ -48,7 +48,7 @@ final class HostAptPackages {
     static Path cacheDir() {
         String env = System.getenv("WALT_TEST_CACHE");
         Path base = env != null && !env.isEmpty() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests");
-        return base.resolve("debs-host-apt");
+        return base.resolve("deb-unpack-host-apt");
     }
 
     /** The host's apt view; the test is skipped where there is no apt or no package list. */
@@ -57,21 +57,25 @@ final class HostAptPackages {
         Process p = new ProcessBuilder("apt-cache", "dumpavail").redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
-        return parse(text, null);
+        return parse(text, null, "amd64");
     }
 
     /**
-     * The {@code Packages} index of {@code suite} main amd64 on the Debian mirror (cached; the
+     * The {@code Packages} index of {@code suite} main (amd64 unless said) on the Debian mirror (cached; the
      * test is skipped when the mirror cannot be reached and nothing is cached). Downloads are
      * checked against the index's SHA256.
      */
     static HostAptPackages mirror(String mirror, String suite) throws IOException {
-        Path dir = cacheDir().resolveSibling("debs-" + suite + "-amd64");
+        return mirror(mirror, suite, "amd64");
+    }
+
+    static HostAptPackages mirror(String mirror, String suite, String arch) throws IOException {
+        Path dir = cacheDir().resolveSibling("deb-unpack-" + suite + "-" + arch);
         Path cached = dir.resolve("main-Packages.xz");
         if (!Files.isRegularFile(cached)) {
             Files.createDirectories(cached.getParent());
             try {
-                fetch(java.net.URI.create(mirror + "/dists/" + suite + "/main/binary-amd64/Packages.xz"), cached);
+                fetch(java.net.URI.create(mirror + "/dists/" + suite + "/main/binary-" + arch + "/Packages.xz"), cached);
             } catch (IOException e) {
                 Assumptions.abort("cannot reach " + mirror + ": " + e.getMessage());
             }
@@ -81,7 +85,7 @@ final class HostAptPackages {
                 new java.io.BufferedInputStream(Files.newInputStream(cached)))) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        HostAptPackages h = parse(text, mirror);
+        HostAptPackages h = parse(text, mirror, arch);
         h.mirrorCache = dir;
         return h;
     }
@@ -103,7 +107,7 @@ final class HostAptPackages {
         Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static HostAptPackages parse(String text, String mirror) {
+    private static HostAptPackages parse(String text, String mirror, String arch) {
         HostAptPackages h = new HostAptPackages();
         h.mirror = mirror;
         for (String para : text.split("\n\n")) {
@@ -118,7 +122,7 @@ final class HostAptPackages {
                 }
             }
             String name = f.get("Package");
-            if (name == null || !"amd64".equals(f.get("Architecture")) && !"all".equals(f.get("Architecture"))) {
+            if (name == null || !arch.equals(f.get("Architecture")) && !"all".equals(f.get("Architecture"))) {
                 continue;
             }
             String deps = String.join(", ", f.getOrDefault("Pre-Depends", ""), f.getOrDefault("Depends", ""));
