@@ -70,6 +70,11 @@ class TrixieArm64UnpackTest {
         Tools.Result audit = Tools.run(List.of("dpkg", "--admindir=" + root.resolve("var/lib/dpkg"), "--audit"), null, 60);
         assertTrue(audit.stdout().contains("unpacked but not yet configured"), audit.all());
 
+        // Reproducible: the same packages at the same time give the same tree, byte for byte.
+        FileTree again = FileTree.empty(time);
+        ForeignInstaller.install(again, debs, new ForeignInstaller.Options("arm64", time, tmp.resolve("spool2"), w -> { }));
+        assertEquals(sha256(tree), sha256(again));
+
         // And the tree is a filesystem: ext4 by our writer, checked by e2fsck.
         Tools.require("e2fsck");
         Ext4Writer writer = new Ext4Writer(Ext4Options.defaults());
@@ -81,5 +86,13 @@ class TrixieArm64UnpackTest {
         System.err.printf("trixie arm64: ext4 of %d MiB written in %d ms%n", Files.size(img) >> 20, (System.nanoTime() - ext4Start) / 1_000_000);
         Tools.Result fsck = Tools.run(List.of("e2fsck", "-fn", img.toString()), null, 300);
         assertEquals(0, fsck.exit(), fsck.all());
+    }
+
+    private static String sha256(FileTree t) throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        try (OutputStream out = new java.security.DigestOutputStream(OutputStream.nullOutputStream(), md)) {
+            TarExporter.write(t, out);
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
     }
 }
