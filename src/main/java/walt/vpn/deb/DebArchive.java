@@ -98,8 +98,7 @@ public final class DebArchive {
                         }
                         compression(n, where);
                         data = n;
-                        // The data archive is read again on demand; its bytes are not checked here.
-                        drain(ar);
+                        // The data archive is read again on demand; the ar reader skips its bytes here.
                     } else if (!n.startsWith("_")) {
                         throw new InvalidDataException(where + ": unexpected member '" + n + "'");
                     }
@@ -233,10 +232,6 @@ public final class DebArchive {
             throw new InvalidDataException(where + ": truncated in member " + e.getName());
         }
         return b;
-    }
-
-    private static void drain(InputStream in) throws IOException {
-        in.transferTo(OutputStream.nullOutputStream());
     }
 
     private static Map<String, ControlMember> readControl(ArArchiveInputStream ar, ArArchiveEntry e, String where) throws IOException {

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import walt.vpn.tree.FileTree;
 import walt.vpn.tree.InvalidDataException;
@@ -43,16 +44,25 @@ public final class ForeignInstaller {
      * @param time           the time of every file written here (database, scripts, symlinks)
      * @param spoolDirectory where decompressed data archives are kept while the tree is used
      * @param warnings       what to tell the user that does not stop the build
+     * @param progress       told (packages put into the tree, packages in all) after each one,
+     *                       for a progress bar
      */
-    public record Options(String arch, Timestamp time, Path spoolDirectory, Consumer<String> warnings) {
+    public record Options(String arch, Timestamp time, Path spoolDirectory, Consumer<String> warnings,
+                          BiConsumer<Integer, Integer> progress) {
         public Options {
             Objects.requireNonNull(arch);
             Objects.requireNonNull(time);
             Objects.requireNonNull(spoolDirectory);
             Objects.requireNonNull(warnings);
+            Objects.requireNonNull(progress);
             if (!arch.matches("[a-z0-9][a-z0-9-]*")) {
                 throw new IllegalArgumentException("bad architecture name: " + arch);
             }
+        }
+
+        /** Without progress reports. */
+        public Options(String arch, Timestamp time, Path spoolDirectory, Consumer<String> warnings) {
+            this(arch, time, spoolDirectory, warnings, (done, total) -> { });
         }
     }
 
@@ -88,8 +98,10 @@ public final class ForeignInstaller {
                 String prefix = String.format("%04d-", i);
                 prepared.add(pool.submit(() -> prepare(deb, prefix, options)));
             }
+            int n = 0;
             for (Future<Prepared> f : prepared) {
                 unpackOne(await(f), db, unpacker, seen);
+                options.progress().accept(++n, debs.size());
             }
         } finally {
             pool.shutdownNow();

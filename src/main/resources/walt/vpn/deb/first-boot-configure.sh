@@ -58,7 +58,7 @@ configure() {
 			log "preinst install: $info"
 			if ! DPKG_MAINTSCRIPT_PACKAGE=$pkg DPKG_MAINTSCRIPT_ARCH=$arch \
 				DPKG_MAINTSCRIPT_NAME=preinst DPKG_MAINTSCRIPT_PACKAGE_REFCOUNT=1 \
-				DPKG_ADMINDIR=/var/lib/dpkg DPKG_ROOT= DPKG_RUNNING_VERSION=$dpkg_version \
+				DPKG_ADMINDIR=/var/lib/dpkg DPKG_ROOT='' DPKG_RUNNING_VERSION=$dpkg_version \
 				"$script" install </dev/null; then
 				log "the preinst script of $info failed"
 				status=1

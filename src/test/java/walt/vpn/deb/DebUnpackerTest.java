@@ -228,7 +228,14 @@ class DebUnpackerTest {
         List<Path> debs = List.of(TestDebs.build(b, tmp.resolve("b.deb"), "xz", false),
                 TestDebs.build(a, tmp.resolve("a.deb"), "zstd", false), TestDebs.build(c, tmp.resolve("c.deb"), "gzip", false));
         FileTree t = FileTree.empty(T);
-        ForeignInstaller.install(t, debs, new ForeignInstaller.Options("amd64", T, tmp.resolve("spool"), w -> { }));
+        List<String> progress = new ArrayList<>();
+        ForeignInstaller.install(t, debs, new ForeignInstaller.Options("amd64", T, tmp.resolve("spool"), w -> { },
+                (done, total) -> progress.add(done + "/" + total)));
+        assertEquals(List.of("1/3", "2/3", "3/3"), progress);
+        // Same packages, same time: the same bytes (the tar export is deterministic, so the tree is).
+        FileTree again = FileTree.empty(T);
+        ForeignInstaller.install(again, debs, new ForeignInstaller.Options("amd64", T, tmp.resolve("spool2"), w -> { }));
+        assertEquals(java.util.HexFormat.of().formatHex(tarSha256(t)), java.util.HexFormat.of().formatHex(tarSha256(again)));
         assertInstanceOf(RegularFile.class, t.lookup("/var/lib/dpkg/info/walt-lib:amd64.list"));
         assertInstanceOf(RegularFile.class, t.lookup("/var/lib/dpkg/info/walt-lib:amd64.preinst"));
         assertEquals(0755, t.lookup("/var/lib/dpkg/info/walt-app.preinst").metadata().permissions());
@@ -294,6 +301,14 @@ class DebUnpackerTest {
             out.put(rel.equals("/") ? "/" : rel, sb.toString());
         }
         return out;
+    }
+
+    private static byte[] tarSha256(FileTree t) throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        try (OutputStream out = new java.security.DigestOutputStream(OutputStream.nullOutputStream(), md)) {
+            TarExporter.write(t, out);
+        }
+        return md.digest();
     }
 
     private static List<String> lines(Path p) throws IOException {

@@ -48,7 +48,7 @@ public final class HostAptPackages {
     static Path cacheDir() {
         String env = System.getenv("WALT_TEST_CACHE");
         Path base = env != null && !env.isEmpty() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests");
-        return base.resolve("debs-host-apt");
+        return base.resolve("deb-unpack-host-apt");
     }
 
     /** The host's apt view; the test is skipped where there is no apt or no package list. */
@@ -61,12 +61,16 @@ public final class HostAptPackages {
     }
 
     /**
-     * The {@code Packages} index of {@code suite} main amd64 on the Debian mirror (cached; the
+     * The {@code Packages} index of {@code suite} main (amd64 unless said) on the Debian mirror (cached; the
      * test is skipped when the mirror cannot be reached and nothing is cached). Downloads are
      * checked against the index's SHA256.
      */
     static HostAptPackages mirror(String mirror, String suite) throws IOException {
         return mirror(mirror, suite, "main", "amd64");
+    }
+
+    static HostAptPackages mirror(String mirror, String suite, String arch) throws IOException {
+        return mirror(mirror, suite, "main", arch);
     }
 
     /** As {@link #mirror(String, String)}, for another component and architecture. */

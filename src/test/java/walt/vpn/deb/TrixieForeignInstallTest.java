@@ -21,7 +21,7 @@ import walt.vpn.tree.Timestamp;
 
 /**
  * Debian 13 (trixie), the suite our images use, from the mirror's pool: its Essential set plus
- * mount, adduser and passwd, unpacked from scratch (merged /usr made first, as debootstrap
+ * mount, adduser, passwd, systemd (as init) and openssh-server, unpacked from scratch (merged /usr made first, as debootstrap
  * does for trixie), then configured in a chroot by the first-boot script with trixie's own
  * dpkg, which must then report every package {@code ii} and {@code --verify} clean.
  */
@@ -36,7 +36,7 @@ class TrixieForeignInstallTest {
         Tools.require("chroot");
         HostAptPackages trixie = HostAptPackages.mirror(MIRROR, "trixie");
         List<String> seeds = new ArrayList<>(trixie.essential());
-        seeds.addAll(List.of("mount", "adduser", "passwd"));
+        seeds.addAll(List.of("mount", "adduser", "passwd", "systemd", "systemd-sysv", "openssh-server"));
         List<Path> debs = trixie.download(trixie.closure(seeds));
 
         Timestamp time = Timestamp.ofSeconds(1_767_225_600L);
@@ -66,6 +66,10 @@ class TrixieForeignInstallTest {
 
         Tools.Result conf = inChroot(root, FirstBootConfigure.SCRIPT + " --configure-only");
         assertEquals(0, conf.exit(), conf.all());
+        assertTrue(conf.stdout().contains("Setting up systemd ("), conf.all());
+        assertTrue(conf.stdout().contains("Setting up openssh-server ("), conf.all());
+        // policy-rc.d kept every service from starting in the chroot, and is gone again.
+        assertTrue(!Files.exists(root.resolve("usr/sbin/policy-rc.d")), "temporary policy-rc.d removed");
         Tools.Result q = inChroot(root, "dpkg-query -W -f '${binary:Package} ${db:Status-Abbrev}\\n'");
         assertEquals(0, q.exit(), q.all());
         List<String> lines = q.stdout().lines().toList();
