@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "vpn-image", mixinStandardHelpOptions = true,
         description = "Build, inspect and take apart disk images (pure Java, no root).",
-        subcommands = {MkfsCommand.class, InspectCommand.class, LsCommand.class, CatCommand.class, ExtractCommand.class})
+        subcommands = {MkfsCommand.class, InspectCommand.class, LsCommand.class, CatCommand.class, ExtractCommand.class, BuildCommand.class})
 final class VpnImageCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -38,6 +38,7 @@ public final class AptRepository {
     private final Path cache;
     private final boolean offline;
     private final HttpClient http;
+    private SignedRelease release;
 
     /**
      * @param cache   directory of cached files (made if missing)
@@ -54,6 +55,21 @@ public final class AptRepository {
         return source;
     }
 
+    /**
+     * The Date of the Release read by {@link #index()}: a time that depends only on the
+     * repository's state, for builds that must give the same bytes twice.
+     */
+    public walt.vpn.tree.Timestamp releaseDate() throws InvalidDataException {
+        if (release == null) {
+            throw new IllegalStateException("index() first");
+        }
+        String date = release.fields().get("Date");
+        if (date == null) {
+            throw new InvalidDataException(source.suite() + ": the Release has no Date; set SOURCE_DATE_EPOCH");
+        }
+        return walt.vpn.tree.Timestamp.ofSeconds(SignedRelease.parseDate(date, source.suite() + " Release").getEpochSecond());
+    }
+
     /** The verified Release data and the merged package index of every component. */
     public PackageIndex index() throws IOException {
         String where = source.resolve("dists/" + source.suite() + "/InRelease").toString();
@@ -67,7 +83,7 @@ public final class AptRepository {
         } else {
             inRelease = fetch(URI.create(where));
         }
-        SignedRelease release = SignedRelease.verify(inRelease, source.keyring(), where, offline ? null : Instant.now());
+        release = SignedRelease.verify(inRelease, source.keyring(), where, offline ? null : Instant.now());
         if (!offline) {
             store(releaseCache, inRelease);
         }

@@ -149,7 +149,7 @@ public final class SignedRelease {
         }
     }
 
-    private static Instant parseDate(String s, String where) throws InvalidDataException {
+    static Instant parseDate(String s, String where) throws InvalidDataException {
         try {
             return ZonedDateTime.parse(s.strip().replace("UTC", "+0000"), DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT)).toInstant();
         } catch (RuntimeException e) {

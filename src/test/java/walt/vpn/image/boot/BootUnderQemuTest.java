@@ -19,6 +19,7 @@ import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.PartitionedImage;
 import walt.vpn.fat.FatVolume;
 import walt.vpn.image.SdCardImage;
+import walt.vpn.testing.QemuBoot;
 import walt.vpn.testing.Tools;
 import walt.vpn.tree.BytesContent;
 import walt.vpn.tree.Directory;

@@ -1,4 +1,4 @@
-package walt.vpn.image.boot;
+package walt.vpn.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,15 +12,16 @@ import java.util.concurrent.TimeUnit;
  * One run of qemu-system-aarch64 with its console on stdout, read until a line containing a
  * marker appears or a time limit passes; the VM is killed either way, never left running.
  */
-final class QemuBoot {
+public final class QemuBoot {
 
-    record Result(boolean sawMarker, String console) {
+    public record Result(boolean sawMarker, String console) {
     }
 
     private QemuBoot() {
     }
 
-    static Result run(List<String> command, Path workDir, String marker, long timeoutSeconds) throws IOException, InterruptedException {
+    /** Runs {@code command} until the console shows {@code marker + "-END"}, the VM stops, or the time is up. */
+    public static Result run(List<String> command, Path workDir, String marker, long timeoutSeconds) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
         p.getOutputStream().close();
         ByteArrayOutputStream console = new ByteArrayOutputStream();

@@ -1,0 +1,280 @@
+package walt.vpn.image;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import walt.vpn.deb.AptRepository;
+import walt.vpn.deb.AptSource;
+import walt.vpn.deb.DebDownloader;
+import walt.vpn.deb.DebianVersion;
+import walt.vpn.deb.DependencyResolver;
+import walt.vpn.deb.FirstBootConfigure;
+import walt.vpn.deb.ForeignInstaller;
+import walt.vpn.deb.PackageEntry;
+import walt.vpn.deb.PackageIndex;
+import walt.vpn.image.boot.BootPartition;
+import walt.vpn.image.boot.Initramfs;
+import walt.vpn.image.boot.KernelModules;
+import walt.vpn.image.recipe.Recipe;
+import walt.vpn.tree.BytesContent;
+import walt.vpn.tree.Directory;
+import walt.vpn.tree.FileTree;
+import walt.vpn.tree.HostDirectoryReader;
+import walt.vpn.tree.InvalidDataException;
+import walt.vpn.tree.Metadata;
+import walt.vpn.tree.Node;
+import walt.vpn.tree.RegularFile;
+import walt.vpn.tree.Timestamp;
+
+/**
+ * Turns a recipe into a bootable SD card image without running any code of the target
+ * architecture: packages are resolved against the signed repository, downloaded, unpacked into
+ * a tree (maintainer scripts run at first boot), the overlays and files are laid on top, the
+ * boot partition and an initramfs are made on the host, and both filesystems are written into
+ * one image. Same recipe, same repository state, same SOURCE_DATE_EPOCH: same bytes.
+ */
+public final class ImageBuilder {
+
+    /** The kernel and firmware every Raspberry Pi image needs, added to the recipe's packages. */
+    public static final List<String> BOOT_PACKAGES = List.of("linux-image-arm64", "raspi-firmware");
+    /** Needed to build the initramfs, never installed. */
+    public static final String INITRAMFS_BUSYBOX = "busybox-static";
+
+    /** How long each stage took and what it made, for the summary. */
+    public record Stage(String name, long millis, String detail) {
+    }
+
+    private final Recipe recipe;
+    private final Path cache;
+    private final boolean offline;
+    private final Timestamp fixedTime;
+    private final Consumer<String> say;
+    private final List<Stage> stages = new ArrayList<>();
+    private long stageStart;
+
+    /**
+     * @param sourceDateEpoch the time of every file and filesystem, or null for the repository's
+     *                        Release date (the same for the same repository state)
+     * @param say             receives one line per stage as it starts
+     */
+    public ImageBuilder(Recipe recipe, Path cache, boolean offline, Timestamp sourceDateEpoch, Consumer<String> say) {
+        this.recipe = recipe;
+        this.cache = cache;
+        this.offline = offline;
+        this.fixedTime = sourceDateEpoch;
+        this.say = say;
+    }
+
+    public List<Stage> stages() {
+        return List.copyOf(stages);
+    }
+
+    /** Builds the raw image at {@code target} (written to a temporary file, renamed when whole). */
+    public void build(Path target) throws IOException {
+        Recipe.DebianBase b = recipe.base();
+        AptSource source = new AptSource(b.mirror(), b.suite(), b.components(), b.architecture(), b.keyring());
+        AptRepository repo = new AptRepository(source, cache, offline);
+
+        begin("index");
+        PackageIndex index = repo.index();
+        Timestamp time = fixedTime != null ? fixedTime : repo.releaseDate();
+        end(index.size() + " packages in " + source.suite() + " " + String.join(",", source.components()));
+
+        begin("resolve");
+        List<String> wanted = new ArrayList<>(recipe.packages());
+        for (String p : BOOT_PACKAGES) {
+            if (!wanted.contains(p)) {
+                wanted.add(p);
+            }
+        }
+        DependencyResolver resolver = new DependencyResolver(index, Map.of(), Map.of());
+        List<PackageEntry> install = resolver.resolve(wanted, b.essential());
+        PackageEntry busybox = index.versions(INITRAMFS_BUSYBOX).stream().findFirst()
+                .orElseThrow(() -> new InvalidDataException("the repository has no " + INITRAMFS_BUSYBOX + " for the initramfs"));
+        end(install.size() + " packages to install");
+
+        begin("download");
+        List<PackageEntry> all = new ArrayList<>(install);
+        all.add(busybox);
+        List<Path> debs = new DebDownloader(repo).fetch(all, n -> { });
+        long debBytes = 0;
+        for (Path d : debs) {
+            debBytes += Files.size(d);
+        }
+        end(debs.size() + " .deb files, " + (debBytes >> 20) + " MiB");
+
+        // Unpacked data archives: the tree reads file contents from them until the image is written.
+        Path spool = Files.createTempDirectory(cacheRoot(), "spool-");
+        try {
+            begin("unpack");
+            FileTree root = FileTree.empty(time);
+            ForeignInstaller.install(root, debs.subList(0, install.size()), new ForeignInstaller.Options(b.architecture(), time, spool, w -> { }));
+            FileTree tools = FileTree.empty(time);
+            ForeignInstaller.install(tools, List.of(debs.get(debs.size() - 1)), new ForeignInstaller.Options(b.architecture(), time, spool, w -> { }));
+            end(install.size() + " packages unpacked");
+
+            begin("overlay");
+            for (Path overlay : recipe.overlays()) {
+                merge(root.root(), HostDirectoryReader.read(overlay, null, false).root(), time);
+            }
+            Metadata dir = Metadata.of(0755, time);
+            for (Recipe.FileSpec f : recipe.files()) {
+                root.put(f.path(), new RegularFile(new Metadata(f.mode(), f.uid(), f.gid(), time, time, time, walt.vpn.tree.Xattrs.NONE),
+                        new BytesContent(f.content())), dir);
+            }
+            forgetMachineIdentity(root, time);
+            end(recipe.overlays().size() + " overlays, " + recipe.files().size() + " files");
+
+            begin("boot");
+            String kernel = kernelVersion(root);
+            long seed = seed(install);
+            SdCardImage card = new SdCardImage(seed, time, recipe.partitions().bootBytes(), recipe.partitions().rootBytes());
+            List<String> cmdline = new ArrayList<>();
+            if (b.essential()) {
+                cmdline.add(FirstBootConfigure.KERNEL_ARGUMENT);
+            }
+            cmdline.addAll(recipe.boot().cmdline());
+            BootPartition boot;
+            try {
+                boot = new BootPartition(kernel, card.partUuid(2), card.partUuid(1), recipe.boot().config(), cmdline);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidDataException(recipe.source().getFileName() + ": boot: " + e.getMessage());
+            }
+            List<String> modules = recipe.boot().modules().isEmpty() ? Initramfs.DEFAULT_MODULES : recipe.boot().modules();
+            byte[] initramfs = Initramfs.build(KernelModules.of(root, kernel), modules,
+                    (RegularFile) tools.lookup("/usr/bin/busybox"), time).bytes();
+            FileTree bootTree = boot.bootTree(root, initramfs, time);
+            boot.completeRoot(root, initramfs, time);
+            end("kernel " + kernel + ", initramfs " + (initramfs.length >> 10) + " KiB");
+
+            begin("image");
+            card.write(bootTree, root.clampTimes(time), target);
+            end(target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB");
+        } finally {
+            deleteTree(spool);
+        }
+    }
+
+    private Path cacheRoot() throws IOException {
+        Files.createDirectories(cache);
+        return cache;
+    }
+
+    /** A seed from what the image is made of: the recipe's bytes and the exact packages. */
+    private long seed(List<PackageEntry> install) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(Files.readAllBytes(recipe.source()));
+            for (PackageEntry p : install) {
+                md.update((p.name() + " " + p.version() + " " + p.sha256() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            byte[] d = md.digest();
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | (d[i] & 0xFF);
+            }
+            return v;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The newest kernel in /boot, by Debian version order of the part after "vmlinuz-". */
+    private static String kernelVersion(FileTree root) throws IOException {
+        if (!(root.lookup("/boot") instanceof Directory boot)) {
+            throw new InvalidDataException("no /boot in the root tree: is a linux-image package installed?");
+        }
+        List<String> versions = new ArrayList<>();
+        for (String name : boot.children().keySet()) {
+            if (name.startsWith("vmlinuz-")) {
+                versions.add(name.substring(8));
+            }
+        }
+        if (versions.isEmpty()) {
+            throw new InvalidDataException("no kernel /boot/vmlinuz-* in the root tree");
+        }
+        versions.sort(Comparator.comparing(v -> {
+            try {
+                return DebianVersion.parse(v.replaceAll("[^A-Za-z0-9.+~]", "."));
+            } catch (InvalidDataException e) {
+                return new DebianVersion(0, "0", "");
+            }
+        }));
+        return versions.get(versions.size() - 1);
+    }
+
+    /**
+     * SSH host keys and the machine id identify one machine: made at first boot, never shared by
+     * every card made from this image. An empty machine-id tells systemd it is the first boot.
+     */
+    private static void forgetMachineIdentity(FileTree root, Timestamp time) {
+        if (root.lookup("/etc/ssh") instanceof Directory ssh) {
+            for (String name : new ArrayList<>(ssh.children().keySet())) {
+                if (name.startsWith("ssh_host_")) {
+                    ssh.remove(name);
+                }
+            }
+        }
+        if (root.lookup("/etc") instanceof Directory) {
+            root.put("/etc/machine-id", new RegularFile(Metadata.of(0444, time), new BytesContent(new byte[0])), Metadata.of(0755, time));
+        }
+        if (root.lookup("/var/lib/dbus") instanceof Directory dbus) {
+            dbus.remove("machine-id");
+        }
+    }
+
+    /** Lays {@code overlay} over {@code into}: files replace, folders merge (keeping the base's metadata). */
+    private static void merge(Directory into, Directory overlay, Timestamp time) {
+        for (Map.Entry<String, Node> e : overlay.children().entrySet()) {
+            Node existing = into.child(e.getKey());
+            if (e.getValue() instanceof Directory od && existing instanceof Directory ed) {
+                merge(ed, od, time);
+            } else {
+                into.put(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private void begin(String name) {
+        say.accept(name);
+        stageStart = System.nanoTime();
+        stages.add(new Stage(name, -1, ""));
+    }
+
+    private void end(String detail) {
+        Stage s = stages.remove(stages.size() - 1);
+        stages.add(new Stage(s.name(), (System.nanoTime() - stageStart) / 1_000_000, detail));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** The summary table: stage, seconds, what it made. */
+    public String summary() {
+        long total = 0;
+        StringBuilder b = new StringBuilder();
+        for (Stage s : stages) {
+            b.append(String.format("%-10s %7.2f s  %s%n", s.name(), s.millis() / 1000.0, s.detail()));
+            total += Math.max(0, s.millis());
+        }
+        b.append(String.format("%-10s %7.2f s%n", "total", total / 1000.0));
+        return b.toString();
+    }
+}

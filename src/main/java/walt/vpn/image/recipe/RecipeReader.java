@@ -1,0 +1,379 @@
+package walt.vpn.image.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import walt.vpn.deb.AptSource;
+import walt.vpn.tree.InvalidDataException;
+
+/**
+ * Reads and checks a recipe. Every mistake is reported with the file and the path of the key
+ * ({@code rpi3bp-base.yaml: packages[3]: ...}); unknown keys are errors, with the nearest known
+ * key suggested, so that a typo never silently drops a setting.
+ *
+ * <pre>
+ * name: rpi3bp-base
+ * description: Debian 13 for the Raspberry Pi 3 B+
+ * base:
+ *   debian:
+ *     suite: trixie                  # default trixie
+ *     architecture: arm64            # default arm64
+ *     mirror: http://deb.debian.org/debian
+ *     components: [main, non-free-firmware]
+ *     keyring: /usr/share/keyrings/debian-archive-keyring.gpg
+ *     essential: true                # the required set, configured at first boot
+ * packages: [systemd-sysv, openssh-server]
+ * overlays: [overlay]                # folders relative to the recipe
+ * files:
+ *   - {path: /etc/hostname, content: "node\n", mode: "0644"}
+ *   - {path: /usr/local/bin/x, source: files/x, mode: "0755", owner: 0, group: 0}
+ * boot:
+ *   config: {gpu_mem: "16"}
+ *   cmdline: [quiet]
+ *   modules: [bcm2835, ext4]         # initramfs modules; default: SD card, virtio disk, ext4
+ * partitions: {boot: auto, root: auto}   # or sizes: 256M, 2G
+ * outputs: {formats: [raw], bmap: false}
+ * </pre>
+ */
+public final class RecipeReader {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern PACKAGE = Pattern.compile("[a-z0-9][a-z0-9+.-]+");
+    private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9_-]+");
+    private static final Pattern SIZE = Pattern.compile("([0-9]+)([KMGT]?)");
+    private static final Set<String> FORMATS = Set.of("raw", "zst", "xz");
+    private static final int MAX_RECIPE = 1 << 20;
+
+    private final Path file;
+    private final String where;
+
+    private RecipeReader(Path file) {
+        this.file = file.toAbsolutePath().normalize();
+        this.where = file.getFileName().toString();
+    }
+
+    public static Recipe read(Path file) throws IOException {
+        return new RecipeReader(file).read();
+    }
+
+    private Recipe read() throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidDataException(where + ": no such recipe file");
+        }
+        if (Files.size(file) > MAX_RECIPE) {
+            throw new InvalidDataException(where + ": larger than 1 MiB, not a recipe");
+        }
+        JsonNode top;
+        try {
+            top = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+            throw new InvalidDataException(where + ": not valid YAML: " + msg);
+        }
+        if (top == null || !top.isObject()) {
+            throw new InvalidDataException(where + ": the recipe must be a mapping of keys (name, base, packages, ...)");
+        }
+        keys(top, "", Set.of("name", "description", "base", "packages", "overlays", "files", "boot", "partitions", "outputs"));
+        String name = text(top, "name", null);
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw error("name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        String description = text(top, "description", "");
+        Recipe.DebianBase base = base(required(top, "base", "base"));
+        List<String> packages = new ArrayList<>();
+        for (String p : strings(top, "packages")) {
+            if (!PACKAGE.matcher(p).matches()) {
+                throw error("packages[" + packages.size() + "]", "'" + p + "' is not a Debian package name");
+            }
+            packages.add(p);
+        }
+        List<Path> overlays = new ArrayList<>();
+        List<String> ov = strings(top, "overlays");
+        for (int i = 0; i < ov.size(); i++) {
+            Path p = inside(ov.get(i), "overlays[" + i + "]");
+            if (!Files.isDirectory(p)) {
+                throw error("overlays[" + i + "]", "'" + ov.get(i) + "' is not a folder next to the recipe");
+            }
+            overlays.add(p);
+        }
+        List<Recipe.FileSpec> files = files(top.get("files"));
+        Recipe.Boot boot = boot(top.get("boot"));
+        Recipe.Partitions partitions = partitions(top.get("partitions"));
+        Recipe.Outputs outputs = outputs(top.get("outputs"));
+        return new Recipe(file, name, description, base, List.copyOf(packages), List.copyOf(overlays), files, boot, partitions, outputs);
+    }
+
+    private Recipe.DebianBase base(JsonNode base) throws InvalidDataException {
+        keys(base, "base", Set.of("debian"));
+        JsonNode d = required(base, "debian", "base.debian");
+        keys(d, "base.debian", Set.of("suite", "architecture", "mirror", "components", "keyring", "essential"));
+        String suite = text(d, "suite", AptSource.DEFAULT_SUITE);
+        String arch = text(d, "architecture", "arm64");
+        URI mirror;
+        try {
+            mirror = URI.create(text(d, "mirror", AptSource.DEBIAN.toString()));
+        } catch (IllegalArgumentException e) {
+            throw error("base.debian.mirror", "not a URL: " + e.getMessage());
+        }
+        List<String> components = d.has("components") ? strings(d, "components") : List.of("main", "non-free-firmware");
+        Path keyring = Path.of(text(d, "keyring", AptSource.DEBIAN_KEYRING.toString()));
+        if (!keyring.isAbsolute()) {
+            keyring = inside(keyring.toString(), "base.debian.keyring");
+        }
+        boolean essential = bool(d, "essential", true);
+        try {
+            new AptSource(mirror, suite, components, arch, keyring);
+        } catch (IllegalArgumentException e) {
+            throw error("base.debian", e.getMessage());
+        }
+        return new Recipe.DebianBase(mirror, suite, arch, List.copyOf(components), keyring, essential);
+    }
+
+    private List<Recipe.FileSpec> files(JsonNode node) throws IOException {
+        List<Recipe.FileSpec> out = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isArray()) {
+            throw error("files", "must be a list");
+        }
+        for (int i = 0; i < node.size(); i++) {
+            String at = "files[" + i + "]";
+            JsonNode f = node.get(i);
+            if (!f.isObject()) {
+                throw error(at, "must be a mapping with path and content or source");
+            }
+            keys(f, at, Set.of("path", "content", "source", "mode", "owner", "group"));
+            String path = text(f, "path", null);
+            if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.contains("\0") || path.equals("/")) {
+                throw error(at + ".path", "must be an absolute path inside the image, not '" + path + "'");
+            }
+            if (f.has("content") == f.has("source")) {
+                throw error(at, "give exactly one of content and source");
+            }
+            byte[] content = f.has("content") ? text(f, "content", "").getBytes(StandardCharsets.UTF_8)
+                    : Files.readAllBytes(existing(inside(text(f, "source", ""), at + ".source"), at + ".source"));
+            int mode = octal(text(f, "mode", "0644"), at + ".mode");
+            int uid = id(f, "owner", at);
+            int gid = id(f, "group", at);
+            out.add(new Recipe.FileSpec(path, mode, uid, gid, content));
+        }
+        return List.copyOf(out);
+    }
+
+    private Recipe.Boot boot(JsonNode node) throws InvalidDataException {
+        if (node == null || node.isNull()) {
+            return new Recipe.Boot(Map.of(), List.of(), List.of());
+        }
+        keys(node, "boot", Set.of("config", "cmdline", "modules"));
+        Map<String, String> config = new LinkedHashMap<>();
+        JsonNode c = node.get("config");
+        if (c != null && !c.isNull()) {
+            if (!c.isObject()) {
+                throw error("boot.config", "must be a mapping of config.txt settings");
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = c.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isValueNode()) {
+                    throw error("boot.config." + e.getKey(), "must be a single value");
+                }
+                config.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        List<String> modules = strings(node, "modules");
+        for (int i = 0; i < modules.size(); i++) {
+            if (!MODULE.matcher(modules.get(i)).matches()) {
+                throw error("boot.modules[" + i + "]", "'" + modules.get(i) + "' is not a kernel module name");
+            }
+        }
+        return new Recipe.Boot(config, strings(node, "cmdline"), modules);
+    }
+
+    private Recipe.Partitions partitions(JsonNode node) throws InvalidDataException {
+        if (node == null || node.isNull()) {
+            return new Recipe.Partitions(0, 0);
+        }
+        keys(node, "partitions", Set.of("boot", "root"));
+        return new Recipe.Partitions(size(node, "boot"), size(node, "root"));
+    }
+
+    private Recipe.Outputs outputs(JsonNode node) throws InvalidDataException {
+        if (node == null || node.isNull()) {
+            return new Recipe.Outputs(List.of("raw"), false);
+        }
+        keys(node, "outputs", Set.of("formats", "bmap"));
+        List<String> formats = node.has("formats") ? strings(node, "formats") : List.of("raw");
+        for (int i = 0; i < formats.size(); i++) {
+            if (!FORMATS.contains(formats.get(i))) {
+                throw error("outputs.formats[" + i + "]", "'" + formats.get(i) + "' is not one of raw, zst, xz");
+            }
+        }
+        return new Recipe.Outputs(List.copyOf(formats), bool(node, "bmap", false));
+    }
+
+    private long size(JsonNode node, String key) throws InvalidDataException {
+        String v = text(node, key, "auto");
+        if (v.equals("auto")) {
+            return 0;
+        }
+        var m = SIZE.matcher(v);
+        if (!m.matches()) {
+            throw error("partitions." + key, "'" + v + "' is not auto or a size like 256M or 2G");
+        }
+        int shift = switch (m.group(2)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        long n = Long.parseLong(m.group(1));
+        if (n <= 0 || n > (1L << (62 - shift))) {
+            throw error("partitions." + key, "'" + v + "' is out of range");
+        }
+        return n << shift;
+    }
+
+    private int id(JsonNode f, String key, String at) throws InvalidDataException {
+        JsonNode n = f.get(key);
+        if (n == null) {
+            return 0;
+        }
+        if (!n.canConvertToInt() || n.asInt() < 0) {
+            throw error(at + "." + key, "must be a numeric id (0 for root), not '" + n.asText() + "'");
+        }
+        return n.asInt();
+    }
+
+    private int octal(String s, String at) throws InvalidDataException {
+        if (!s.matches("0?[0-7]{3,4}")) {
+            throw error(at, "'" + s + "' is not an octal mode like \"0644\" (quote it: YAML reads 0644 as a number)");
+        }
+        return Integer.parseInt(s, 8);
+    }
+
+    /** A path relative to the recipe's folder that stays inside it. */
+    private Path inside(String rel, String at) throws InvalidDataException {
+        Path dir = file.getParent();
+        Path p = dir.resolve(rel).normalize();
+        if (!p.startsWith(dir)) {
+            throw error(at, "'" + rel + "' leaves the recipe's folder");
+        }
+        return p;
+    }
+
+    private Path existing(Path p, String at) throws InvalidDataException {
+        if (!Files.isRegularFile(p)) {
+            throw error(at, "no such file " + p);
+        }
+        return p;
+    }
+
+    private void keys(JsonNode node, String at, Set<String> known) throws InvalidDataException {
+        if (!node.isObject()) {
+            throw error(at, "must be a mapping");
+        }
+        Iterator<String> it = node.fieldNames();
+        while (it.hasNext()) {
+            String k = it.next();
+            if (!known.contains(k)) {
+                String hint = nearest(k, known);
+                throw error(at.isEmpty() ? k : at + "." + k, "unknown key" + (hint == null ? "" : " (did you mean '" + hint + "'?)"));
+            }
+        }
+    }
+
+    private static String nearest(String k, Set<String> known) {
+        String best = null;
+        int bestD = 3;
+        for (String c : known) {
+            int d = distance(k, c);
+            if (d < bestD) {
+                bestD = d;
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int[] cur = new int[b.length() + 1];
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            prev = cur;
+        }
+        return prev[b.length()];
+    }
+
+    private JsonNode required(JsonNode node, String key, String at) throws InvalidDataException {
+        JsonNode n = node.get(key);
+        if (n == null || n.isNull()) {
+            throw error(at, "missing");
+        }
+        return n;
+    }
+
+    private String text(JsonNode node, String key, String otherwise) throws InvalidDataException {
+        JsonNode n = node.get(key);
+        if (n == null || n.isNull()) {
+            return otherwise;
+        }
+        if (!n.isValueNode()) {
+            throw error(key, "must be a single value");
+        }
+        return n.asText();
+    }
+
+    private boolean bool(JsonNode node, String key, boolean otherwise) throws InvalidDataException {
+        JsonNode n = node.get(key);
+        if (n == null || n.isNull()) {
+            return otherwise;
+        }
+        if (!n.isBoolean()) {
+            throw error(key, "must be true or false");
+        }
+        return n.asBoolean();
+    }
+
+    private List<String> strings(JsonNode node, String key) throws InvalidDataException {
+        JsonNode n = node.get(key);
+        List<String> out = new ArrayList<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (!n.isArray()) {
+            throw error(key, "must be a list");
+        }
+        for (int i = 0; i < n.size(); i++) {
+            if (!n.get(i).isValueNode()) {
+                throw error(key + "[" + i + "]", "must be a single value");
+            }
+            out.add(n.get(i).asText());
+        }
+        return out;
+    }
+
+    private InvalidDataException error(String at, String what) {
+        return new InvalidDataException(where + ": " + at + ": " + what);
+    }
+}
