@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import walt.vpn.disk.AtomicOutput;
 import walt.vpn.image.ImageBuilder;
+import walt.vpn.image.output.BlockMapFile;
+import walt.vpn.image.output.CompressedImage;
+import walt.vpn.image.output.ImagerEntry;
 import walt.vpn.image.recipe.Recipe;
 import walt.vpn.image.recipe.RecipeReader;
 
@@ -31,8 +34,11 @@ final class BuildCommand implements Callable<Integer> {
     Path outputDir = Path.of(".");
 
     @Option(names = "--format", split = ",", paramLabel = "raw,zst,xz",
-            description = "Formats to write (default: the recipe's outputs, else raw). Only raw is written by this version.")
+            description = "Formats to write (default: the recipe's outputs, else raw). The raw image is always kept.")
     List<String> formats;
+
+    @Option(names = "--bmap", description = "Also write a block map for bmaptool copy (default: the recipe's outputs.bmap).")
+    boolean bmap;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "Download cache (default: $XDG_CACHE_HOME/walt-vpn or ~/.cache/walt-vpn).")
     Path cache;
@@ -45,8 +51,8 @@ final class BuildCommand implements Callable<Integer> {
         Recipe r = RecipeReader.read(recipe);
         List<String> wanted = formats != null ? formats : r.outputs().formats();
         for (String f : wanted) {
-            if (!f.equals("raw")) {
-                throw new IllegalArgumentException("format " + f + " is not written by this version yet; use raw");
+            if (!List.of("raw", "zst", "xz").contains(f)) {
+                throw new IllegalArgumentException("--format takes raw, zst and xz, not '" + f + "'");
             }
         }
         Path dir = outputDir.toAbsolutePath();
@@ -62,13 +68,49 @@ final class BuildCommand implements Callable<Integer> {
                 });
         Path image = dir.resolve(r.name() + ".img");
         builder.build(image);
-        String sha = sha256(image);
-        try (AtomicOutput out = new AtomicOutput(dir.resolve(r.name() + ".img.sha256"))) {
-            Files.writeString(out.tempPath(), sha + "  " + image.getFileName() + "\n");
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        List<Path> written = new java.util.ArrayList<>(List.of(image));
+        for (String f : wanted) {
+            if (f.equals("raw")) {
+                continue;
+            }
+            CompressedImage.Format format = f.equals("zst") ? CompressedImage.Format.ZST : CompressedImage.Format.XZ;
+            Path target = dir.resolve(image.getFileName() + format.suffix());
+            builder.stage(f, () -> {
+                CompressedImage.write(image, target, format, threads);
+                return target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB";
+            });
+            written.add(target);
+        }
+        if (bmap || r.outputs().bmap()) {
+            Path target = dir.resolve(r.name() + ".bmap");
+            builder.stage("bmap", () -> {
+                BlockMapFile.write(image, target);
+                return target.getFileName().toString();
+            });
+            written.add(target);
+        }
+        StringBuilder sums = new StringBuilder();
+        java.util.Map<Path, String> hashes = new java.util.HashMap<>();
+        builder.stage("sha256", () -> {
+            for (Path p : written) {
+                String h = sha256(p);
+                hashes.put(p, h);
+                sums.append(h).append("  ").append(p.getFileName()).append('\n');
+            }
+            return written.size() + " files";
+        });
+        try (AtomicOutput out = new AtomicOutput(dir.resolve(r.name() + ".sha256"))) {
+            Files.writeString(out.tempPath(), sums);
             out.commit();
         }
+        Path download = written.stream().filter(p -> !p.toString().endsWith(".bmap")).reduce((a, b) -> b).orElse(image);
+        ImagerEntry.write(dir.resolve(r.name() + ".json"), r.name(), r.description(), download, Files.size(image), hashes.get(image),
+                hashes.get(download), builder.time());
         System.out.print(builder.summary());
-        System.out.println(image + "  sha256 " + sha);
+        for (Path p : written) {
+            System.out.println(p + "  sha256 " + hashes.get(p));
+        }
         return 0;
     }
 

@@ -60,6 +60,7 @@ public final class ImageBuilder {
     private final Consumer<String> say;
     private final List<Stage> stages = new ArrayList<>();
     private long stageStart;
+    private Timestamp usedTime;
 
     /**
      * @param sourceDateEpoch the time of every file and filesystem, or null for the repository's
@@ -72,6 +73,22 @@ public final class ImageBuilder {
         this.offline = offline;
         this.fixedTime = sourceDateEpoch;
         this.say = say;
+    }
+
+    /** The time stamped on the image's files (after {@link #build}). */
+    public Timestamp time() {
+        return usedTime;
+    }
+
+    /** Runs one more stage of the caller's, timed and listed in the summary. */
+    public <E extends Exception> void stage(String name, StageWork<E> work) throws E {
+        begin(name);
+        end(work.run());
+    }
+
+    /** Work of a stage; returns what it made, for the summary. */
+    public interface StageWork<E extends Exception> {
+        String run() throws E;
     }
 
     public List<Stage> stages() {
@@ -87,6 +104,7 @@ public final class ImageBuilder {
         begin("index");
         PackageIndex index = repo.index();
         Timestamp time = fixedTime != null ? fixedTime : repo.releaseDate();
+        usedTime = time;
         end(index.size() + " packages in " + source.suite() + " " + String.join(",", source.components()));
 
         begin("resolve");

@@ -52,14 +52,15 @@ class BuildIT {
         cache = (base != null && !base.isEmpty() ? Path.of(base) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests")).resolve("build-cache");
         work = Files.createTempDirectory("walt-build-it");
         Files.createDirectories(work.resolve("a"));
-        WaltJar.Run r = WaltJar.run(work, env(), "vpn-image", "build", RECIPE.toString(), "-o", "a", "--cache", cache.toString());
+        WaltJar.Run r = WaltJar.run(work, env(), "vpn-image", "build", RECIPE.toString(), "-o", "a", "--cache", cache.toString(),
+                "--format", "raw,zst", "--bmap");
         Assumptions.assumeFalse(r.stderr().contains("cannot fetch"), "Debian mirror unreachable and no warm cache: " + r.stderr());
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.out().contains("resolve") && r.out().contains("image") && r.out().contains("total"), "summary per stage: " + r.out());
         image = work.resolve("a/boot-check.img");
         assertTrue(Files.isRegularFile(image));
-        String sha = Files.readString(work.resolve("a/boot-check.img.sha256"));
-        Tools.Result check = Tools.run(List.of("sha256sum", "-c", "boot-check.img.sha256"), work.resolve("a"), 60);
+        String sha = Files.readString(work.resolve("a/boot-check.sha256"));
+        Tools.Result check = Tools.run(List.of("sha256sum", "-c", "boot-check.sha256"), work.resolve("a"), 60);
         assertEquals(0, check.exit(), check.all() + sha);
     }
 
@@ -140,6 +141,19 @@ class BuildIT {
                 "-drive", "file=" + disk + ",if=virtio,format=raw", "-display", "none", "-monitor", "none",
                 "-serial", "stdio", "-nic", "none", "-no-reboot");
         assertReport(boot(qemu, 180), "/dev/vda2");
+    }
+
+    @Test
+    void theDownloadFormatsCheckOut() throws Exception {
+        Tools.require("bmaptool");
+        Tools.require("zstd");
+        Path a = work.resolve("a");
+        Tools.Result copy = Tools.run(List.of("bmaptool", "copy", "--bmap", "boot-check.bmap", "boot-check.img.zst", "flashed.img"), a, 300);
+        assertEquals(0, copy.exit(), copy.all());
+        assertEquals(-1L, Files.mismatch(image, a.resolve("flashed.img")));
+        String json = Files.readString(a.resolve("boot-check.json"));
+        assertTrue(json.contains("\"url\" : \"boot-check.img.zst\""), json);
+        Files.delete(a.resolve("flashed.img"));
     }
 
     @Test
