@@ -165,6 +165,10 @@ public final class RecipeReader {
             }
             byte[] content = f.has("content") ? text(f, "content", "").getBytes(StandardCharsets.UTF_8)
                     : Files.readAllBytes(existing(inside(text(f, "source", ""), at + ".source"), at + ".source"));
+            if (f.has("mode") && !f.get("mode").isTextual()) {
+                // YAML reads an unquoted 0644 as the number 420 or 644, depending on the parser.
+                throw error(at + ".mode", "'" + f.get("mode").asText() + "' must be a quoted octal mode like \"0644\"");
+            }
             int mode = octal(text(f, "mode", "0644"), at + ".mode");
             int uid = id(f, "owner", at);
             int gid = id(f, "group", at);
