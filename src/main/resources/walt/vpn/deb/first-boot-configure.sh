@@ -38,6 +38,12 @@ configure() {
 	LC_ALL=C
 	export DEBIAN_FRONTEND DEBCONF_NONINTERACTIVE_SEEN LC_ALL
 	unset LANG LANGUAGE
+	# An image built with an initramfs for its kernel needs no other: making Debian's now
+	# would take minutes on the board (the kernel's initramfs hook skips it on INITRD=No).
+	if ls /boot/initrd.img-* >/dev/null 2>&1; then
+		INITRD=No
+		export INITRD
+	fi
 
 	# No service may start while packages are half configured (debootstrap does the same).
 	policy=/usr/sbin/policy-rc.d
@@ -114,10 +120,17 @@ if [ -f "$state/pending" ]; then
 		mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run && own_run=1
 	fi
 	mount -o remount,rw /
+	# Kernel and firmware hooks (raspi-firmware) write to the boot partition: mount it as
+	# fstab says, for the time of the configuration (systemd mounts it again afterwards).
+	own_boot=
+	if grep -q '^[^#[:space:]][^[:space:]]*[[:space:]][[:space:]]*/boot/firmware[[:space:]]' /etc/fstab 2>/dev/null && ! mounted /boot/firmware; then
+		mount /boot/firmware && own_boot=1
+	fi
 	if ! configure; then
 		log "configuration failed; booting anyway (see the messages above)"
 		sleep 5
 	fi
+	[ -z "$own_boot" ] || umount /boot/firmware
 	# systemd mounts its own /run; what the scripts left there is of no use to it.
 	[ -z "$own_run" ] || umount /run
 fi

@@ -28,9 +28,12 @@ public final class Initramfs {
 
     /**
      * Modules for the Raspberry Pi 3 B+ (sdhost controller, sdhci for its other slot, the
-     * watchdog that {@code poweroff} and reboot need) and for QEMU's virt machine, plus ext4.
+     * watchdog that {@code poweroff} and reboot need) and for QEMU's virt machine, ext4, and
+     * vfat with its code pages, so that the first boot can mount the boot partition before
+     * the root's own modules are indexed (depmod runs in the kernel's postinst).
      */
-    public static final List<String> DEFAULT_MODULES = List.of("bcm2835", "sdhci_iproc", "bcm2835_wdt", "virtio_blk", "ext4");
+    public static final List<String> DEFAULT_MODULES = List.of("bcm2835", "sdhci_iproc", "bcm2835_wdt", "virtio_blk", "ext4",
+            "vfat", "nls_cp437", "nls_ascii");
 
     private static final String INIT_RESOURCE = "init";
 
