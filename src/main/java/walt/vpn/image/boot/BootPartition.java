@@ -158,6 +158,12 @@ public record BootPartition(String kernelVersion, String rootPartUuid, String bo
                 + "CONSOLES=\"tty0 ttyS1,115200\"\n", time), dir);
         root.put("/etc/default/raspi-firmware-custom", text(customConfig(), time), dir);
         root.put("/etc/default/raspi-extra-cmdline", text(String.join(" ", extraCmdline) + "\n", time), dir);
+        root.put("/etc/initramfs-tools/update-initramfs.conf", text("# Written by walt-vpn: this image boots with an initramfs made when it was built\n"
+                + "# (busybox, the SD card and ext4 modules). Rebuilding it on the board after every\n"
+                + "# package change would take minutes for nothing; a new kernel still gets one from\n"
+                + "# its own package hooks.\n"
+                + "update_initramfs=no\n"
+                + "backup_initramfs=no\n", time), dir);
     }
 
     private static void copyInto(FileTree into, String prefix, Directory from, Metadata dir) {
