@@ -10,8 +10,9 @@ import walt.vpn.tree.InvalidDataException;
 
 /**
  * One paragraph of a Debian control file (deb822): fields in their order, names compared
- * without case, continuation lines kept as lines. What InRelease, Packages indexes and dpkg
- * status files are made of.
+ * without case, each value as written (continuation lines verbatim, leading blank included),
+ * so that a paragraph can be written back byte for byte. What InRelease, Packages indexes and
+ * dpkg status files are made of.
  */
 public final class ControlParagraph {
 
@@ -42,25 +43,28 @@ public final class ControlParagraph {
                 last = null;
                 continue;
             }
-            if (line.startsWith("#")) {
+            if (line.startsWith("#") && last == null && current.isEmpty()) {
                 continue;
             }
             if (line.startsWith(" ") || line.startsWith("\t")) {
                 if (last == null) {
-                    throw new InvalidDataException(where + ":" + lineNo + ": continuation line without a field");
+                    throw new InvalidDataException(where + ": line " + lineNo + ": continuation line without a field");
                 }
-                current.put(last, current.get(last) + "\n" + line.substring(1));
+                current.put(last, current.get(last) + "\n" + line);
                 continue;
             }
             int colon = line.indexOf(':');
             if (colon <= 0) {
-                throw new InvalidDataException(where + ":" + lineNo + ": not a 'Field: value' line");
+                throw new InvalidDataException(where + ": line " + lineNo + ": not a 'Field: value' line: " + shorten(line));
             }
             String name = line.substring(0, colon);
-            if (seen.put(name, name) != null) {
-                throw new InvalidDataException(where + ":" + lineNo + ": field " + name + " appears twice");
+            if (!name.matches("[!-9;-~]+")) {
+                throw new InvalidDataException(where + ": line " + lineNo + ": bad field name '" + shorten(name) + "'");
             }
-            current.put(name, line.substring(colon + 1).strip());
+            if (seen.put(name, name) != null) {
+                throw new InvalidDataException(where + ": line " + lineNo + ": field " + shorten(name) + " appears twice");
+            }
+            current.put(name, line.substring(colon + 1).stripLeading());
             last = name;
         }
         if (!current.isEmpty()) {
@@ -69,7 +73,11 @@ public final class ControlParagraph {
         return out;
     }
 
-    /** The field's value (continuation lines joined by newlines), or null. */
+    private static String shorten(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    }
+
+    /** The field's value as written (continuation lines after newlines), or null. */
     public String get(String name) {
         String v = fields.get(name);
         if (v != null) {

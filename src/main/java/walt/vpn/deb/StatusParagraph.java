@@ -11,8 +11,7 @@ import walt.vpn.tree.InvalidDataException;
  * order, each value kept as written (continuation lines included, without the final newline),
  * so that paragraphs we do not touch are written back as they were read.
  *
- * <p>Deliberately minimal, and private to the unpacker: the apt client has the general
- * deb822 parser; the two are to be unified after merge.
+ * <p>Parsed by {@link ControlParagraph}; this type adds dpkg's field order for writing.
  */
 record StatusParagraph(List<Map.Entry<String, String>> fields) {
 
@@ -34,60 +33,10 @@ record StatusParagraph(List<Map.Entry<String, String>> fields) {
     /** Parses every paragraph of {@code text}; {@code where} names the file in errors. */
     static List<StatusParagraph> parseAll(String text, String where) throws InvalidDataException {
         List<StatusParagraph> out = new ArrayList<>();
-        List<Map.Entry<String, String>> current = new ArrayList<>();
-        String name = null;
-        StringBuilder value = null;
-        int lineNo = 0;
-        for (String line : text.split("\n", -1)) {
-            lineNo++;
-            if (line.endsWith("\r")) {
-                line = line.substring(0, line.length() - 1);
-            }
-            if (line.isBlank()) {
-                if (name != null) {
-                    current.add(Map.entry(name, value.toString()));
-                    name = null;
-                }
-                if (!current.isEmpty()) {
-                    out.add(new StatusParagraph(current));
-                    current = new ArrayList<>();
-                }
-                continue;
-            }
-            if (line.startsWith("#") && name == null && current.isEmpty()) {
-                continue;
-            }
-            if (line.charAt(0) == ' ' || line.charAt(0) == '\t') {
-                if (name == null) {
-                    throw new InvalidDataException(where + ": line " + lineNo + ": continuation line without a field");
-                }
-                value.append('\n').append(line);
-                continue;
-            }
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
-                throw new InvalidDataException(where + ": line " + lineNo + ": not a 'Field: value' line: " + shorten(line));
-            }
-            if (name != null) {
-                current.add(Map.entry(name, value.toString()));
-            }
-            name = line.substring(0, colon);
-            if (!name.matches("[!-9;-~]+")) {
-                throw new InvalidDataException(where + ": line " + lineNo + ": bad field name '" + shorten(name) + "'");
-            }
-            value = new StringBuilder(line.substring(colon + 1).stripLeading());
-        }
-        if (name != null) {
-            current.add(Map.entry(name, value.toString()));
-        }
-        if (!current.isEmpty()) {
-            out.add(new StatusParagraph(current));
+        for (ControlParagraph p : ControlParagraph.parseAll(text, where)) {
+            out.add(new StatusParagraph(new ArrayList<>(p.fields().entrySet())));
         }
         return out;
-    }
-
-    private static String shorten(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     /** The value of {@code field} (case-insensitive, as dpkg matches names), or null. */
