@@ -22,6 +22,11 @@ public final class QemuBoot {
 
     /** Runs {@code command} until the console shows {@code marker + "-END"}, the VM stops, or the time is up. */
     public static Result run(List<String> command, Path workDir, String marker, long timeoutSeconds) throws IOException, InterruptedException {
+        return runUntil(command, workDir, marker + "-END", timeoutSeconds);
+    }
+
+    /** Runs {@code command} until the console shows {@code until}, the VM stops, or the time is up. */
+    public static Result runUntil(List<String> command, Path workDir, String until, long timeoutSeconds) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
         p.getOutputStream().close();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -33,7 +38,7 @@ public final class QemuBoot {
                 while ((n = in.read(buf)) > 0) {
                     synchronized (console) {
                         console.write(buf, 0, n);
-                        if (!seen[0] && console.toString(StandardCharsets.UTF_8).contains(marker + "-END")) {
+                        if (!seen[0] && console.toString(StandardCharsets.UTF_8).contains(until)) {
                             seen[0] = true;
                             console.notifyAll();
                         }
