@@ -117,7 +117,8 @@ public final class ImageFile implements Storage {
         }
     }
 
-    static boolean isZero(ByteBuffer b) {
+    /** Whether the bytes from {@code b}'s position to its limit are all zero; {@code b} is not moved. */
+    public static boolean isZero(ByteBuffer b) {
         int p = b.position();
         int end = b.limit();
         int i = p;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import walt.vpn.disk.AtomicOutput;
+import walt.vpn.disk.ImageFile;
 
 /**
  * A block map (bmaptool's format 2.0) of a raw image: which 4 KiB blocks hold data, with a
@@ -56,7 +57,7 @@ public final class BlockMapFile {
                     long block = (pos + off) / BLOCK;
                     ByteBuffer b = buf.duplicate();
                     b.position(off).limit(Math.min(off + BLOCK, want));
-                    if (isZero(b.duplicate())) {
+                    if (ImageFile.isZero(b)) {
                         if (runStart >= 0) {
                             out.add(new Range(runStart, block - 1, HexFormat.of().formatHex(md.digest())));
                             runStart = -1;
@@ -113,20 +114,6 @@ public final class BlockMapFile {
             Files.writeString(out.tempPath(), text, StandardCharsets.UTF_8);
             out.commit();
         }
-    }
-
-    private static boolean isZero(ByteBuffer b) {
-        while (b.remaining() >= 8) {
-            if (b.getLong() != 0) {
-                return false;
-            }
-        }
-        while (b.hasRemaining()) {
-            if (b.get() != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static MessageDigest sha256() {
