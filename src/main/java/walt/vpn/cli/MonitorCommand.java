@@ -1,0 +1,117 @@
+package walt.vpn.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import walt.vpn.server.AdminClient;
+import walt.vpn.server.Sanitized;
+
+@Command(name = "monitor", mixinStandardHelpOptions = true,
+        description = {"Show nodes asking to join and accept or deny each.",
+            "While no monitor runs, every request is denied at once (the node retries)."})
+final class MonitorCommand implements Callable<Integer> {
+
+    private static final JsonNode END = com.fasterxml.jackson.databind.node.NullNode.getInstance();
+
+    @Mixin
+    OperatorSocket socket;
+
+    @Option(names = "--accept", paramLabel = "FINGERPRINT",
+            description = "Accept the node with this key fingerprint (SHA256:...) without asking; exit once all are accepted.")
+    List<String> accept = List.of();
+
+    @Option(names = "--deny-all", description = "Deny every request without asking.")
+    boolean denyAll;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give up after this long (exit 1).")
+    Integer timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Set<String> wanted = new HashSet<>(accept);
+        for (String fp : wanted) {
+            if (!fp.matches("SHA256:[A-Za-z0-9+/]{43}")) {
+                throw new IllegalArgumentException("not a key fingerprint: " + Sanitized.of(fp) + " (expected SHA256:...)");
+            }
+        }
+        boolean ask = wanted.isEmpty() && !denyAll;
+        BufferedReader answers = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+        try (AdminClient c = AdminClient.connect(socket.admin())) {
+            c.call("monitor", null, null);
+            LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
+            Thread reader = new Thread(() -> {
+                try {
+                    JsonNode e;
+                    while ((e = c.next()) != null) {
+                        events.add(e);
+                    }
+                } catch (Exception e) {
+                    // connection gone: END below
+                }
+                events.add(END);
+            }, "monitor-events");
+            reader.setDaemon(true);
+            reader.start();
+            System.err.println("walt vpn monitor: waiting for nodes (Ctrl-C to stop)");
+            while (true) {
+                long left = deadline - System.nanoTime();
+                JsonNode e = left <= 0 ? null : events.poll(Math.min(left, TimeUnit.DAYS.toNanos(1)), TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    System.err.println("walt vpn monitor: timed out");
+                    return 1;
+                }
+                if (e == END) {
+                    System.err.println("walt vpn monitor: the server went away");
+                    return 1;
+                }
+                String event = e.path("event").asText();
+                String fp = Sanitized.of(e.path("fingerprint").asText());
+                if ("request".equals(event)) {
+                    System.out.println(describe(e));
+                    boolean yes;
+                    if (ask) {
+                        System.out.print("accept this node? [y/N] ");
+                        System.out.flush();
+                        String line = answers.readLine();
+                        if (line == null) {
+                            return 0;
+                        }
+                        yes = line.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
+                    } else {
+                        yes = wanted.contains(fp);
+                        if (!yes && !denyAll) {
+                            continue;
+                        }
+                    }
+                    c.decide(e.path("id").asLong(), yes);
+                } else if ("closed".equals(event)) {
+                    boolean ok = e.path("accepted").asBoolean();
+                    System.out.println("request " + e.path("id").asLong() + " (" + fp + "): "
+                            + (ok ? "accepted" : "denied: " + Sanitized.of(e.path("reason").asText())));
+                    if (ok && wanted.remove(fp) && wanted.isEmpty() && !accept.isEmpty()) {
+                        return 0;
+                    }
+                } else if ("error".equals(e.path("status").asText())) {
+                    System.out.println("server: " + Sanitized.of(e.path("reason").asText()));
+                }
+            }
+        }
+    }
+
+    private static String describe(JsonNode e) {
+        return "request " + e.path("id").asLong() + ": MAC " + Sanitized.of(e.path("mac").asText()) + ", key "
+                + Sanitized.of(e.path("fingerprint").asText()) + " (" + Sanitized.of(e.path("key_type").asText()) + "), from "
+                + Sanitized.of(e.path("source").asText()) + " at " + Sanitized.of(e.path("time").asText());
+    }
+}

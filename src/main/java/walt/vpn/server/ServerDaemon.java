@@ -1,0 +1,167 @@
+package walt.vpn.server;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+/**
+ * {@code walt vpn-server run}: owns the registry, answers the enrolment command and the
+ * operator's commands on two local sockets, keeps sshd's files and the taps in step.
+ */
+public final class ServerDaemon implements AutoCloseable {
+
+    /** Connections served at once; more wait in the kernel's backlog, then sshd's MaxStartups. */
+    private static final int MAX_CONNECTIONS = 256;
+
+    private final ServerPaths paths;
+    private final NodeRegistry registry;
+    private final NodeAuthority authority;
+    private final EnrolmentDesk desk;
+    private final AuditLog audit;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "walt-vpn-api");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "walt-vpn-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
+    private ServerSocketChannel enrolServer;
+    private ServerSocketChannel adminServer;
+
+    public ServerDaemon(ServerPaths paths, String bridge, EnrolmentLimits limits, Duration validity, Clock clock)
+            throws IOException, SQLException {
+        this.paths = paths;
+        if (!Files.exists(paths.caKey())) {
+            throw new IOException("no CA in " + paths.stateDir() + ": run walt vpn-server init first");
+        }
+        this.audit = new AuditLog(paths.auditLog(), clock);
+        this.registry = NodeRegistry.open(paths.registryDir());
+        this.authority = new NodeAuthority(paths, registry, new SshKeygen(), new TapDevices(bridge, ServerAccounts.TUNNEL),
+                audit, clock, validity);
+        this.desk = new EnrolmentDesk(limits, clock, timer, audit);
+    }
+
+    public void start() throws IOException, SQLException {
+        authority.restoreTaps();
+        authority.publish();
+        Files.createDirectories(paths.runDir());
+        Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        enrolServer = bind(paths.enrolSocket(), "rw-rw----", ServerAccounts.ENROL);
+        adminServer = bind(paths.adminSocket(), "rw-------", null);
+        EnrolmentEndpoint enrol = new EnrolmentEndpoint(desk, authority, pool);
+        AdminEndpoint admin = new AdminEndpoint(desk, authority);
+        acceptLoop(enrolServer, peer -> enrol.serve(peer));
+        acceptLoop(adminServer, peer -> {
+            String who = operator(peer);
+            if (who == null) {
+                peer.write(AdminEndpoint.error("only root may use this socket"));
+                return;
+            }
+            admin.serve(peer, who);
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                authority.markSeen();
+            } catch (SQLException e) {
+                System.err.println("walt vpn-server: registry: " + e.getMessage());
+            }
+        }, 1, 10, TimeUnit.SECONDS);
+        audit.record("daemon started");
+    }
+
+    private interface Handler {
+        void serve(JsonLineChannel peer) throws IOException;
+    }
+
+    private void acceptLoop(ServerSocketChannel server, Handler handler) {
+        Thread t = new Thread(() -> {
+            while (server.isOpen()) {
+                SocketChannel c;
+                try {
+                    slots.acquire();
+                    c = server.accept();
+                } catch (IOException | InterruptedException e) {
+                    slots.release();
+                    return;
+                }
+                pool.execute(() -> {
+                    try (JsonLineChannel peer = new JsonLineChannel(c)) {
+                        handler.serve(peer);
+                    } catch (IOException | RuntimeException e) {
+                        // One bad peer must never take the daemon down.
+                        audit.record("api: dropped a connection: " + e.getMessage());
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }, "walt-vpn-accept " + server);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The peer's user name when it is root or the daemon's own user, else null. */
+    private static String operator(JsonLineChannel peer) throws IOException {
+        UnixDomainPrincipal p = peer.channel().getOption(ExtendedSocketOptions.SO_PEERCRED);
+        String me = System.getProperty("user.name");
+        String user = p.user().getName();
+        return user.equals("root") || user.equals(me) ? user : null;
+    }
+
+    private static ServerSocketChannel bind(Path socket, String mode, String group) throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        s.bind(UnixDomainSocketAddress.of(socket), 64);
+        if (group != null) {
+            try {
+                GroupPrincipal g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(g);
+            } catch (UserPrincipalNotFoundException e) {
+                throw new IOException("group " + group + " does not exist: run walt vpn-server init");
+            }
+        }
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(mode));
+        return s;
+    }
+
+    public EnrolmentDesk desk() {
+        return desk;
+    }
+
+    @Override
+    public void close() throws IOException, SQLException {
+        for (ServerSocketChannel s : new ServerSocketChannel[] {enrolServer, adminServer}) {
+            if (s != null) {
+                s.close();
+            }
+        }
+        Files.deleteIfExists(paths.enrolSocket());
+        Files.deleteIfExists(paths.adminSocket());
+        timer.shutdownNow();
+        pool.shutdownNow();
+        registry.close();
+        audit.record("daemon stopped");
+    }
+}

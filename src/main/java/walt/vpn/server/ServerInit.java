@@ -1,0 +1,153 @@
+package walt.vpn.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import walt.vpn.disk.AtomicOutput;
+
+/**
+ * {@code walt vpn-server init}: everything the server side needs, made once and left alone
+ * when present (run it again after an upgrade: it rewrites only what it owns).
+ */
+public final class ServerInit {
+
+    /** What to set up besides the state directory; tests turn off what belongs to the host. */
+    public record Scope(boolean accounts, boolean bridge, Path systemdDir) {
+    }
+
+    private final ServerPaths paths;
+    private final String bridge;
+    private final Path jar;
+    private final Path java;
+    private final List<String> report = new ArrayList<>();
+
+    public ServerInit(ServerPaths paths, String bridge, Path jar, Path java) {
+        ServerPaths.checkSafe(jar);
+        ServerPaths.checkSafe(java);
+        this.paths = paths;
+        this.bridge = bridge;
+        this.jar = jar;
+        this.java = java;
+    }
+
+    /** Does the work; returns one line per thing made or found. */
+    public List<String> run(Scope scope) throws IOException, SQLException {
+        Files.createDirectories(paths.stateDir());
+        Files.setPosixFilePermissions(paths.stateDir(), PosixFilePermissions.fromString("rwx------"));
+        SshKeygen keygen = new SshKeygen();
+        note(keygen.generateIfAbsent(paths.caKey(), "walt-vpn CA"), "CA key " + paths.caKey());
+        note(keygen.generateIfAbsent(paths.bootstrapKey(), "walt-vpn bootstrap"), "bootstrap key " + paths.bootstrapKey());
+        if (scope.accounts()) {
+            account(ServerAccounts.ENROL, "/bin/sh");
+            account(ServerAccounts.TUNNEL, "/usr/sbin/nologin");
+        }
+        try (NodeRegistry registry = NodeRegistry.open(paths.registryDir())) {
+            AuditLog audit = new AuditLog(paths.auditLog(), Clock.systemUTC());
+            new NodeAuthority(paths, registry, keygen, new TapDevices(bridge, ServerAccounts.TUNNEL), audit,
+                    Clock.systemUTC(), Duration.ZERO).publish();
+        }
+        report.add("wrote " + paths.principals() + " and " + paths.krl());
+        install();
+        write(paths.sshdDropIn(), SshdDropIn.render(paths), "rw-r--r--");
+        report.add("wrote sshd drop-in " + paths.sshdDropIn() + " (reload sshd to apply it)");
+        if (scope.bridge()) {
+            new TapDevices(bridge, ServerAccounts.TUNNEL).ensureBridge();
+            report.add("bridge " + bridge + " is up");
+        }
+        if (scope.systemdDir() != null && Files.isDirectory(scope.systemdDir())) {
+            Path unit = scope.systemdDir().resolve("walt-vpn-server.service");
+            write(unit, unit(), "rw-r--r--");
+            report.add("wrote " + unit + " (systemctl enable --now walt-vpn-server)");
+        }
+        return List.copyOf(report);
+    }
+
+    /** Copies the jar and writes the two commands sshd runs: root-owned, as sshd demands. */
+    private void install() throws IOException {
+        Files.createDirectories(paths.libexecDir());
+        Files.setPosixFilePermissions(paths.libexecDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException("walt-vpn is not running from its jar (" + jar + "): build it with ./walt first");
+        }
+        if (!jar.toAbsolutePath().equals(paths.installedJar().toAbsolutePath())) {
+            try (AtomicOutput out = new AtomicOutput(paths.installedJar())) {
+                Files.copy(jar, out.tempPath(), StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(out.tempPath(), PosixFilePermissions.fromString("rw-r--r--"));
+                out.commit();
+            }
+        }
+        write(paths.enrolCommand(), EnrolmentScripts.forcedCommand(java, paths.installedJar(), paths.enrolSocket()),
+                "rwxr-xr-x");
+        write(paths.enrolKeysCommand(), EnrolmentScripts.keysCommand(paths.enrolCommand()), "rwxr-xr-x");
+        report.add("installed " + paths.installedJar() + ", " + paths.enrolCommand() + ", " + paths.enrolKeysCommand());
+    }
+
+    private String unit() {
+        return String.join("\n",
+                "[Unit]",
+                "Description=WalT VPN server (enrolment, node registry, tunnel taps)",
+                "After=network.target ssh.service",
+                "",
+                "[Service]",
+                "ExecStart=" + java + " -Xmx256m -jar " + paths.installedJar() + " vpn-server run --state-dir "
+                        + paths.stateDir(),
+                "Restart=on-failure",
+                "RuntimeDirectory=walt-vpn",
+                "RuntimeDirectoryPreserve=yes",
+                "",
+                "[Install]",
+                "WantedBy=multi-user.target",
+                "");
+    }
+
+    private void account(String user, String shell) throws IOException {
+        if (run("id", "-u", user) == 0) {
+            report.add("user " + user + " exists");
+            return;
+        }
+        if (run("useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/", "--shell", shell, user) != 0) {
+            throw new IOException("useradd " + user + " failed");
+        }
+        // '*', not useradd's locked '!': sshd without PAM refuses locked accounts even for keys.
+        if (run("usermod", "-p", "*", user) != 0) {
+            throw new IOException("usermod " + user + " failed");
+        }
+        report.add("created user " + user);
+    }
+
+    private static int run(String... cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(cmd[0] + " did not finish");
+            }
+            return p.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    private void note(boolean made, String what) {
+        report.add((made ? "created " : "kept ") + what);
+    }
+
+    private static void write(Path target, String text, String mode) throws IOException {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        try (AtomicOutput out = new AtomicOutput(target)) {
+            Files.writeString(out.tempPath(), text, StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(out.tempPath(), PosixFilePermissions.fromString(mode));
+            out.commit();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package walt.vpn.server;
+
+/**
+ * The sshd configuration drop-in: one {@code Match User} block per account. The enrolment
+ * account accepts any key (the key itself is the request) into one forced command; the tunnel
+ * account accepts only CA-signed certificates whose principal has a line in the principals
+ * file, which binds it to its own tap, and nothing but the tunnel.
+ */
+public final class SshdDropIn {
+
+    private SshdDropIn() {
+    }
+
+    public static String render(ServerPaths paths) {
+        return String.join("\n",
+                "# Written by walt vpn-server init; rewritten on each init.",
+                "Match User " + ServerAccounts.ENROL,
+                "    AuthenticationMethods publickey",
+                "    PubkeyAuthentication yes",
+                "    PasswordAuthentication no",
+                "    KbdInteractiveAuthentication no",
+                "    AuthorizedKeysFile none",
+                "    AuthorizedKeysCommand " + paths.enrolKeysCommand() + " %t %k",
+                "    AuthorizedKeysCommandUser " + ServerAccounts.ENROL,
+                "    ExposeAuthInfo yes",
+                "    ForceCommand " + paths.enrolCommand(),
+                "    DisableForwarding yes",
+                "    PermitTunnel no",
+                "    PermitTTY no",
+                "    PermitUserRC no",
+                "    MaxSessions 1",
+                "Match User " + ServerAccounts.TUNNEL,
+                "    AuthenticationMethods publickey",
+                "    PubkeyAuthentication yes",
+                "    PasswordAuthentication no",
+                "    KbdInteractiveAuthentication no",
+                "    AuthorizedKeysFile none",
+                "    TrustedUserCAKeys " + paths.caPub(),
+                "    AuthorizedPrincipalsFile " + paths.principals(),
+                "    RevokedKeys " + paths.krl(),
+                "    PermitTunnel ethernet",
+                // Not DisableForwarding: it blocks tunnels too.
+                "    AllowTcpForwarding no",
+                "    AllowAgentForwarding no",
+                "    AllowStreamLocalForwarding no",
+                "    X11Forwarding no",
+                "    PermitTTY no",
+                "    PermitUserRC no",
+                "    ForceCommand /bin/false",
+                "    ClientAliveInterval 15",
+                "    ClientAliveCountMax 4",
+                "Match all",
+                "");
+    }
+}

@@ -1,0 +1,120 @@
+package walt.vpn.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's ends of the tunnels: one persistent tap per node, owned by the tunnel account
+ * (sshd attaches to it as that user) and enslaved to the walt-net bridge.
+ */
+public final class TapDevices {
+
+    private final String bridge;
+    private final String owner;
+
+    public TapDevices(String bridge, String owner) {
+        if (!bridge.matches("[A-Za-z0-9_.-]{1,15}")) {
+            throw new IllegalArgumentException("bad bridge name: " + Sanitized.of(bridge));
+        }
+        this.bridge = bridge;
+        this.owner = owner;
+    }
+
+    public String bridge() {
+        return bridge;
+    }
+
+    public void ensureBridge() throws IOException {
+        if (!exists(bridge)) {
+            ip("link", "add", bridge, "type", "bridge");
+        }
+        ip("link", "set", bridge, "up");
+    }
+
+    public void ensureTap(String tap) throws IOException {
+        if (!exists(tap)) {
+            ip("tuntap", "add", "dev", tap, "mode", "tap", "user", owner);
+        }
+        ip("link", "set", tap, "master", bridge);
+        ip("link", "set", tap, "up");
+    }
+
+    public void remove(String tap) throws IOException {
+        if (exists(tap)) {
+            ip("link", "del", tap);
+        }
+    }
+
+    /** True while a process (the node's sshd session) holds the tap: the kernel raises carrier then. */
+    public boolean attached(String tap) {
+        try {
+            return "1".equals(Files.readString(Path.of("/sys/class/net", tap, "carrier")).strip());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The processes holding this tap open, found through the tun driver's {@code iff:} line
+     * in /proc/PID/fdinfo: these are the node's live sshd session.
+     */
+    public List<Long> holders(String tap) {
+        List<Long> out = new ArrayList<>();
+        try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                if (holds(proc, tap)) {
+                    out.add(Long.parseLong(proc.getFileName().toString()));
+                }
+            }
+        } catch (IOException e) {
+            // /proc unreadable: nothing found
+        }
+        return out;
+    }
+
+    private static boolean holds(Path proc, String tap) {
+        try (var fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+            for (Path fd : fds) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(fd);
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (target.toString().equals("/dev/net/tun")) {
+                    String info = Files.readString(proc.resolve("fdinfo").resolve(fd.getFileName()), StandardCharsets.US_ASCII);
+                    if (info.lines().anyMatch(l -> l.matches("iff:\\s*" + java.util.regex.Pattern.quote(tap)))) {
+                        return true;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the process ended or is not ours to read
+        }
+        return false;
+    }
+
+    private static boolean exists(String dev) {
+        return Files.exists(Path.of("/sys/class/net", dev));
+    }
+
+    private static void ip(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("ip " + String.join(" ", args) + ": " + out.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+}
