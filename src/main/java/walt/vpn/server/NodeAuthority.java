@@ -103,6 +103,7 @@ public final class NodeAuthority {
     /** Creates the taps of active nodes (after a reboot the kernel has forgotten them). */
     public synchronized void restoreTaps() throws IOException, SQLException {
         taps.ensureBridge();
+        taps.ensureTunAccess();
         for (NodeRecord n : registry.nodes()) {
             if (n.state() == NodeState.ACTIVE) {
                 taps.ensureTap(n.tap());

@@ -42,7 +42,11 @@ public final class ServerInit {
     /** Does the work; returns one line per thing made or found. */
     public List<String> run(Scope scope) throws IOException, SQLException {
         Files.createDirectories(paths.stateDir());
-        Files.setPosixFilePermissions(paths.stateDir(), PosixFilePermissions.fromString("rwx------"));
+        // Traversable, not listable: sshd reads the principals file as the tunnel account.
+        // Everything secret inside is owner-only itself.
+        Files.setPosixFilePermissions(paths.stateDir(), PosixFilePermissions.fromString("rwx--x--x"));
+        Files.createDirectories(paths.registryDir());
+        Files.setPosixFilePermissions(paths.registryDir(), PosixFilePermissions.fromString("rwx------"));
         SshKeygen keygen = new SshKeygen();
         note(keygen.generateIfAbsent(paths.caKey(), "walt-vpn CA"), "CA key " + paths.caKey());
         note(keygen.generateIfAbsent(paths.bootstrapKey(), "walt-vpn bootstrap"), "bootstrap key " + paths.bootstrapKey());

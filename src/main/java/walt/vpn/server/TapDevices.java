@@ -5,7 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +31,23 @@ public final class TapDevices {
 
     public String bridge() {
         return bridge;
+    }
+
+    /**
+     * sshd opens {@code /dev/net/tun} as the tunnel account. Debian makes it 0666; where it
+     * is 0600 the account gets it through the group, and nobody else gains anything.
+     */
+    public void ensureTunAccess() throws IOException {
+        Path tun = Path.of("/dev/net/tun");
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(tun);
+        if (mode.contains(PosixFilePermission.OTHERS_READ) && mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+            return;
+        }
+        GroupPrincipal group = tun.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(owner);
+        Files.getFileAttributeView(tun, PosixFileAttributeView.class).setGroup(group);
+        mode.add(PosixFilePermission.GROUP_READ);
+        mode.add(PosixFilePermission.GROUP_WRITE);
+        Files.setPosixFilePermissions(tun, mode);
     }
 
     public void ensureBridge() throws IOException {
@@ -65,9 +86,16 @@ public final class TapDevices {
      */
     public List<Long> holders(String tap) {
         List<Long> out = new ArrayList<>();
+        Path ourNet;
+        try {
+            ourNet = Files.readSymbolicLink(Path.of("/proc/self/ns/net"));
+        } catch (IOException e) {
+            return out;
+        }
         try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path proc : procs) {
-                if (holds(proc, tap)) {
+                // Tap names are per network namespace: another namespace's tap1 is not ours.
+                if (sameLink(proc.resolve("ns/net"), ourNet) && holds(proc, tap)) {
                     out.add(Long.parseLong(proc.getFileName().toString()));
                 }
             }
@@ -75,6 +103,14 @@ public final class TapDevices {
             // /proc unreadable: nothing found
         }
         return out;
+    }
+
+    private static boolean sameLink(Path link, Path target) {
+        try {
+            return Files.readSymbolicLink(link).equals(target);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean holds(Path proc, String tap) {

@@ -1,0 +1,395 @@
+package walt.vpn.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import walt.vpn.testing.NetworkNamespace;
+import walt.vpn.testing.Tools;
+
+/**
+ * The server side as installed: {@code walt vpn-server init} and {@code run} in a "server"
+ * network namespace with a real sshd using the generated drop-in; nodes are real {@code ssh}
+ * clients in a "node" namespace; the operator uses {@code walt vpn monitor|nodes|revoke}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VpnServerIT {
+
+    static final String SERVER_IP = "10.77.0.1";
+    static final Path BASE = Path.of("/run/walt-vpn-server-it");
+    static NetworkNamespace server;
+    static NetworkNamespace node;
+    static Process daemon;
+    static Path knownHosts;
+    static List<String> createdUsers = new ArrayList<>();
+    static Process tunnelA;
+    static Object tunGroup;
+    static Object tunMode;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        NetworkNamespace.requireSupport();
+        Tools.require("sshd");
+        Tools.require("ssh");
+        deleteTree(BASE);
+        Files.createDirectories(BASE);
+        for (String u : List.of(ServerAccounts.ENROL, ServerAccounts.TUNNEL)) {
+            if (Tools.run(List.of("id", "-u", u), BASE, 10).exit() != 0) {
+                createdUsers.add(u);
+            }
+        }
+        // The daemon may open /dev/net/tun to the tunnel account: put it back afterwards.
+        tunGroup = Files.getAttribute(Path.of("/dev/net/tun"), "posix:group");
+        tunMode = Files.getPosixFilePermissions(Path.of("/dev/net/tun"));
+        server = NetworkNamespace.create("wv-srv");
+        node = NetworkNamespace.create("wv-node");
+        server.link("eth0", SERVER_IP + "/24", node, "eth0", "10.77.0.2/24");
+
+        Tools.Result init = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
+        assertEquals(0, init.exit(), init.all());
+        assertTrue(init.stdout().contains("created CA key") || init.stdout().contains("kept CA key"), init.stdout());
+        Tools.Result again = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
+        assertEquals(0, again.exit(), again.all());
+        assertTrue(again.stdout().contains("kept CA key"), "init is idempotent: " + again.stdout());
+
+        Tools.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", BASE.resolve("hostkey").toString()), BASE, 30);
+        knownHosts = BASE.resolve("known_hosts");
+        Files.writeString(knownHosts, SERVER_IP + " " + Files.readString(BASE.resolve("hostkey.pub")));
+        Files.writeString(BASE.resolve("sshd_config"), String.join("\n",
+                "ListenAddress " + SERVER_IP, "Port 22", "HostKey " + BASE.resolve("hostkey"),
+                "PidFile " + BASE.resolve("sshd.pid"), "UsePAM no", "StrictModes yes", "LogLevel VERBOSE",
+                "AllowUsers " + ServerAccounts.ENROL + " " + ServerAccounts.TUNNEL,
+                "Include " + BASE.resolve("sshd/walt-vpn.conf"), ""));
+        Files.createDirectories(Path.of("/run/sshd"));
+        Tools.Result check = Tools.run(List.of("sshd", "-t", "-f", BASE.resolve("sshd_config").toString()), BASE, 30);
+        assertEquals(0, check.exit(), "sshd accepts the drop-in: " + check.all());
+        server.start(List.of(Tools.find("sshd"), "-D", "-e", "-f", BASE.resolve("sshd_config").toString()), BASE.resolve("sshd.log"));
+        daemon = server.start(walt("vpn-server", "run", "--request-timeout", "60"), BASE.resolve("daemon.log"));
+        waitFor("the daemon's sockets", () -> Files.exists(BASE.resolve("run/admin.sock")) && Files.exists(BASE.resolve("run/enroll.sock")));
+        waitFor("sshd", () -> log("sshd.log").contains("Server listening"));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (node != null) {
+            node.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (tunGroup != null) {
+            Files.setAttribute(Path.of("/dev/net/tun"), "posix:group", tunGroup);
+            Files.setPosixFilePermissions(Path.of("/dev/net/tun"), (java.util.Set<java.nio.file.attribute.PosixFilePermission>) tunMode);
+        }
+        for (String u : createdUsers) {
+            Tools.run(List.of("userdel", u), Path.of("/"), 30);
+        }
+        if (System.getenv("WALT_IT_KEEP") == null) {
+            deleteTree(BASE);
+        }
+    }
+
+    static List<String> walt(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", Path.of(System.getProperty("walt.jar", "target/walt-vpn.jar")).toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        if (args[0].equals("vpn-server")) {
+            cmd.addAll(List.of("--state-dir", BASE.resolve("state").toString(), "--run-dir", BASE.resolve("run").toString(),
+                    "--sshd-drop-in", BASE.resolve("sshd/walt-vpn.conf").toString(),
+                    "--libexec-dir", BASE.resolve("lib").toString(), "--bridge", "wv-net"));
+        } else {
+            cmd.addAll(List.of("--run-dir", BASE.resolve("run").toString()));
+        }
+        return cmd;
+    }
+
+    /** A node's own key, made "on the node". */
+    static Path nodeKey(String name) throws Exception {
+        Path key = BASE.resolve(name);
+        if (!Files.exists(key)) {
+            Tools.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()), BASE, 30);
+        }
+        return key;
+    }
+
+    static String fingerprint(Path key) throws IOException {
+        return SshPublicKey.parse(Files.readString(key.resolveSibling(key.getFileName() + ".pub"))).fingerprint();
+    }
+
+    static List<String> ssh(Path key, String user, String... more) {
+        List<String> cmd = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-i", key.toString(), "-o", "IdentitiesOnly=yes",
+                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
+                "-o", "ConnectTimeout=10"));
+        cmd.addAll(List.of(more));
+        cmd.add(user + "@" + SERVER_IP);
+        return cmd;
+    }
+
+    static Tools.Result enrol(Path key, String mac) throws Exception {
+        List<String> cmd = ssh(key, ServerAccounts.ENROL);
+        cmd.addAll(List.of("enroll", mac));
+        return node.exec(cmd, 90);
+    }
+
+    /** Runs {@code walt vpn monitor --accept FP} and waits until it is listening. */
+    static Process monitorAccepting(String fingerprint, String logName) throws Exception {
+        Process p = server.start(walt("vpn", "monitor", "--accept", fingerprint, "--timeout", "60"), BASE.resolve(logName));
+        waitFor("the monitor", () -> log(logName).contains("waiting for nodes"));
+        return p;
+    }
+
+    static Path enrolled(String keyName, String mac, int expectedNode) throws Exception {
+        Path key = nodeKey(keyName);
+        Process monitor = monitorAccepting(fingerprint(key), keyName + "-monitor.log");
+        Tools.Result r = enrol(key, mac);
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(monitor.waitFor(30, TimeUnit.SECONDS), "monitor --accept exits once accepted");
+        assertEquals(0, monitor.exitValue(), log(keyName + "-monitor.log"));
+        assertTrue(log(keyName + "-monitor.log").contains("MAC " + mac + ", key " + fingerprint(key)), log(keyName + "-monitor.log"));
+        Path cert = BASE.resolve(keyName + "-cert.pub");
+        Files.writeString(cert, r.stdout());
+        String shown = Tools.run(List.of("ssh-keygen", "-Lf", cert.toString()), BASE, 30).stdout();
+        assertTrue(shown.matches("(?s).*Principals: *\n +node-" + expectedNode + "\n +walt-vpn-node\n.*"), shown);
+        assertTrue(shown.contains(fingerprint(key)), shown);
+        return cert;
+    }
+
+    static Process tunnel(String keyName, String remoteUnit) throws IOException {
+        Path key = BASE.resolve(keyName);
+        List<String> cmd = ssh(key, ServerAccounts.TUNNEL, "-o", "CertificateFile=" + BASE.resolve(keyName + "-cert.pub"), "-N",
+                "-o", "Tunnel=ethernet", "-w", "any:" + remoteUnit, "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInterval=5");
+        return node.start(cmd, BASE.resolve(keyName + "-tunnel.log"));
+    }
+
+    static String serverSys(String path) throws Exception {
+        Tools.Result r = server.exec(List.of("cat", path), 10);
+        return r.exit() == 0 ? r.stdout().strip() : "";
+    }
+
+    @Test
+    @Order(1)
+    void withoutAMonitorTheRequestIsDeniedAtOnce() throws Exception {
+        long t0 = System.nanoTime();
+        Tools.Result r = enrol(nodeKey("node-a"), "b8:27:eb:00:00:0a");
+        assertEquals(EnrolmentCommand.DENIED, r.exit(), r.all());
+        assertTrue(r.stderr().contains("denied: no operator is running walt vpn monitor"), r.stderr());
+        assertEquals("", r.stdout());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "denied without waiting");
+    }
+
+    @Test
+    @Order(2)
+    void anAcceptedNodeGetsACertificateAndItsTunnelReachesTheBridge() throws Exception {
+        enrolled("node-a", "b8:27:eb:00:00:0a", 1);
+        tunnelA = tunnel("node-a", "any");
+        Process a = tunnelA;
+        waitFor("node-a's tap on the server", () -> serverSysQuiet("/sys/class/net/tap1/carrier").equals("1"));
+        String link = server.exec(List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
+        assertTrue(link.contains("master wv-net"), link);
+        server.ip("addr", "replace", "10.78.0.1/24", "dev", "wv-net");
+        waitFor("the node's tap", () -> quiet(() -> node.exec(List.of("ip", "link", "show", "tap0"), 10).exit() == 0));
+        node.ip("addr", "replace", "10.78.0.2/24", "dev", "tap0");
+        node.ip("link", "set", "tap0", "up");
+        Tools.Result ping = node.exec(List.of("ping", "-c", "3", "-W", "2", "10.78.0.1"), 30);
+        assertEquals(0, ping.exit(), ping.all());
+        assertTrue(a.isAlive());
+    }
+
+    @Test
+    @Order(3)
+    void anotherNodeCannotTakeTheFirstNodesTap() throws Exception {
+        enrolled("node-b", "b8:27:eb:00:00:0b", 2);
+        Process stolen = tunnel("node-b", "1");
+        assertTrue(stolen.waitFor(30, TimeUnit.SECONDS), "asking for tap1 fails");
+        assertNotEquals(0, stolen.exitValue());
+        assertEquals("1", serverSys("/sys/class/net/tap1/carrier"), "node-a keeps its tap");
+        Process own = tunnel("node-b", "any");
+        waitFor("node-b's own tap", () -> serverSysQuiet("/sys/class/net/tap2/carrier").equals("1"));
+        assertTrue(own.isAlive());
+    }
+
+    @Test
+    @Order(4)
+    void garbageOnTheEnrolmentChannelLeavesTheDaemonUp() throws Exception {
+        Tools.Result hostile = enrol(nodeKey("node-a"), "\u001b[2J;reboot");
+        assertEquals(EnrolmentCommand.ERROR, hostile.exit(), hostile.all());
+        assertFalse(hostile.stderr().contains("\u001b"), "nothing echoed raw");
+        List<String> noArgs = ssh(nodeKey("node-a"), ServerAccounts.ENROL);
+        noArgs.add("sh");
+        assertEquals(EnrolmentCommand.ERROR, node.exec(noArgs, 60).exit(), "no shell for the enrolment account");
+        // Straight at the daemon's socket: an endless line, broken JSON, and many idle connections.
+        List<SocketChannel> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 100; i++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.connect(UnixDomainSocketAddress.of(BASE.resolve("run/enroll.sock")));
+                idle.add(c);
+            }
+            try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                c.connect(UnixDomainSocketAddress.of(BASE.resolve("run/enroll.sock")));
+                ByteBuffer junk = ByteBuffer.wrap("x".repeat(200_000).getBytes(StandardCharsets.US_ASCII));
+                try {
+                    while (junk.hasRemaining()) {
+                        c.write(junk);
+                    }
+                } catch (IOException closedByDaemon) {
+                    // expected once the line limit is hit
+                }
+            }
+            try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                c.connect(UnixDomainSocketAddress.of(BASE.resolve("run/enroll.sock")));
+                c.write(ByteBuffer.wrap("{\"mac\": [1,2], \"key\": {}}\n".getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer answer = ByteBuffer.allocate(4096);
+                c.read(answer);
+                String text = new String(answer.array(), 0, answer.position(), StandardCharsets.UTF_8);
+                assertTrue(text.contains("\"status\":\"error\""), text);
+            }
+            // A flood of real requests from one source: the per-source cap holds them back...
+            Process monitor = monitorAccepting(fingerprint(nodeKey("node-c")), "node-c-monitor.log");
+            List<Process> flood = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                List<String> cmd = ssh(nodeKey("flood-" + i), ServerAccounts.ENROL);
+                cmd.addAll(List.of("enroll", String.format("b8:27:eb:00:01:%02x", i)));
+                flood.add(node.start(cmd, BASE.resolve("flood.log")));
+            }
+            waitFor("the flood to be capped", () -> log("flood.log").split("too many pending requests from", -1).length - 1 >= 4);
+            // ...and when those nodes hang up, their requests go; a real node then enrols.
+            for (Process p : flood) {
+                p.destroy();
+            }
+            waitFor("the flood's requests to be withdrawn",
+                    () -> log("state/audit.log").split("request withdrawn", -1).length - 1 >= 4);
+            Tools.Result real = null;
+            for (int attempt = 0; attempt < 6; attempt++) {
+                real = enrol(nodeKey("node-c"), "b8:27:eb:00:00:0c");
+                if (real.exit() == 0) {
+                    break;
+                }
+                Thread.sleep(3000);
+            }
+            assertEquals(0, real.exit(), real.all());
+            assertTrue(monitor.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            for (SocketChannel c : idle) {
+                c.close();
+            }
+        }
+        String audit = Files.readString(BASE.resolve("state/audit.log"));
+        assertTrue(audit.contains("request withdrawn"), audit);
+    }
+
+    @Test
+    @Order(5)
+    void revokingANodeCutsItsTunnelAndRefusesItsCertificate() throws Exception {
+        Tools.Result revoke = server.exec(walt("vpn", "revoke", "node-1"), 60);
+        assertEquals(0, revoke.exit(), revoke.all());
+        assertTrue(revoke.stdout().contains("revoked node-1 (b8:27:eb:00:00:0a"), revoke.stdout());
+        assertTrue(tunnelA.waitFor(30, TimeUnit.SECONDS), "node-a's live tunnel is cut");
+        waitFor("tap1 to go", () -> serverSysQuiet("/sys/class/net/tap1/carrier").isEmpty());
+        Process again = tunnel("node-a", "any");
+        assertTrue(again.waitFor(30, TimeUnit.SECONDS));
+        assertNotEquals(0, again.exitValue());
+        assertTrue(log("node-a-tunnel.log").contains("Permission denied"), log("node-a-tunnel.log"));
+        assertEquals("1", serverSys("/sys/class/net/tap2/carrier"), "node-b is not affected");
+
+        Tools.Result nodes = server.exec(walt("vpn", "nodes", "--json"), 60);
+        assertEquals(0, nodes.exit(), nodes.all());
+        JsonNode list = new ObjectMapper().readTree(nodes.stdout());
+        assertEquals(3, list.size(), nodes.stdout());
+        assertEquals("revoked", list.get(0).path("state").asText());
+        assertEquals("b8:27:eb:00:00:0a", list.get(0).path("mac").asText());
+        assertEquals(fingerprint(BASE.resolve("node-a")), list.get(0).path("fingerprint").asText());
+        assertEquals("active", list.get(1).path("state").asText());
+        String table = server.exec(walt("vpn", "nodes"), 60).stdout();
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("node-2") && l.contains("b8:27:eb:00:00:0b") && l.contains("active")), table);
+        String audit = Files.readString(BASE.resolve("state/audit.log"));
+        assertTrue(audit.contains("revoked node-1 mac=b8:27:eb:00:00:0a"), audit);
+    }
+
+    @Test
+    @Order(6)
+    void filesAndSocketsAreOwnerOnly() throws Exception {
+        assertEquals("rwx--x--x", mode(BASE.resolve("state")));
+        assertEquals("rwx------", mode(BASE.resolve("state/registry")));
+        assertEquals("rw-------", mode(BASE.resolve("state/ca")));
+        assertEquals("rw-------", mode(BASE.resolve("state/bootstrap")));
+        assertEquals("rw-------", mode(BASE.resolve("state/audit.log")));
+        assertEquals("rw-------", mode(BASE.resolve("run/admin.sock")));
+        assertEquals("rw-rw----", mode(BASE.resolve("run/enroll.sock")));
+        assertEquals(ServerAccounts.ENROL, Files.getAttribute(BASE.resolve("run/enroll.sock"), "posix:group").toString());
+    }
+
+    static String mode(Path p) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    interface Check {
+        boolean test() throws Exception;
+    }
+
+    static boolean quiet(Check c) {
+        try {
+            return c.test();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static String serverSysQuiet(String path) {
+        try {
+            return serverSys(path);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    static String log(String name) {
+        try {
+            return Files.readString(BASE.resolve(name));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static void waitFor(String what, BooleanSupplier condition) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what + "\ndaemon: " + log("daemon.log") + "\nsshd: " + log("sshd.log"));
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
