@@ -138,7 +138,7 @@ final class DataCopier implements Closeable {
         ByteBuffer b = freeBuffers.poll();
         if (b == null && buffersMade < BUFFERS) {
             buffersMade++;
-            return ByteBuffer.allocateDirect(PIECE);
+            return ByteBuffer.allocateDirect(PIECE + Geometry.BLOCK).alignedSlice(Geometry.BLOCK);
         }
         if (b == null && wait) {
             try {
