@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "walt", mixinStandardHelpOptions = true, version = "walt-vpn 0.1.0",
         description = "WalT VPN: node images, server and proxies.",
-        subcommands = {VpnImageCommand.class})
+        subcommands = {VpnImageCommand.class, VpnCommand.class})
 final class WaltCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -1,0 +1,17 @@
+package walt.vpn.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "vpn", mixinStandardHelpOptions = true,
+        description = "Set up and run the VPN: proxies, nodes, the server's view of them.",
+        subcommands = {SetupProxyCommand.class})
+final class VpnCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+}
