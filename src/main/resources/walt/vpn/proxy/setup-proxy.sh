@@ -8,7 +8,7 @@ set -eu
 
 user=walt-vpn
 home=/home/walt-vpn
-host_key_dir=${WALT_VPN_HOST_KEY_DIR:-/etc/ssh}
+host_key_dir=/etc/ssh
 
 fail() {
 	echo "setup-proxy: $*" >&2
