@@ -79,6 +79,10 @@ fi
 chown "$user:$group" "$home/.ssh"
 chmod 0700 "$home/.ssh"
 
+# port-forwarding also allows -R listeners: authorized_keys has no permitlisten="none", so
+# the only listener allowed is loopback port 1, which this unprivileged account cannot bind.
+only_forward="restrict,port-forwarding,permitlisten=\"127.0.0.1:1\",permitopen=\"$next_hop\""
+
 # sshd must never read a half-written file: write beside it, then rename.
 tmp="$home/.ssh/.authorized_keys.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
@@ -87,8 +91,8 @@ umask 077
 (
 	set -C
 	printf '%s\n' \
-		"restrict,port-forwarding,permitopen=\"$next_hop\" $bootstrap_key" \
-		"cert-authority,principals=\"walt-vpn-node\",restrict,port-forwarding,permitopen=\"$next_hop\" $ca_key" \
+		"$only_forward $bootstrap_key" \
+		"cert-authority,principals=\"walt-vpn-node\",$only_forward $ca_key" \
 		>"$tmp"
 )
 chown "$user:$group" "$tmp"

@@ -8,10 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -30,13 +27,14 @@ import walt.vpn.testing.WaltMain;
  *   node 10.77.3.1 -- 10.77.3.2 p2 10.77.4.1 -- 10.77.4.2 p1     (chain: node, p2, p1, server)
  * </pre>
  *
- * The account walt-vpn is created on this machine if absent (and removed afterwards); its home
- * lives in each proxy's own /home.
+ * Each host has its own /etc, /home and /etc/ssh: the script makes walt-vpn there, never on
+ * this machine, and finds no walt-vpn there even if this machine has one.
  */
 class ProxyEndToEndTest {
 
+    private static final String ONLY_FORWARD = "restrict,port-forwarding,permitlisten=\"127.0.0.1:1\",permitopen=\"10.77.2.2:22\"";
+
     private static NetworkLab lab;
-    private static boolean accountExisted;
     private static NetworkLab.Host node;
     private static NetworkLab.Host p1;
     private static NetworkLab.Host p2;
@@ -52,8 +50,7 @@ class ProxyEndToEndTest {
         Tools.require("ssh");
         Tools.require("ssh-keygen");
         Tools.require("useradd");
-        lab = NetworkLab.open("proxy-e2e");
-        accountExisted = Tools.run("id", "walt-vpn").exit() == 0;
+        lab = NetworkLab.open("proxy-e2e", "walt-vpn");
         keys = lab.dir().resolve("keys");
         Files.createDirectories(keys);
         Path state = Files.createDirectories(lab.dir().resolve("state"));
@@ -109,15 +106,8 @@ class ProxyEndToEndTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (lab == null) {
-            return;
-        }
-        try {
+        if (lab != null) {
             lab.close();
-        } finally {
-            if (!accountExisted) {
-                Tools.run("userdel", "walt-vpn");
-            }
         }
     }
 
@@ -157,6 +147,17 @@ class ProxyEndToEndTest {
         assertTrue(granted.contains("port-forwarding") && granted.contains("permitopen"), r.all());
         assertFalse(granted.contains("agent-forwarding"), granted);
         assertFalse(granted.contains("pty"), granted);
+    }
+
+    @Test
+    void bootstrapKeyListensNowhereOnTheProxy() throws Exception {
+        for (String listen : List.of("127.0.0.1:4444", "4445", "127.0.0.1:1")) {
+            Tools.Result r = ssh("-o", "ExitOnForwardFailure=yes", "-R", listen + ":10.77.2.2:22", "-N", "p1");
+            assertNotEquals(0, r.exit(), listen + ": " + r.all());
+            assertTrue(r.stderr().contains("remote port forwarding failed"), listen + ": " + r.all());
+        }
+        String listening = lab.run(p1, "ss", "-ltn").stdout();
+        assertFalse(listening.contains(":4444 ") || listening.contains(":4445 ") || listening.contains(":1 "), listening);
     }
 
     @Test
@@ -202,15 +203,12 @@ class ProxyEndToEndTest {
         String bootstrap = Files.readString(lab.dir().resolve("state/bootstrap.pub")).split(" ")[1];
         String ca = Files.readString(lab.dir().resolve("state/ca.pub")).split(" ")[1];
         assertEquals(List.of(
-                "restrict,port-forwarding,permitopen=\"10.77.2.2:22\" ssh-ed25519 " + bootstrap + " walt-vpn-bootstrap",
-                "cert-authority,principals=\"walt-vpn-node\",restrict,port-forwarding,permitopen=\"10.77.2.2:22\" ssh-ed25519 " + ca + " walt-vpn-ca"),
+                ONLY_FORWARD + " ssh-ed25519 " + bootstrap + " walt-vpn-bootstrap",
+                "cert-authority,principals=\"walt-vpn-node\"," + ONLY_FORWARD + " ssh-ed25519 " + ca + " walt-vpn-ca"),
                 Files.readAllLines(file));
-        PosixFileAttributes dir = Files.readAttributes(ssh, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        PosixFileAttributes keysFile = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        assertEquals("rwx------", PosixFilePermissions.toString(dir.permissions()));
-        assertEquals("rw-------", PosixFilePermissions.toString(keysFile.permissions()));
-        assertEquals("walt-vpn", dir.owner().getName());
-        assertEquals("walt-vpn", keysFile.owner().getName());
+        // Owners as the proxy names them: its accounts are in its own /etc.
+        Tools.Result stat = lab.run(p1, "stat", "-c", "%n %U %a", "/home/walt-vpn/.ssh", "/home/walt-vpn/.ssh/authorized_keys");
+        assertEquals("/home/walt-vpn/.ssh walt-vpn 700\n/home/walt-vpn/.ssh/authorized_keys walt-vpn 600\n", stat.stdout(), stat.all());
         try (var left = Files.list(ssh)) {
             assertEquals(List.of(file), left.toList(), "no temporary file left");
         }
@@ -218,11 +216,11 @@ class ProxyEndToEndTest {
 
     @Test
     void accountHasNoShellAndNoPassword() throws Exception {
-        String[] passwd = Tools.run("getent", "passwd", "walt-vpn").stdout().trim().split(":");
+        String[] passwd = lab.run(p1, "getent", "passwd", "walt-vpn").stdout().trim().split(":");
         assertEquals("/home/walt-vpn", passwd[5]);
         assertTrue(passwd[6].endsWith("/nologin") || passwd[6].endsWith("/false"), passwd[6]);
         // '*', not the locked '!', which sshd without PAM refuses even for keys.
-        assertEquals("*", Tools.run("getent", "shadow", "walt-vpn").stdout().split(":")[1]);
+        assertEquals("*", lab.run(p1, "getent", "shadow", "walt-vpn").stdout().split(":")[1]);
     }
 
     @Test
@@ -238,14 +236,14 @@ class ProxyEndToEndTest {
     void runningTheScriptAgainChangesNothing() throws Exception {
         Path file = p1.home().resolve("walt-vpn/.ssh/authorized_keys");
         byte[] before = Files.readAllBytes(file);
-        String passwd = Tools.run("getent", "passwd", "walt-vpn").stdout();
-        String shadow = Tools.run("getent", "shadow", "walt-vpn").stdout();
+        String passwd = lab.run(p1, "getent", "passwd", "walt-vpn").stdout();
+        String shadow = lab.run(p1, "getent", "shadow", "walt-vpn").stdout();
         Tools.Result again = lab.run(p1, "sh", p1Script.toString());
         assertEquals(0, again.exit(), again.all());
         assertArrayEquals(before, Files.readAllBytes(file));
-        assertEquals(passwd, Tools.run("getent", "passwd", "walt-vpn").stdout());
-        assertEquals(shadow, Tools.run("getent", "shadow", "walt-vpn").stdout());
-        assertEquals("1", Tools.run("grep", "-c", "^walt-vpn:", "/etc/passwd").stdout().trim());
+        assertEquals(passwd, lab.run(p1, "getent", "passwd", "walt-vpn").stdout());
+        assertEquals(shadow, lab.run(p1, "getent", "shadow", "walt-vpn").stdout());
+        assertEquals("1", lab.run(p1, "grep", "-c", "^walt-vpn:", "/etc/passwd").stdout().trim());
     }
 
     @Test

@@ -14,10 +14,12 @@ import java.util.stream.Stream;
 
 /**
  * Hosts for network tests on one real machine: each host is a network namespace
- * ({@code ip netns}) whose processes also see their own {@code /home} and {@code /etc/ssh}
- * (bind mounts in a private mount namespace), so several sshd and their accounts' files live
- * side by side. Hosts are joined by veth pairs. {@link #close()} stops every process started
- * here and removes the namespaces and the files, whatever state the test left.
+ * ({@code ip netns}) whose processes also see their own {@code /etc} (an overlay on the
+ * machine's: accounts made there stay there), {@code /home} and {@code /etc/ssh}, in a private
+ * mount namespace kept for the host's life (every process of a host must see the same overlay);
+ * so several sshd and their accounts live side by side, and the machine's own accounts are
+ * never touched. Hosts are joined by veth pairs. {@link #close()} stops every
+ * process started here and removes the namespaces and the files, whatever state the test left.
  */
 public final class NetworkLab implements AutoCloseable {
 
@@ -30,22 +32,43 @@ public final class NetworkLab implements AutoCloseable {
         public Path etcSsh() {
             return dir.resolve("etc-ssh");
         }
+
+        Path etcUpper() {
+            return dir.resolve("etc-upper");
+        }
+
+        Path etcWork() {
+            return dir.resolve("etc-work");
+        }
+
+        /** The bind-mounted handle that keeps the host's mount namespace alive between commands. */
+        Path mountNamespace() {
+            return dir.resolve("mnt-ns");
+        }
     }
+
+    private static final List<String> ACCOUNT_FILES = List.of("passwd", "shadow", "group", "gshadow");
 
     private final String prefix;
     private final Path dir;
+    private final List<String> absentAccounts;
     private final List<Host> hosts = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     private final List<Path> madeOutside = new ArrayList<>();
     private int links;
 
-    private NetworkLab(String prefix, Path dir) {
+    private NetworkLab(String prefix, Path dir, List<String> absentAccounts) {
         this.prefix = prefix;
         this.dir = dir;
+        this.absentAccounts = List.copyOf(absentAccounts);
     }
 
-    /** Skips the calling test unless it runs as root with {@code ip netns} and {@code unshare}. */
-    public static NetworkLab open(String name) throws IOException, InterruptedException {
+    /**
+     * Skips the calling test unless it runs as root with {@code ip netns} and {@code unshare}.
+     * The hosts' /etc lacks {@code absentAccounts} even where this machine has them (other
+     * tests on this machine may have made them).
+     */
+    public static NetworkLab open(String name, String... absentAccounts) throws IOException, InterruptedException {
         Tools.requireRoot();
         Tools.require("ip");
         Tools.require("unshare");
@@ -54,7 +77,12 @@ public final class NetworkLab implements AutoCloseable {
         Tools.Result probe = Tools.run("ip", "netns", "add", prefix + "-probe");
         assumeTrue(probe.exit() == 0, "ip netns unavailable: " + probe.stderr().trim());
         Tools.run("ip", "netns", "del", prefix + "-probe");
-        return new NetworkLab(prefix, Files.createTempDirectory("walt-" + name + "-"));
+        Tools.require("nsenter");
+        Path dir = Files.createTempDirectory("walt-" + name + "-");
+        // A mount namespace handle may only be bound under a private mount.
+        check(Tools.run("mount", "--bind", dir.toString(), dir.toString()));
+        check(Tools.run("mount", "--make-private", dir.toString()));
+        return new NetworkLab(prefix, dir, List.of(absentAccounts));
     }
 
     public Path dir() {
@@ -65,7 +93,18 @@ public final class NetworkLab implements AutoCloseable {
         Host host = new Host(prefix + "-" + name, dir.resolve(name));
         Files.createDirectories(host.home());
         Files.createDirectories(host.etcSsh());
+        Files.createDirectories(host.etcWork());
+        Files.createDirectories(host.etcUpper());
+        for (String file : ACCOUNT_FILES) {
+            copyWithoutAccounts(Path.of("/etc", file), host.etcUpper().resolve(file));
+        }
         hosts.add(host);
+        Files.createFile(host.mountNamespace());
+        check(Tools.run(List.of(Tools.find("unshare"), "--mount=" + host.mountNamespace(), "--propagation", "private", "/bin/sh", "-c",
+                "mount -t overlay lab-etc -o \"lowerdir=/etc,upperdir=$1,workdir=$2\" /etc"
+                        + " && mount --bind \"$3\" /home && mount --bind \"$4\" /etc/ssh",
+                "lab-host", host.etcUpper().toString(), host.etcWork().toString(), host.home().toString(), host.etcSsh().toString()),
+                null, 30));
         check(Tools.run("ip", "netns", "add", host.namespace()));
         check(Tools.run("ip", "-n", host.namespace(), "link", "set", "lo", "up"));
         return host;
@@ -109,11 +148,21 @@ public final class NetworkLab implements AutoCloseable {
         return p;
     }
 
+    /** The account files as the upper layer of the host's /etc, with their modes, without the absent accounts. */
+    private void copyWithoutAccounts(Path source, Path target) throws IOException {
+        if (!Files.exists(source)) {
+            return;
+        }
+        List<String> kept = Files.readAllLines(source, StandardCharsets.UTF_8).stream()
+                .filter(line -> absentAccounts.stream().noneMatch(a -> line.startsWith(a + ":"))).toList();
+        Files.write(target, kept, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(source));
+        Files.setAttribute(target, "posix:group", Files.getAttribute(source, "posix:group"));
+    }
+
     private static List<String> inside(Host host, List<String> command) {
-        List<String> cmd = new ArrayList<>(List.of("/usr/sbin/ip", "netns", "exec", host.namespace(),
-                Tools.find("unshare"), "--mount", "--propagation", "private", "/bin/sh", "-c",
-                "mount --bind \"$1\" /home && mount --bind \"$2\" /etc/ssh && shift 2 && exec \"$@\"",
-                "lab-host", host.home().toString(), host.etcSsh().toString()));
+        List<String> cmd = new ArrayList<>(List.of(Tools.find("nsenter"), "--net=/run/netns/" + host.namespace(),
+                "--mount=" + host.mountNamespace(), "--"));
         cmd.addAll(command);
         return cmd;
     }
@@ -134,7 +183,9 @@ public final class NetworkLab implements AutoCloseable {
         }
         for (Host host : hosts) {
             Tools.run("ip", "netns", "del", host.namespace());
+            Tools.run("umount", host.mountNamespace().toString());
         }
+        Tools.run("umount", dir.toString());
         for (Path p : madeOutside) {
             Files.deleteIfExists(p);
         }
