@@ -174,7 +174,16 @@ public final class NetworkLab implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
+        try {
+            stopAndRemove();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while cleaning up the lab in " + dir, e);
+        }
+    }
+
+    private void stopAndRemove() throws IOException, InterruptedException {
         for (Process p : processes) {
             // Children first: ip netns exec and unshare exec into the command, so this is the process itself.
             p.descendants().forEach(ProcessHandle::destroyForcibly);
