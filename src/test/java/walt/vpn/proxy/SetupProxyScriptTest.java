@@ -84,14 +84,24 @@ class SetupProxyScriptTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"a$(id)", "host'name", "host\"name", "x;reboot", "a b", "host\nname", "`id`", "-oProxyCommand=x",
-        "host:0", "host:65536", "host:22x", "host:", "1.2.3.256", "[::1", "[nothost]:22", "2001:db8::1", "-host", "host-.example", ""})
+    @ValueSource(strings = {"a$(id)", "host'name", "host\"name", "x;reboot", "a b", "host\nname", "`id`",
+        "host:0", "host:65536", "host:22x", "host:", "1.2.3.256", "[::1", "[nothost]:22", "2001:db8::1", "-x.example", "host-.example", ""})
     void hostileOrBrokenNextHopIsRefusedOnOneLine(String next) throws Exception {
         Path script = dir.resolve("refused.sh");
         Tools.Result r = setupProxy("--next=" + next, "-o", script.toString());
         assertEquals(2, r.exit(), r.all());
         assertEquals("", r.stdout());
         assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertTrue(r.stderr().startsWith("walt: "), r.stderr());
+        assertFalse(Files.exists(script));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-oProxyCommand=x", "-host"})
+    void nextHopLookingLikeAnOptionIsRefused(String next) throws Exception {
+        Path script = dir.resolve("option-like.sh");
+        Tools.Result r = setupProxy("--next=" + next, "-o", script.toString());
+        assertEquals(2, r.exit(), r.all());
         assertTrue(r.stderr().startsWith("walt: "), r.stderr());
         assertFalse(Files.exists(script));
     }
