@@ -11,8 +11,15 @@ public final class WaltMain {
     }
 
     public static List<String> command(String... args) {
+        return command(List.of(), args);
+    }
+
+    /** With JVM options first, say {@code -Duser.home=...} (Java takes the home from the account, not $HOME). */
+    public static List<String> command(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "walt.vpn.cli.Main"));
+                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "walt.vpn.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
     }

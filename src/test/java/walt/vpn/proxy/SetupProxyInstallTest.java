@@ -1,0 +1,135 @@
+package walt.vpn.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import walt.vpn.testing.NetworkLab;
+import walt.vpn.testing.Tools;
+import walt.vpn.testing.WaltMain;
+
+/**
+ * {@code setup-proxy --install} (jsch) from the operator's namespace to a real sshd: the
+ * proxy, and the server, where the script refuses to run and that refusal comes back.
+ *
+ * <pre>
+ *   operator 10.77.5.1 -- 10.77.5.2 proxy
+ *   operator 10.77.6.1 -- 10.77.6.2 server
+ * </pre>
+ */
+class SetupProxyInstallTest {
+
+    private static NetworkLab lab;
+    private static NetworkLab.Host operator;
+    private static NetworkLab.Host proxy;
+    private static NetworkLab.Host server;
+    private static Path home;
+    private static Path state;
+    private static String proxyHostKey;
+    private static String serverHostKey;
+
+    @BeforeAll
+    static void buildLab() throws Exception {
+        Tools.require("sshd");
+        Tools.require("ssh-keygen");
+        Tools.require("useradd");
+        lab = NetworkLab.open("proxy-install", "walt-vpn");
+        state = Files.createDirectories(lab.dir().resolve("state"));
+        keygen(state.resolve("bootstrap"));
+        keygen(state.resolve("ca"));
+        home = lab.dir().resolve("operator-home");
+        Files.createDirectories(home.resolve(".ssh"));
+        keygen(home.resolve(".ssh/id_ed25519"));
+        operator = lab.addHost("operator");
+        proxy = lab.addHost("proxy");
+        server = lab.addHost("server");
+        lab.link(operator, "10.77.5.1/24", proxy, "10.77.5.2/24");
+        lab.link(operator, "10.77.6.1/24", server, "10.77.6.2/24");
+        String login = Files.readString(home.resolve(".ssh/id_ed25519.pub")).trim();
+        LabSshd.start(lab, proxy, login);
+        LabSshd.start(lab, server, login);
+        proxyHostKey = Files.readString(proxy.etcSsh().resolve("ssh_host_ed25519_key.pub")).trim();
+        serverHostKey = Files.readString(server.etcSsh().resolve("ssh_host_ed25519_key.pub")).trim();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void installRunsTheScriptOnTheProxyAndRelaysItsOutput() throws Exception {
+        knownHosts("10.77.5.2 " + proxyHostKey);
+        Tools.Result r = install("root@10.77.5.2");
+        assertEquals(0, r.exit(), r.all());
+        String[] key = proxyHostKey.split(" ");
+        assertTrue(r.stdout().lines().anyMatch(l -> l.equals("host-key: " + key[0] + " " + key[1])), r.all());
+        assertFalse(r.stdout().contains("#!/bin/sh"), "the script itself is not printed");
+        List<String> lines = Files.readAllLines(proxy.home().resolve("walt-vpn/.ssh/authorized_keys"));
+        assertEquals(2, lines.size());
+        assertTrue(lines.get(0).contains("permitopen=\"10.77.6.2:22\""), lines.get(0));
+    }
+
+    @Test
+    void scriptsExitStatusAndErrorsComeBack() throws Exception {
+        knownHosts("10.77.6.2 " + serverHostKey);
+        Tools.Result r = install("root@10.77.6.2");
+        assertEquals(1, r.exit(), r.all());
+        assertEquals("setup-proxy: this is the WalT server itself; run this script on the proxy\n", r.stderr());
+    }
+
+    @Test
+    void unknownHostIsRefusedBeforeAnythingRuns() throws Exception {
+        knownHosts("10.77.5.2 " + proxyHostKey);
+        Tools.Result r = install("root@10.77.6.2");
+        assertEquals(1, r.exit(), r.all());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertTrue(r.stderr().startsWith("walt: the host key of 10.77.6.2 is not in "), r.stderr());
+        assertTrue(r.stderr().contains("ssh -p 22 root@10.77.6.2"), r.stderr());
+        assertFalse(r.stderr().contains("WalT server itself"), "the script must not have run");
+    }
+
+    @Test
+    void changedHostKeyIsRefused() throws Exception {
+        // The proxy's key recorded for the server's address: what an impostor would present.
+        knownHosts("10.77.6.2 " + proxyHostKey);
+        Tools.Result r = install("root@10.77.6.2");
+        assertEquals(1, r.exit(), r.all());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertTrue(r.stderr().startsWith("walt: the host key of 10.77.6.2 differs from the one in "), r.stderr());
+        assertFalse(r.stderr().contains("WalT server itself"), "the script must not have run");
+    }
+
+    @Test
+    void badDestinationIsRefusedOnOneLine() throws Exception {
+        for (String bad : List.of("10.77.5.2", "root@host;id", "ro'ot@10.77.5.2", "root@10.77.5.2:0")) {
+            Tools.Result r = install(bad);
+            assertEquals(2, r.exit(), bad + ": " + r.all());
+            assertEquals(1, r.stderr().lines().count(), r.stderr());
+        }
+    }
+
+    private static void knownHosts(String line) throws Exception {
+        NetworkLab.write(home.resolve(".ssh/known_hosts"), line + "\n");
+    }
+
+    /** Runs as the operator would, with ~/.ssh/id_ed25519 and ~/.ssh/known_hosts from {@code home}. */
+    private static Tools.Result install(String destination) throws Exception {
+        return lab.run(operator, WaltMain.command(List.of("-Duser.home=" + home),
+                "vpn", "setup-proxy", "--state-dir", state.toString(), "--next", "10.77.6.2",
+                "--server-host-keys", server.etcSsh().toString(), "--install", destination));
+    }
+
+    private static void keygen(Path file) throws Exception {
+        Tools.Result r = Tools.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", file.toString());
+        assertEquals(0, r.exit(), r.all());
+    }
+}
