@@ -54,13 +54,13 @@ class ProxyEndToEndTest {
         keys = lab.dir().resolve("keys");
         Files.createDirectories(keys);
         Path state = Files.createDirectories(lab.dir().resolve("state"));
-        keygen(state.resolve("bootstrap"));
-        keygen(state.resolve("ca"));
-        keygen(keys.resolve("login"));
-        keygen(keys.resolve("node"));
-        keygen(keys.resolve("stranger"));
-        sign(keys.resolve("node.pub"), state.resolve("ca"), "walt-vpn-node,node-7");
-        sign(keys.resolve("stranger.pub"), state.resolve("ca"), "node-8");
+        TestKeys.ed25519(state.resolve("bootstrap"));
+        TestKeys.ed25519(state.resolve("ca"));
+        TestKeys.ed25519(keys.resolve("login"));
+        TestKeys.ed25519(keys.resolve("node"));
+        TestKeys.ed25519(keys.resolve("stranger"));
+        TestKeys.certify(keys.resolve("node.pub"), state.resolve("ca"), "walt-vpn-node,node-7");
+        TestKeys.certify(keys.resolve("stranger.pub"), state.resolve("ca"), "node-8");
 
         node = lab.addHost("node");
         p1 = lab.addHost("p1");
@@ -113,9 +113,7 @@ class ProxyEndToEndTest {
 
     @Test
     void bootstrapKeyReachesTheServerThroughTheProxy() throws Exception {
-        Tools.Result r = ssh("server", "echo", "on-the-server");
-        assertEquals(0, r.exit(), r.all());
-        assertEquals("on-the-server\n", r.stdout());
+        assertLogsInThrough("server");
     }
 
     @Test
@@ -123,9 +121,7 @@ class ProxyEndToEndTest {
         Tools.Result allowed = ssh("-W", "10.77.2.2:22", "p1");
         assertTrue(allowed.stdout().startsWith("SSH-2.0-"), allowed.all());
         for (String other : List.of("10.77.2.2:2222", "10.77.2.1:22", "10.77.1.2:22", "127.0.0.1:22", "localhost:22")) {
-            Tools.Result refused = ssh("-W", other, "p1");
-            assertFalse(refused.stdout().contains("SSH-2.0-"), other + ": " + refused.all());
-            assertTrue(refused.stderr().contains("administratively prohibited"), other + ": " + refused.all());
+            assertForwardProhibited("p1", other);
         }
     }
 
@@ -171,11 +167,8 @@ class ProxyEndToEndTest {
 
     @Test
     void nodeCertificateWithTheProxyPrincipalPasses() throws Exception {
-        Tools.Result r = ssh("server-via-cert", "echo", "certified");
-        assertEquals(0, r.exit(), r.all());
-        assertEquals("certified\n", r.stdout());
-        Tools.Result elsewhere = ssh("-W", "10.77.2.2:2222", "p1-cert");
-        assertTrue(elsewhere.stderr().contains("administratively prohibited"), elsewhere.all());
+        assertLogsInThrough("server-via-cert");
+        assertForwardProhibited("p1-cert", "10.77.2.2:2222");
     }
 
     @Test
@@ -188,12 +181,9 @@ class ProxyEndToEndTest {
 
     @Test
     void chainOfTwoProxiesReachesTheServer() throws Exception {
-        Tools.Result r = ssh("server-via-chain", "echo", "through-two-proxies");
-        assertEquals(0, r.exit(), r.all());
-        assertEquals("through-two-proxies\n", r.stdout());
+        assertLogsInThrough("server-via-chain");
         // The entrypoint forwards to the second proxy only, not around it to the server.
-        Tools.Result around = ssh("-W", "10.77.2.2:22", "p2");
-        assertTrue(around.stderr().contains("administratively prohibited"), around.all());
+        assertForwardProhibited("p2", "10.77.2.2:22");
     }
 
     @Test
@@ -278,20 +268,24 @@ class ProxyEndToEndTest {
         return lines;
     }
 
+    /** Logs in to the server's sshd (its pinned host key proves which machine answered) through the named hop. */
+    private static void assertLogsInThrough(String serverAlias) throws Exception {
+        Tools.Result r = ssh(serverAlias, "echo", "reached-" + serverAlias);
+        assertEquals(0, r.exit(), r.all());
+        assertEquals("reached-" + serverAlias + "\n", r.stdout());
+    }
+
+    private static void assertForwardProhibited(String proxy, String target) throws Exception {
+        Tools.Result r = ssh("-W", target, proxy);
+        assertFalse(r.stdout().contains("SSH-2.0-"), proxy + " to " + target + ": " + r.all());
+        assertTrue(r.stderr().contains("administratively prohibited"), proxy + " to " + target + ": " + r.all());
+    }
+
     private static Tools.Result ssh(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("ssh", "-F", sshConfig.toString()));
         cmd.addAll(List.of(args));
         return lab.run(node, cmd);
     }
 
-    private static void keygen(Path file) throws Exception {
-        Tools.Result r = Tools.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", file.toString());
-        assertEquals(0, r.exit(), r.all());
-    }
 
-    private static void sign(Path pub, Path ca, String principals) throws Exception {
-        Tools.Result r = Tools.run("ssh-keygen", "-q", "-s", ca.toString(), "-I", "walt-vpn:test", "-n", principals,
-                "-z", "1", "-V", "-5m:+1h", pub.toString());
-        assertEquals(0, r.exit(), r.all());
-    }
 }

@@ -41,11 +41,11 @@ class SetupProxyInstallTest {
         Tools.require("useradd");
         lab = NetworkLab.open("proxy-install", "walt-vpn");
         state = Files.createDirectories(lab.dir().resolve("state"));
-        keygen(state.resolve("bootstrap"));
-        keygen(state.resolve("ca"));
+        TestKeys.ed25519(state.resolve("bootstrap"));
+        TestKeys.ed25519(state.resolve("ca"));
         home = lab.dir().resolve("operator-home");
         Files.createDirectories(home.resolve(".ssh"));
-        keygen(home.resolve(".ssh/id_ed25519"));
+        TestKeys.ed25519(home.resolve(".ssh/id_ed25519"));
         operator = lab.addHost("operator");
         proxy = lab.addHost("proxy");
         server = lab.addHost("server");
@@ -89,23 +89,17 @@ class SetupProxyInstallTest {
     @Test
     void unknownHostIsRefusedBeforeAnythingRuns() throws Exception {
         knownHosts("10.77.5.2 " + proxyHostKey);
-        Tools.Result r = install("root@10.77.6.2");
-        assertEquals(1, r.exit(), r.all());
-        assertEquals(1, r.stderr().lines().count(), r.stderr());
-        assertTrue(r.stderr().startsWith("walt: the host key of 10.77.6.2 is not in "), r.stderr());
-        assertTrue(r.stderr().contains("ssh -p 22 root@10.77.6.2"), r.stderr());
-        assertFalse(r.stderr().contains("WalT server itself"), "the script must not have run");
+        String error = refusedBeforeRunning("root@10.77.6.2");
+        assertTrue(error.startsWith("walt: the host key of 10.77.6.2 is not in "), error);
+        assertTrue(error.contains("ssh -p 22 root@10.77.6.2"), error);
     }
 
     @Test
     void changedHostKeyIsRefused() throws Exception {
         // The proxy's key recorded for the server's address: what an impostor would present.
         knownHosts("10.77.6.2 " + proxyHostKey);
-        Tools.Result r = install("root@10.77.6.2");
-        assertEquals(1, r.exit(), r.all());
-        assertEquals(1, r.stderr().lines().count(), r.stderr());
-        assertTrue(r.stderr().startsWith("walt: the host key of 10.77.6.2 differs from the one in "), r.stderr());
-        assertFalse(r.stderr().contains("WalT server itself"), "the script must not have run");
+        String error = refusedBeforeRunning("root@10.77.6.2");
+        assertTrue(error.startsWith("walt: the host key of 10.77.6.2 differs from the one in "), error);
     }
 
     @Test
@@ -115,6 +109,15 @@ class SetupProxyInstallTest {
             assertEquals(2, r.exit(), bad + ": " + r.all());
             assertEquals(1, r.stderr().lines().count(), r.stderr());
         }
+    }
+
+    /** The one-line error of an install that must not reach the script (which would say it is on the server). */
+    private static String refusedBeforeRunning(String destination) throws Exception {
+        Tools.Result r = install(destination);
+        assertEquals(1, r.exit(), r.all());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertFalse(r.stderr().contains("WalT server itself"), "the script must not have run");
+        return r.stderr();
     }
 
     private static void knownHosts(String line) throws Exception {
@@ -128,8 +131,4 @@ class SetupProxyInstallTest {
                 "--server-host-keys", server.etcSsh().toString(), "--install", destination));
     }
 
-    private static void keygen(Path file) throws Exception {
-        Tools.Result r = Tools.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", file.toString());
-        assertEquals(0, r.exit(), r.all());
-    }
 }

@@ -122,30 +122,21 @@ class SetupProxyScriptTest {
         Path badState = Files.createDirectories(dir.resolve("bad-state"));
         Files.writeString(badState.resolve("bootstrap.pub"), bootstrap);
         Files.writeString(badState.resolve("ca.pub"), CA + "\n");
-        Tools.Result r = WaltMain.run("vpn", "setup-proxy", "--state-dir", badState.toString(), "--next", "server",
-                "--server-host-keys", hostKeys.toString());
-        assertEquals(2, r.exit(), r.all());
-        assertEquals("", r.stdout());
-        assertEquals(1, r.stderr().lines().count(), r.stderr());
-        assertTrue(r.stderr().startsWith("walt: " + badState.resolve("bootstrap.pub")), r.stderr());
+        String error = refusedInput(badState, hostKeys);
+        assertTrue(error.startsWith("walt: " + badState.resolve("bootstrap.pub")), error);
     }
 
     @Test
     void stateWithoutKeysTellsToInitTheServer() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty-state"));
-        Tools.Result r = WaltMain.run("vpn", "setup-proxy", "--state-dir", empty.toString(), "--next", "server",
-                "--server-host-keys", hostKeys.toString());
-        assertEquals(2, r.exit(), r.all());
-        assertEquals("walt: no VPN keys in " + empty + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first\n", r.stderr());
+        assertEquals("walt: no VPN keys in " + empty + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first\n",
+                refusedInput(empty, hostKeys));
     }
 
     @Test
     void serverHostKeysAreRequired() throws Exception {
         Path none = Files.createDirectories(dir.resolve("no-host-keys"));
-        Tools.Result r = WaltMain.run("vpn", "setup-proxy", "--state-dir", state.toString(), "--next", "server",
-                "--server-host-keys", none.toString());
-        assertEquals(2, r.exit(), r.all());
-        assertEquals("walt: no SSH host keys in " + none + " (ssh_host_*_key.pub)\n", r.stderr());
+        assertEquals("walt: no SSH host keys in " + none + " (ssh_host_*_key.pub)\n", refusedInput(state, none));
     }
 
     @Test
@@ -165,6 +156,16 @@ class SetupProxyScriptTest {
         Tools.Result echoed = Tools.run("sh", "-c", "printf %s " + ShellWord.quote(hostile));
         assertEquals(hostile, echoed.stdout());
         assertEquals(List.of("'a'\\''b'"), List.of(ShellWord.quote("a'b")));
+    }
+
+    /** Runs with these inputs, expects the bad-input exit and one line on stderr, and returns that line. */
+    private static String refusedInput(Path stateDir, Path hostKeyDir) throws Exception {
+        Tools.Result r = WaltMain.run("vpn", "setup-proxy", "--state-dir", stateDir.toString(), "--next", "server",
+                "--server-host-keys", hostKeyDir.toString());
+        assertEquals(2, r.exit(), r.all());
+        assertEquals("", r.stdout());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        return r.stderr();
     }
 
     private static Tools.Result setupProxy(String... args) throws Exception {
