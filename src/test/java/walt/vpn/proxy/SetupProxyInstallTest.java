@@ -68,6 +68,10 @@ class SetupProxyInstallTest {
     @Test
     void installRunsTheScriptOnTheProxyAndRelaysItsOutput() throws Exception {
         knownHosts("10.77.5.2 " + proxyHostKey);
+        // Debian's ssh writes hashed host names (HashKnownHosts yes): the usual file to read.
+        Tools.Result hashed = Tools.run("ssh-keygen", "-H", "-f", home.resolve(".ssh/known_hosts").toString());
+        assertEquals(0, hashed.exit(), hashed.all());
+        assertFalse(Files.readString(home.resolve(".ssh/known_hosts")).contains("10.77.5.2"));
         Tools.Result r = install("root@10.77.5.2");
         assertEquals(0, r.exit(), r.all());
         String[] key = proxyHostKey.split(" ");
@@ -76,6 +80,27 @@ class SetupProxyInstallTest {
         List<String> lines = Files.readAllLines(proxy.home().resolve("walt-vpn/.ssh/authorized_keys"));
         assertEquals(2, lines.size());
         assertTrue(lines.get(0).contains("permitopen=\"10.77.6.2:22\""), lines.get(0));
+    }
+
+    @Test
+    void otherUsersRunItThroughSudo() throws Exception {
+        Tools.require("sudo");
+        addOperator("op", "op ALL=(root) NOPASSWD: ALL");
+        knownHosts("10.77.5.2 " + proxyHostKey);
+        Tools.Result r = install("op@10.77.5.2");
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.stdout().contains("host-key: ssh-ed25519 "), r.all());
+    }
+
+    @Test
+    void sudoAskingForAPasswordFailsAtOnce() throws Exception {
+        Tools.require("sudo");
+        addOperator("op2", "op2 ALL=(root) ALL");
+        knownHosts("10.77.5.2 " + proxyHostKey);
+        Tools.Result r = install("op2@10.77.5.2");
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.stderr().contains("sudo: a password is required"), r.all());
+        assertFalse(r.stdout().contains("host-key:"), r.all());
     }
 
     @Test
@@ -118,6 +143,20 @@ class SetupProxyInstallTest {
         assertEquals(1, r.stderr().lines().count(), r.stderr());
         assertFalse(r.stderr().contains("WalT server itself"), "the script must not have run");
         return r.stderr();
+    }
+
+    /** A login on the proxy with the operator's key and the given sudoers line. */
+    private static void addOperator(String user, String sudoers) throws Exception {
+        Path keys = proxy.home().resolve(user + "/.ssh/authorized_keys");
+        // '*': sshd without PAM refuses locked ('!') accounts.
+        check(lab.run(proxy, "useradd", "-m", "-s", "/bin/sh", "-p", "*", user));
+        NetworkLab.write(keys, Files.readString(home.resolve(".ssh/id_ed25519.pub")));
+        check(lab.run(proxy, "chown", "-R", user + ":", "/home/" + user + "/.ssh"));
+        check(lab.run(proxy, "sh", "-c", "printf '%s\\n' \"$1\" > /etc/sudoers.d/$2 && chmod 0440 /etc/sudoers.d/$2", "sh", sudoers, user));
+    }
+
+    private static void check(Tools.Result r) {
+        assertEquals(0, r.exit(), r.all());
     }
 
     private static void knownHosts(String line) throws Exception {
