@@ -76,6 +76,28 @@ class SetupProxyScriptTest {
     }
 
     @Test
+    void scriptCutShortDoesNothing() throws Exception {
+        Tools.require("setpriv");
+        Tools.Result made = setupProxy("--next", "server");
+        String script = made.stdout();
+        int cut = script.indexOf("useradd -m");
+        assertTrue(cut > 0, script);
+        // Readable by nobody, who runs it: if any of it ran, it would stop at its root check and say so.
+        Path truncated = Files.createTempFile("walt-truncated", ".sh");
+        Tools.Result r;
+        try {
+            Files.writeString(truncated, script.substring(0, cut + "useradd -m".length()));
+            Files.setPosixFilePermissions(truncated, PosixFilePermissions.fromString("rw-r--r--"));
+            r = Tools.run("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", truncated.toString());
+        } finally {
+            Files.delete(truncated);
+        }
+        assertTrue(r.exit() != 0, r.all());
+        assertFalse(r.stderr().contains("setup-proxy:"), r.all());
+        assertTrue(r.stderr().contains("end of file"), r.all());
+    }
+
+    @Test
     void scriptGoesToStandardOutputWithoutOutputFile() throws Exception {
         Tools.Result made = setupProxy("--next", "10.0.0.1");
         assertEquals(0, made.exit(), made.all());
