@@ -84,20 +84,14 @@ class SetupProxyInstallTest {
 
     @Test
     void otherUsersRunItThroughSudo() throws Exception {
-        Tools.require("sudo");
-        addOperator("op", "op ALL=(root) NOPASSWD: ALL");
-        knownHosts("10.77.5.2 " + proxyHostKey);
-        Tools.Result r = install("op@10.77.5.2");
+        Tools.Result r = installAsOperator("op", "op ALL=(root) NOPASSWD: ALL");
         assertEquals(0, r.exit(), r.all());
         assertTrue(r.stdout().contains("host-key: ssh-ed25519 "), r.all());
     }
 
     @Test
     void sudoAskingForAPasswordFailsAtOnce() throws Exception {
-        Tools.require("sudo");
-        addOperator("op2", "op2 ALL=(root) ALL");
-        knownHosts("10.77.5.2 " + proxyHostKey);
-        Tools.Result r = install("op2@10.77.5.2");
+        Tools.Result r = installAsOperator("op2", "op2 ALL=(root) ALL");
         assertEquals(1, r.exit(), r.all());
         assertTrue(r.stderr().contains("sudo: a password is required"), r.all());
         assertFalse(r.stdout().contains("host-key:"), r.all());
@@ -145,14 +139,17 @@ class SetupProxyInstallTest {
         return r.stderr();
     }
 
-    /** A login on the proxy with the operator's key and the given sudoers line. */
-    private static void addOperator(String user, String sudoers) throws Exception {
+    /** Installs on the proxy as {@code user}, a login with the operator's key and the given sudoers line. */
+    private static Tools.Result installAsOperator(String user, String sudoers) throws Exception {
+        Tools.require("sudo");
         Path keys = proxy.home().resolve(user + "/.ssh/authorized_keys");
         // '*': sshd without PAM refuses locked ('!') accounts.
         check(lab.run(proxy, "useradd", "-m", "-s", "/bin/sh", "-p", "*", user));
         NetworkLab.write(keys, Files.readString(home.resolve(".ssh/id_ed25519.pub")));
         check(lab.run(proxy, "chown", "-R", user + ":", "/home/" + user + "/.ssh"));
         check(lab.run(proxy, "sh", "-c", "printf '%s\\n' \"$1\" > /etc/sudoers.d/$2 && chmod 0440 /etc/sudoers.d/$2", "sh", sudoers, user));
+        knownHosts("10.77.5.2 " + proxyHostKey);
+        return install(user + "@10.77.5.2");
     }
 
     private static void check(Tools.Result r) {
