@@ -1,5 +1,6 @@
 package walt.vpn.cli;
 
+import walt.vpn.ssh.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -14,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import walt.vpn.server.AdminClient;
-import walt.vpn.server.Sanitized;
 
 @Command(name = "monitor", mixinStandardHelpOptions = true,
         description = {"Show nodes asking to join and accept or deny each.",
@@ -41,7 +41,7 @@ final class MonitorCommand implements Callable<Integer> {
         Set<String> wanted = new HashSet<>(accept);
         for (String fp : wanted) {
             if (!fp.matches("SHA256:[A-Za-z0-9+/]{43}")) {
-                throw new IllegalArgumentException("not a key fingerprint: " + Sanitized.of(fp) + " (expected SHA256:...)");
+                throw new IllegalArgumentException("not a key fingerprint: " + Printable.of(fp) + " (expected SHA256:...)");
             }
         }
         boolean ask = wanted.isEmpty() && !denyAll;
@@ -76,7 +76,7 @@ final class MonitorCommand implements Callable<Integer> {
                     return 1;
                 }
                 String event = e.path("event").asText();
-                String fp = Sanitized.of(e.path("fingerprint").asText());
+                String fp = Printable.of(e.path("fingerprint").asText());
                 if ("request".equals(event)) {
                     System.out.println(describe(e));
                     boolean yes;
@@ -98,20 +98,20 @@ final class MonitorCommand implements Callable<Integer> {
                 } else if ("closed".equals(event)) {
                     boolean ok = e.path("accepted").asBoolean();
                     System.out.println("request " + e.path("id").asLong() + " (" + fp + "): "
-                            + (ok ? "accepted" : "denied: " + Sanitized.of(e.path("reason").asText())));
+                            + (ok ? "accepted" : "denied: " + Printable.of(e.path("reason").asText())));
                     if (ok && wanted.remove(fp) && wanted.isEmpty() && !accept.isEmpty()) {
                         return 0;
                     }
                 } else if ("error".equals(e.path("status").asText())) {
-                    System.out.println("server: " + Sanitized.of(e.path("reason").asText()));
+                    System.out.println("server: " + Printable.of(e.path("reason").asText()));
                 }
             }
         }
     }
 
     private static String describe(JsonNode e) {
-        return "request " + e.path("id").asLong() + ": MAC " + Sanitized.of(e.path("mac").asText()) + ", key "
-                + Sanitized.of(e.path("fingerprint").asText()) + " (" + Sanitized.of(e.path("key_type").asText()) + "), from "
-                + Sanitized.of(e.path("source").asText()) + " at " + Sanitized.of(e.path("time").asText());
+        return "request " + e.path("id").asLong() + ": MAC " + Printable.of(e.path("mac").asText()) + ", key "
+                + Printable.of(e.path("fingerprint").asText()) + " (" + Printable.of(e.path("key_type").asText()) + "), from "
+                + Printable.of(e.path("source").asText()) + " at " + Printable.of(e.path("time").asText());
     }
 }

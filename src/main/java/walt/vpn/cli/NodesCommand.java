@@ -1,5 +1,6 @@
 package walt.vpn.cli;
 
+import walt.vpn.ssh.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.concurrent.Callable;
@@ -7,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import walt.vpn.server.AdminClient;
-import walt.vpn.server.Sanitized;
 
 @Command(name = "nodes", mixinStandardHelpOptions = true, description = "List the VPN nodes.")
 final class NodesCommand implements Callable<Integer> {
@@ -38,6 +38,6 @@ final class NodesCommand implements Callable<Integer> {
     }
 
     private static String text(JsonNode n, String field) {
-        return Sanitized.of(n.path(field).asText());
+        return Printable.of(n.path(field).asText());
     }
 }

@@ -2,8 +2,9 @@ package walt.vpn.cli;
 
 import picocli.CommandLine.Command;
 
-@Command(name = "vpn", mixinStandardHelpOptions = true, description = "Operate the VPN: approve nodes, list and revoke them.",
-        subcommands = {MonitorCommand.class, NodesCommand.class, RevokeCommand.class})
+@Command(name = "vpn", mixinStandardHelpOptions = true,
+        description = "Set up and run the VPN: proxies, node approval, the server's view of the nodes.",
+        subcommands = {SetupProxyCommand.class, MonitorCommand.class, NodesCommand.class, RevokeCommand.class})
 final class VpnCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -57,7 +58,7 @@ public final class AdminClient implements AutoCloseable {
             throw new IOException("the WalT VPN server closed the connection");
         }
         if ("error".equals(answer.path("status").asText())) {
-            throw new IllegalArgumentException(Sanitized.of(answer.path("reason").asText()));
+            throw new IllegalArgumentException(Printable.of(answer.path("reason").asText()));
         }
         return answer;
     }

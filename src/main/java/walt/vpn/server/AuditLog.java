@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.Printable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ public final class AuditLog {
     }
 
     public synchronized void record(String event) {
-        String line = clock.instant().truncatedTo(ChronoUnit.SECONDS) + " " + Sanitized.of(event) + "\n";
+        String line = clock.instant().truncatedTo(ChronoUnit.SECONDS) + " " + Printable.of(event) + "\n";
         try {
             Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {

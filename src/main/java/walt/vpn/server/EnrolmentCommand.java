@@ -1,5 +1,7 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.SshPublicKey;
+import walt.vpn.ssh.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -50,7 +52,7 @@ public final class EnrolmentCommand {
             String[] conn = env.getOrDefault("SSH_CONNECTION", "").split(" ");
             request.put("source", SourceAddress.check(conn[0]));
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + Sanitized.of(e.getMessage()));
+            System.err.println("error: " + Printable.of(e.getMessage()));
             return ERROR;
         }
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -85,11 +87,11 @@ public final class EnrolmentCommand {
                     return ACCEPTED;
                 }
                 case "denied" -> {
-                    System.err.println("denied: " + Sanitized.of(answer.path("reason").asText()));
+                    System.err.println("denied: " + Printable.of(answer.path("reason").asText()));
                     return DENIED;
                 }
                 default -> {
-                    System.err.println("error: " + Sanitized.of(answer.path("reason").asText("server error")));
+                    System.err.println("error: " + Printable.of(answer.path("reason").asText("server error")));
                     return ERROR;
                 }
             }

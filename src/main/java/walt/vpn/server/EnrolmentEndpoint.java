@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.SshPublicKey;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.SshPublicKey;
 import java.time.Instant;
 
 /** One node asking to join, as the operator sees it. Every field was validated or made by us. */

@@ -1,5 +1,7 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.SshPublicKey;
+import walt.vpn.ssh.Printable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,7 +66,7 @@ public final class NodeAuthority {
 
     /** Revokes by id ({@code 3}, {@code node-3}) or MAC; takes effect at once, live session included. */
     public synchronized NodeRecord revoke(String which) throws IOException, SQLException {
-        NodeRecord node = find(which).orElseThrow(() -> new IllegalArgumentException("no such node: " + Sanitized.of(which)));
+        NodeRecord node = find(which).orElseThrow(() -> new IllegalArgumentException("no such node: " + Printable.of(which)));
         if (!registry.revoke(node.id())) {
             throw new IllegalArgumentException(node.principal() + " is already revoked");
         }

@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.SshPublicKey;
 import java.time.Instant;
 
 /**

@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.SshPublicKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

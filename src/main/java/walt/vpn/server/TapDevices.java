@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.Printable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ public final class TapDevices {
 
     public TapDevices(String bridge, String owner) {
         if (!bridge.matches("[A-Za-z0-9_.-]{1,15}")) {
-            throw new IllegalArgumentException("bad bridge name: " + Sanitized.of(bridge));
+            throw new IllegalArgumentException("bad bridge name: " + Printable.of(bridge));
         }
         this.bridge = bridge;
         this.owner = owner;

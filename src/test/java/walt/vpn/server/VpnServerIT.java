@@ -1,5 +1,6 @@
 package walt.vpn.server;
 
+import walt.vpn.ssh.SshPublicKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

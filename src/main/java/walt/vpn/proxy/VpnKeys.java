@@ -1,0 +1,34 @@
+package walt.vpn.proxy;
+
+import walt.vpn.ssh.SshPublicKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The public keys a proxy trusts, from the server state directory ({@code walt vpn-server init} makes them). */
+public record VpnKeys(SshPublicKey bootstrap, SshPublicKey ca) {
+
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/walt/vpn");
+
+    public static VpnKeys read(Path stateDir) throws IOException {
+        Path bootstrap = stateDir.resolve("bootstrap.pub");
+        Path ca = stateDir.resolve("ca.pub");
+        if (!Files.exists(bootstrap) || !Files.exists(ca)) {
+            throw new IOException("no VPN keys in " + stateDir + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first");
+        }
+        return new VpnKeys(readKey(bootstrap), readKey(ca));
+    }
+
+    /** One key file; its name goes into the error, which the key's own checks lack. */
+    static SshPublicKey readKey(Path file) throws IOException {
+        if (Files.size(file) > 16384) {
+            throw new IOException(file + ": too big for an SSH public key");
+        }
+        try {
+            return SshPublicKey.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException | java.nio.charset.MalformedInputException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+}
