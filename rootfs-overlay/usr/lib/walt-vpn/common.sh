@@ -28,7 +28,7 @@ die() {
 # Text another machine sent (ssh's stderr, the enrolment answer) reaches the console as one
 # line of printable ASCII: no terminal escapes, no fake "walt-vpn:" lines.
 clean_line() {
-    LC_ALL=C tr '\t\n' '  ' | LC_ALL=C tr -cd ' -~' | cut -c 1-300
+    LC_ALL=C tr '\t\n' '  ' | LC_ALL=C tr -cd ' -~' | sed 's/ *$//' | cut -c 1-300
 }
 
 # The last line of a file, cleaned; "$2" when the file holds nothing.
