@@ -76,9 +76,11 @@ else
     set -- "$@" -accel tcg -cpu max
 fi
 set -- "$@" -m "$memory" -smp "$cpus" -nographic -bios "$firmware"
-# romfile= : U-Boot drives virtio-net itself; the iPXE option ROM is neither needed nor installed.
+# romfile= : U-Boot drives virtio-net itself; the iPXE option ROM is neither needed nor
+# installed. disable-legacy=on : U-Boot's legacy virtio-pci driver ignores the MAC given here
+# and sends from 52:52:52:52:52:52 (every node the same); its modern driver reads it.
 set -- "$@" -netdev "tap,id=net0,ifname=$vm_tap,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=net0,mac=$vm_mac,romfile="
+    -device "virtio-net-pci,netdev=net0,mac=$vm_mac,romfile=,disable-legacy=on"
 set -- "$@" -device qemu-xhci,id=xhci
 for p in $(usb_ports | tr ' ' ':'); do
     set -- "$@" -device "usb-host,bus=xhci.0,hostbus=${p%%:*},hostport=${p#*:}"

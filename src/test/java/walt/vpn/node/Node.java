@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import freemarker.template.Configuration;
 import freemarker.template.Template;
@@ -54,6 +56,35 @@ final class Node {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", ". \"$0\"; \"$@\"", script("common.sh")));
         cmd.addAll(List.of(functionAndArgs));
         return Tools.run(cmd, null, 30, env);
+    }
+
+    /** Waits up to {@code seconds} for {@code condition}; fails with {@code what} and {@code diagnostics} if it never holds. */
+    static void await(BooleanSupplier condition, int seconds, String what, Supplier<String> diagnostics) throws InterruptedException {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("no " + what + " after " + seconds + " s\n" + diagnostics.get());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Whether a file (a log being written) holds {@code text} yet. */
+    static boolean contains(Path file, String text) {
+        try {
+            return Files.exists(file) && Files.readString(file).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A file's text for a failure message, or nothing if it is not there. */
+    static String text(Path file) {
+        try {
+            return file != null && Files.exists(file) ? "\n--- " + file + "\n" + Files.readString(file) : "";
+        } catch (IOException e) {
+            return "\n--- " + file + ": " + e;
+        }
     }
 
     /** A fake /sys holding what the scripts read: network interfaces and USB hubs. */

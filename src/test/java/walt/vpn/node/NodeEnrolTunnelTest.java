@@ -152,7 +152,7 @@ class NodeEnrolTunnelTest {
         Path log = lab.resolve("tunnel.log");
         Process tunnel = net.start(node, env, log, Node.script("tunnel.sh"));
         try {
-            waitFor(() -> contains(log, "tunnel: up, tap"), 60, "tunnel up", log);
+            waitFor(() -> Node.contains(log, "tunnel: up, tap"), 60, "tunnel up", log);
             String ports = net.ok(node, "ip", "-o", "link", "show", "master", "walt-vpn-br").stdout();
             assertTrue(ports.matches("(?s)\\d+: tap\\d+: .*master walt-vpn-br.*"), ports);
             waitFor(() -> {
@@ -211,7 +211,7 @@ class NodeEnrolTunnelTest {
                 ""));
         proxyLog = dir.resolve("sshd.log");
         net.start(proxy, Map.of(), proxyLog, "/usr/sbin/sshd", "-D", "-e", "-f", cfg.toString());
-        waitFor(() -> contains(proxyLog, "Server listening on"), 20, "proxy sshd", proxyLog);
+        waitFor(() -> Node.contains(proxyLog, "Server listening on"), 20, "proxy sshd", proxyLog);
     }
 
     private void startServer(Path hostKey) throws Exception {
@@ -286,7 +286,7 @@ class NodeEnrolTunnelTest {
         serverLog = dir.resolve("sshd.log");
         net.start(server, Map.of(), serverLog, "sh", "-c", "mount --bind \"$0\" /dev/net/tun && exec /usr/sbin/sshd -D -e -f \"$1\"",
                 tun.toString(), cfg.toString());
-        waitFor(() -> contains(serverLog, "Server listening on"), 20, "server sshd", serverLog);
+        waitFor(() -> Node.contains(serverLog, "Server listening on"), 20, "server sshd", serverLog);
     }
 
     /** The node's boot partition and state, rendered from the real templates. */
@@ -322,32 +322,12 @@ class NodeEnrolTunnelTest {
         return f[0] + " " + f[1];
     }
 
-    private static boolean contains(Path file, String text) {
-        try {
-            return Files.exists(file) && Files.readString(file).contains(text);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     private void waitFor(BooleanSupplier condition, int seconds, String what, Path log) throws Exception {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("no " + what + " after " + seconds + " s\n" + (Files.exists(log) ? Files.readString(log) : "") + logs());
-            }
-            Thread.sleep(200);
-        }
+        Node.await(condition, seconds, what, () -> Node.text(log) + Node.text(proxyLog) + Node.text(serverLog));
     }
 
-    private String logs() throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (Path p : new Path[] {proxyLog, serverLog}) {
-            if (p != null && Files.exists(p)) {
-                b.append("\n--- ").append(p.getFileName()).append(" ").append(p.getParent().getFileName()).append('\n').append(Files.readString(p));
-            }
-        }
-        return b.toString();
+    private String logs() {
+        return Node.text(proxyLog) + Node.text(serverLog);
     }
 
     private static void ok(Tools.Result r) {

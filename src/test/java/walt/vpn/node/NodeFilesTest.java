@@ -135,7 +135,7 @@ class NodeFilesTest {
         List<String> args = r.stdout().lines().toList();
         assertEquals("qemu-system-aarch64", args.get(0));
         assertTrue(String.join(" ", args).contains("-M virt -accel tcg -cpu max -m 700 -smp 3 -nographic -bios /usr/lib/u-boot/qemu_arm64/u-boot.bin"), r.stdout());
-        assertTrue(args.contains("virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,romfile="), r.stdout());
+        assertTrue(args.contains("virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,romfile=,disable-legacy=on"), r.stdout());
         assertTrue(args.contains("tap,id=net0,ifname=walt-vpn-vm,script=no,downscript=no"), r.stdout());
         // The four sockets; not the hubs, not the Ethernet chip in 1-1.1.1.
         assertEquals(List.of("usb-host,bus=xhci.0,hostbus=1,hostport=1.1.2", "usb-host,bus=xhci.0,hostbus=1,hostport=1.1.3",
