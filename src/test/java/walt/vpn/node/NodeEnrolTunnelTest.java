@@ -197,18 +197,8 @@ class NodeEnrolTunnelTest {
         Path dir = Files.createDirectories(lab.resolve("proxy"));
         Files.writeString(dir.resolve("authorized_keys"), "restrict,port-forwarding,permitopen=\"" + SERVER_ADDR + ":22\" "
                 + Files.readString(Path.of(bootstrap + ".pub")));
-        Path cfg = dir.resolve("sshd_config");
-        Files.writeString(cfg, String.join("\n",
-                "ListenAddress " + PROXY_ADDR,
-                "HostKey " + hostKey,
-                "PidFile none",
-                "UsePAM no",
-                "LogLevel VERBOSE",
-                "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no",
-                "AllowUsers " + PROXY_USER,
-                "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-                ""));
+        Path cfg = sshdConfig(dir, PROXY_ADDR, hostKey, PROXY_USER,
+                "AuthorizedKeysFile " + dir.resolve("authorized_keys"));
         proxyLog = dir.resolve("sshd.log");
         net.start(proxy, Map.of(), proxyLog, "/usr/sbin/sshd", "-D", "-e", "-f", cfg.toString());
         waitFor(() -> Node.contains(proxyLog, "Server listening on"), 20, "proxy sshd", proxyLog);
@@ -253,16 +243,7 @@ class NodeEnrolTunnelTest {
                 "tunnel=\"7\",no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-pty,no-user-rc node-1\n");
         Path krl = dir.resolve("revoked.krl");
         ok(Tools.run("ssh-keygen", "-q", "-k", "-f", krl.toString()));
-        Path cfg = dir.resolve("sshd_config");
-        Files.writeString(cfg, String.join("\n",
-                "ListenAddress " + SERVER_ADDR,
-                "HostKey " + hostKey,
-                "PidFile none",
-                "UsePAM no",
-                "LogLevel VERBOSE",
-                "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no",
-                "AllowUsers " + ENROL_USER + " " + TUNNEL_USER,
+        Path cfg = sshdConfig(dir, SERVER_ADDR, hostKey, ENROL_USER + " " + TUNNEL_USER,
                 "AuthorizedKeysFile none",
                 "RevokedKeys " + krl,
                 "PermitTunnel no",
@@ -273,8 +254,7 @@ class NodeEnrolTunnelTest {
                 "Match User " + TUNNEL_USER,
                 "    TrustedUserCAKeys " + enrol.resolve("ca.pub"),
                 "    AuthorizedPrincipalsFile " + dir.resolve("principals"),
-                "    PermitTunnel ethernet",
-                ""));
+                "    PermitTunnel ethernet");
         // The node's tap on the server, as the server daemon makes it.
         net.ok(server, "ip", "tuntap", "add", "dev", "tap7", "mode", "tap", "user", TUNNEL_USER);
         net.ok(server, "ip", "addr", "add", "10.231.9.1/24", "dev", "tap7");
@@ -287,6 +267,15 @@ class NodeEnrolTunnelTest {
         net.start(server, Map.of(), serverLog, "sh", "-c", "mount --bind \"$0\" /dev/net/tun && exec /usr/sbin/sshd -D -e -f \"$1\"",
                 tun.toString(), cfg.toString());
         waitFor(() -> Node.contains(serverLog, "Server listening on"), 20, "server sshd", serverLog);
+    }
+
+    /** dir/sshd_config: a test sshd on one address, public keys only, for {@code users}, then {@code more}. */
+    private static Path sshdConfig(Path dir, String address, Path hostKey, String users, String... more) throws IOException {
+        List<String> lines = new java.util.ArrayList<>(List.of("ListenAddress " + address, "HostKey " + hostKey, "PidFile none",
+                "UsePAM no", "LogLevel VERBOSE", "PasswordAuthentication no", "KbdInteractiveAuthentication no", "AllowUsers " + users));
+        lines.addAll(List.of(more));
+        lines.add("");
+        return Files.writeString(dir.resolve("sshd_config"), String.join("\n", lines));
     }
 
     /** The node's boot partition and state, rendered from the real templates. */

@@ -175,32 +175,27 @@ class NodeFilesTest {
         Files.writeString(cfg, Node.render("ssh_config.ftl", model));
         // ssh itself resolves the file: what each service will use.
         Tools.require("ssh");
-        Map<String, String> tunnel = resolve(cfg, "walt-vpn-tunnel");
-        assertEquals("walt-vpn", tunnel.get("user"));
-        assertEquals("walt-server", tunnel.get("hostname"));
-        assertEquals("walt-vpn-proxy-2", tunnel.get("proxyjump"));
-        assertEquals("/var/lib/walt-vpn/id_ed25519-cert.pub", tunnel.get("certificatefile"));
-        assertEquals("/boot/firmware/walt-vpn/known_hosts", tunnel.get("userknownhostsfile"));
-        assertEquals("true", tunnel.get("stricthostkeychecking"));
-        assertEquals("yes", tunnel.get("identitiesonly"));
-        assertEquals("yes", tunnel.get("batchmode"));
-        Map<String, String> enroll = resolve(cfg, "walt-vpn-enroll");
-        assertEquals("walt-vpn-enroll", enroll.get("user"));
-        assertEquals("/var/lib/walt-vpn/id_ed25519", enroll.get("identityfile"));
-        Map<String, String> p2 = resolve(cfg, "walt-vpn-proxy-2");
-        assertEquals("vpn", p2.get("user"));
-        assertEquals("2222", p2.get("port"));
-        assertEquals("walt-vpn-proxy-1", p2.get("proxyjump"));
-        assertEquals("/var/lib/walt-vpn/bootstrap", p2.get("identityfile"));
-        Map<String, String> p1 = resolve(cfg, "walt-vpn-proxy-1");
-        assertEquals("entry.example.org", p1.get("hostname"));
-        assertEquals(null, p1.get("proxyjump"));
+        assertSettings(cfg, "walt-vpn-tunnel", Map.of("user", "walt-vpn", "hostname", "walt-server", "proxyjump", "walt-vpn-proxy-2",
+                "certificatefile", "/var/lib/walt-vpn/id_ed25519-cert.pub", "userknownhostsfile", "/boot/firmware/walt-vpn/known_hosts",
+                "stricthostkeychecking", "true", "identitiesonly", "yes", "batchmode", "yes", "updatehostkeys", "false"));
+        assertSettings(cfg, "walt-vpn-enroll", Map.of("user", "walt-vpn-enroll", "identityfile", "/var/lib/walt-vpn/id_ed25519",
+                "proxyjump", "walt-vpn-proxy-2"));
+        assertSettings(cfg, "walt-vpn-proxy-2", Map.of("user", "vpn", "port", "2222", "proxyjump", "walt-vpn-proxy-1",
+                "identityfile", "/var/lib/walt-vpn/bootstrap"));
+        assertSettings(cfg, "walt-vpn-proxy-1", Map.of("user", "walt-vpn", "hostname", "entry.example.org", "port", "22"));
+        assertEquals(null, resolve(cfg, "walt-vpn-proxy-1").get("proxyjump"));
         assertEquals("entry.example.org:22\n", Node.common(Map.of("WALT_VPN_SITE", tmp.toString()), "entrypoint", "walt-vpn-enroll").stdout());
 
         // No proxy: the server is the entrypoint.
         Files.writeString(cfg, Node.render("ssh_config.ftl", Map.of("proxies", List.of(), "server", Map.of("host", "srv", "port", 2200))));
         assertEquals(null, resolve(cfg, "walt-vpn-tunnel").get("proxyjump"));
         assertEquals("srv:2200\n", Node.common(Map.of("WALT_VPN_SITE", tmp.toString()), "entrypoint", "walt-vpn-tunnel").stdout());
+    }
+
+    /** Checks the settings ssh resolves for {@code host} (ssh -G, first value of each). */
+    private static void assertSettings(Path cfg, String host, Map<String, String> expected) throws Exception {
+        Map<String, String> actual = resolve(cfg, host);
+        expected.forEach((k, v) -> assertEquals(v, actual.get(k), host + " " + k));
     }
 
     private static Map<String, String> resolve(Path cfg, String host) throws Exception {
