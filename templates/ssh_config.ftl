@@ -35,6 +35,10 @@ Host walt-vpn-*
     IdentitiesOnly yes
     BatchMode yes
     ConnectTimeout 30
+    # A dead path ends the session within a minute, also while the server waits for the
+    # operator's answer to an enrolment request.
+    ServerAliveInterval 15
+    ServerAliveCountMax 4
 <#list proxies as proxy>
 
 Host walt-vpn-proxy-${proxy?counter}

@@ -2,7 +2,7 @@
 # Called by the tunnel's ssh (LocalCommand) with the tap it made: puts the tap into the bridge
 # the VM's tap is in, so that the VM's frames go through the tunnel.
 set -eu
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname -- "$0")/common.sh"
 
 tap=${1:-}

@@ -37,6 +37,13 @@ last_line() {
     printf '%s\n' "${line:-$2}"
 }
 
+# The last 20 non-empty lines of a file (ssh's messages), each cleaned and prefixed with $2.
+say_lines() {
+    grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 20 | while IFS= read -r l; do
+        say "$2$(printf '%s' "$l" | clean_line)"
+    done
+}
+
 # Fails unless $2 is a decimal integer; $1 names it in the message.
 require_uint() {
     case $2 in

@@ -7,7 +7,7 @@
 # requests in seconds (default 5 to 10, a random value in between so that many nodes
 # restarted together do not ask in step).
 set -eu
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname -- "$0")/common.sh"
 
 retry_min=${WALT_VPN_RETRY_MIN:-5}

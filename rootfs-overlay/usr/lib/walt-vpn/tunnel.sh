@@ -11,7 +11,7 @@
 # path is noticed within a minute), WALT_VPN_TUNNEL_ONCE=1 (one ssh session, then exit with
 # its status).
 set -eu
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname -- "$0")/common.sh"
 
 backoff_min=${WALT_VPN_BACKOFF_MIN:-5}
@@ -43,7 +43,8 @@ while :; do
         -o ServerAliveInterval="$alive_interval" -o ServerAliveCountMax="$alive_count" \
         -o PermitLocalCommand=yes -o 'LocalCommand="$WALT_VPN_LIB/attach-tap.sh" %T' \
         walt-vpn-tunnel </dev/null 2>"$err" || rc=$?
-    say "tunnel: ssh ended with status $rc: $(last_line "$err" 'no message')"
+    say_lines "$err" "tunnel: ssh: "
+    say "tunnel: ssh ended with status $rc"
     if grep -qF -- "$server_login" "$err"; then
         say "tunnel: the server refused the node certificate (expired or revoked): enrolling again"
         rm -f "$node_cert"

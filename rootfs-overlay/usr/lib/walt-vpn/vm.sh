@@ -14,7 +14,7 @@
 # without waiting for the tunnel), WALT_VPN_VM_DRY_RUN=1 (print QEMU's command, one argument a
 # line, and exit).
 set -eu
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname -- "$0")/common.sh"
 
 vm_tap=${WALT_VPN_VM_TAP:-walt-vpn-vm}

@@ -176,19 +176,41 @@ class NodeEnrolTunnelTest {
 
     @Test
     @Order(3)
+    void aProxyRefusingTheBootstrapKeyLeavesTheCertificate() throws Exception {
+        Path good = lab.resolve("bootstrap-good");
+        Files.copy(site.resolve("bootstrap"), good);
+        Files.copy(keygen(lab.resolve("bootstrap-other")), site.resolve("bootstrap"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Tools.Result r = net.run(node, 60, once(), Node.script("tunnel.sh"));
+            assertEquals(255, r.exit(), r.all() + logs());
+            assertTrue(r.stdout().contains(PROXY_USER + "@" + PROXY_ADDR + ": Permission denied"), r.stdout());
+            assertFalse(r.stdout().contains("refused the node certificate"), r.stdout());
+            assertTrue(Files.exists(state.resolve("id_ed25519-cert.pub")), "the certificate was dropped for a proxy's refusal");
+        } finally {
+            Files.copy(good, site.resolve("bootstrap"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    @Order(4)
     void aRevokedCertificateIsDroppedForANewEnrolment() throws Exception {
         Path spec = lab.resolve("krl-spec");
         Files.writeString(spec, "serial: 7\n");
         Path krl = lab.resolve("server/revoked.krl");
         ok(Tools.run("ssh-keygen", "-q", "-k", "-u", "-f", krl.toString(), "-s", lab.resolve("enrol/ca.pub").toString(), spec.toString()));
-        Map<String, String> once = new HashMap<>(env);
-        once.put("WALT_VPN_TUNNEL_ONCE", "1");
-        Tools.Result r = net.run(node, 60, once, Node.script("tunnel.sh"));
+        Tools.Result r = net.run(node, 60, once(), Node.script("tunnel.sh"));
         assertEquals(255, r.exit(), r.all() + logs());
         assertTrue(r.stdout().contains(TUNNEL_USER + "@" + SERVER_ADDR + ": Permission denied"), r.stdout());
         assertTrue(r.stdout().contains("walt-vpn: tunnel: the server refused the node certificate (expired or revoked): enrolling again"), r.stdout());
         assertFalse(Files.exists(state.resolve("id_ed25519-cert.pub")), "the refused certificate is kept");
         assertTrue(Files.exists(state.resolve("id_ed25519")), "the node key is kept");
+    }
+
+    /** The node's environment for one tunnel session. */
+    private Map<String, String> once() {
+        Map<String, String> once = new HashMap<>(env);
+        once.put("WALT_VPN_TUNNEL_ONCE", "1");
+        return once;
     }
 
     // --- the lab ---

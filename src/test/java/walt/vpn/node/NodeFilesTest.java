@@ -177,7 +177,8 @@ class NodeFilesTest {
         Tools.require("ssh");
         assertSettings(cfg, "walt-vpn-tunnel", Map.of("user", "walt-vpn", "hostname", "walt-server", "proxyjump", "walt-vpn-proxy-2",
                 "certificatefile", "/var/lib/walt-vpn/id_ed25519-cert.pub", "userknownhostsfile", "/boot/firmware/walt-vpn/known_hosts",
-                "stricthostkeychecking", "true", "identitiesonly", "yes", "batchmode", "yes", "updatehostkeys", "false"));
+                "stricthostkeychecking", "true", "identitiesonly", "yes", "batchmode", "yes", "updatehostkeys", "false",
+                "serveraliveinterval", "15"));
         assertSettings(cfg, "walt-vpn-enroll", Map.of("user", "walt-vpn-enroll", "identityfile", "/var/lib/walt-vpn/id_ed25519",
                 "proxyjump", "walt-vpn-proxy-2"));
         assertSettings(cfg, "walt-vpn-proxy-2", Map.of("user", "vpn", "port", "2222", "proxyjump", "walt-vpn-proxy-1",
