@@ -126,7 +126,7 @@ install_bootstrap() {
 
 # One setting of an ssh_config host, as ssh resolves it (ssh -G), e.g. ssh_get walt-vpn-tunnel user.
 ssh_get() {
-    ssh -G -F "$ssh_config" "$1" | sed -n "s/^$2 //p" | head -n 1
+    ssh -G -T -F "$ssh_config" "$1" | sed -n "s/^$2 //p" | head -n 1
 }
 
 # host:port of the first machine the node connects to on the way to $1 (the entrypoint),

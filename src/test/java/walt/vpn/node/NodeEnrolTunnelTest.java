@@ -29,7 +29,8 @@ import walt.vpn.testing.Tools;
  * The node's enrolment and tunnel scripts against real sshd: three network namespaces, a node,
  * a proxy (the entrypoint) and a server, the node reaching the server only through the proxy.
  * The server's enrolment account runs a stub of the enrolment command (docs/vpn-protocol.md):
- * first request denied, second answered with garbage, third signed by a test CA.
+ * first request denied, second answered with garbage, third with a certificate for another
+ * key, fourth with the node's certificate from a test CA.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -100,7 +101,7 @@ class NodeEnrolTunnelTest {
 
     @Test
     @Order(1)
-    void enrolsThroughTheProxyAfterADenialAndABadAnswer() throws Exception {
+    void enrolsThroughTheProxyAfterADenialAndBadAnswers() throws Exception {
         Tools.Result r = net.run(node, 120, env, Node.script("enroll.sh"));
         String out = r.stdout();
         assertEquals(0, r.exit(), r.all() + logs());
@@ -114,8 +115,12 @@ class NodeEnrolTunnelTest {
         assertTrue(out.contains("enrolment request to " + PROXY_ADDR + ":22 failed: the answer is not one certificate line for this node's key: "
                 + "not a certificate [31m"), out);
         assertFalse(out.contains("\u001b"), "terminal escapes from the server reach the console");
+        assertTrue(out.contains("enrolment request 3 to "), out);
+        assertTrue(out.contains("enrolment request to " + PROXY_ADDR + ":22 failed: the answer is not one certificate line for this node's key: "
+                + "ssh-ed25519-cert-v01@openssh.com AAAA"), "a certificate for another key is refused\n" + out);
+        assertTrue(out.contains("walt-vpn: enrolment request 4 to "), out);
         assertTrue(out.contains("walt-vpn: enrolment request to " + PROXY_ADDR + ":22 accepted"), out);
-        assertFalse(out.contains("enrolment request 4"), out);
+        assertFalse(out.contains("enrolment request 5"), out);
 
         // The certificate is for the node's own key, which the server saw on its hop; the
         // private key stayed in the node's state directory.
@@ -127,7 +132,7 @@ class NodeEnrolTunnelTest {
         Path enrol = lab.resolve("enrol");
         assertEquals(Files.readString(key.resolve("../id_ed25519.pub").normalize()).split(" ")[1],
                 Files.readString(enrol.resolve("node.pub")).strip().split(" ")[1]);
-        assertEquals(List.of("enroll " + MAC, "enroll " + MAC, "enroll " + MAC), Files.readAllLines(enrol.resolve("requests")));
+        assertEquals(java.util.Collections.nCopies(4, "enroll " + MAC), Files.readAllLines(enrol.resolve("requests")));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("bootstrap"))));
         try (var s = Files.list(state)) {
@@ -143,7 +148,7 @@ class NodeEnrolTunnelTest {
         Tools.Result again = net.run(node, 60, env, Node.script("enroll.sh"));
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.stdout().contains("node already enrolled"), again.stdout());
-        assertEquals(3, Files.readAllLines(enrol.resolve("requests")).size());
+        assertEquals(4, Files.readAllLines(enrol.resolve("requests")).size());
     }
 
     @Test
@@ -206,6 +211,31 @@ class NodeEnrolTunnelTest {
         assertTrue(Files.exists(state.resolve("id_ed25519")), "the node key is kept");
     }
 
+    @Test
+    @Order(5)
+    void tunnelRetriesWithAGrowingPause() throws Exception {
+        // A site whose entrypoint refuses connections (nothing listens on port 2).
+        Path other = Files.createDirectories(lab.resolve("node/site-refused"));
+        Files.writeString(other.resolve("ssh_config"), Files.readString(site.resolve("ssh_config")).replace("Port 22\n    User " + PROXY_USER,
+                "Port 2\n    User " + PROXY_USER));
+        Files.copy(site.resolve("bootstrap"), other.resolve("bootstrap"));
+        Files.writeString(state.resolve("id_ed25519-cert.pub"), "kept\n"); // only its presence matters here
+        Map<String, String> refused = new HashMap<>(env);
+        refused.put("WALT_VPN_SITE", other.toString());
+        Path log = lab.resolve("backoff.log");
+        Process tunnel = net.start(node, refused, log, Node.script("tunnel.sh"));
+        try {
+            waitFor(() -> Node.text(log).split("next attempt in", -1).length > 3, 30, "three retries", log);
+        } finally {
+            NetNamespaces.stop(tunnel);
+        }
+        List<String> pauses = Files.readAllLines(log).stream().filter(l -> l.contains("next attempt in")).toList();
+        assertEquals(List.of("walt-vpn: tunnel: next attempt in 1s", "walt-vpn: tunnel: next attempt in 2s", "walt-vpn: tunnel: next attempt in 2s"),
+                pauses.subList(0, 3), Node.text(log));
+        assertTrue(Node.contains(log, "walt-vpn: tunnel: ssh: ssh: connect to host " + PROXY_ADDR + " port 2: Connection refused"), Node.text(log));
+        assertFalse(Node.contains(log, "Pseudo-terminal"), Node.text(log));
+    }
+
     /** The node's environment for one tunnel session. */
     private Map<String, String> once() {
         Map<String, String> once = new HashMap<>(env);
@@ -240,7 +270,7 @@ class NodeEnrolTunnelTest {
         Path stub = dir.resolve("enrol-stub");
         Files.writeString(stub, String.join("\n",
                 "#!/bin/sh",
-                "# The enrolment command's contract (docs/vpn-protocol.md): deny, then garbage, then a certificate.",
+                "# The enrolment command's contract (docs/vpn-protocol.md): deny, then garbage, then a certificate for another key, then the right one.",
                 "set -eu",
                 "d=" + enrol,
                 "n=$(( $(cat $d/count 2>/dev/null || echo 0) + 1 ))",
@@ -252,6 +282,8 @@ class NodeEnrolTunnelTest {
                 "case $n in",
                 "1) echo 'denied: no monitor running' >&2; exit 3 ;;",
                 "2) printf 'not a certificate \\033[31mred\\n'; exit 0 ;;",
+                "3) rm -f $d/other*; ssh-keygen -q -t ed25519 -N '' -f $d/other",
+                "   ssh-keygen -q -s $d/ca -I other -n node-1 -z 6 -V -5m:+1d $d/other.pub; cat $d/other-cert.pub; exit 0 ;;",
                 "esac",
                 "rm -f $d/node-cert.pub",
                 "ssh-keygen -q -s $d/ca -I \"walt-vpn:node-1:$mac\" -n node-1,walt-vpn-node -z 7 -V -5m:+365d"
