@@ -115,7 +115,9 @@ print_fingerprint() {
 # The bootstrap key lives on FAT, which has no file modes, and ssh refuses a private key
 # others can read: keep a 0600 copy in the state directory.
 install_bootstrap() {
-    [ -r "$WALT_VPN_SITE/bootstrap" ] || die "no bootstrap key in $WALT_VPN_SITE"
+    for f in ssh_config known_hosts bootstrap; do
+        [ -r "$WALT_VPN_SITE/$f" ] || die "no $f in $WALT_VPN_SITE: was this image made by walt vpn setup-node?"
+    done
     umask 077
     if ! cmp -s "$WALT_VPN_SITE/bootstrap" "$WALT_VPN_STATE/bootstrap"; then
         cp "$WALT_VPN_SITE/bootstrap" "$WALT_VPN_STATE/.bootstrap.tmp"
