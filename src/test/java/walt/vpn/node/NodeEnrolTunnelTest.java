@@ -218,7 +218,9 @@ class NodeEnrolTunnelTest {
         Path other = Files.createDirectories(lab.resolve("node/site-refused"));
         Files.writeString(other.resolve("ssh_config"), Files.readString(site.resolve("ssh_config")).replace("Port 22\n    User " + PROXY_USER,
                 "Port 2\n    User " + PROXY_USER));
-        Files.copy(site.resolve("bootstrap"), other.resolve("bootstrap"));
+        for (String f : List.of("bootstrap", "known_hosts", "vpn.conf")) {
+            Files.copy(site.resolve(f), other.resolve(f));
+        }
         Files.writeString(state.resolve("id_ed25519-cert.pub"), "kept\n"); // only its presence matters here
         Map<String, String> refused = new HashMap<>(env);
         refused.put("WALT_VPN_SITE", other.toString());
