@@ -1,6 +1,6 @@
 #!/bin/sh
-# walt-vpn-vm.service: the virtual machine that is the WalT node. It network-boots (U-Boot's
-# default boot command: DHCP, then PXE/TFTP) from the WalT server through the tunnel: its
+# walt-vpn-vm.service: the virtual machine that is the WalT node. It network-boots (U-Boot:
+# DHCP, then the boot script or EFI binary offered by TFTP) from the WalT server through the tunnel: its
 # NIC is a tap in the bridge that also holds the tunnel's tap. The Pi's USB ports are passed
 # through, so what is plugged into the board shows up in the WalT node.
 #
@@ -10,9 +10,9 @@
 # so it never equals a real board's MAC.
 #
 # Environment (for tests): WALT_VPN_VM_TAP (walt-vpn-vm), WALT_VPN_VM_FIRMWARE (U-Boot for
-# QEMU's virt machine), WALT_VPN_KVM_DEVICE (/dev/kvm), WALT_VPN_VM_WAIT_TUNNEL=0 (start
-# without waiting for the tunnel), WALT_VPN_VM_DRY_RUN=1 (print QEMU's command, one argument a
-# line, and exit).
+# QEMU's virt machine), WALT_VPN_VM_RETRY_DISK (netboot-retry.img next to this script),
+# WALT_VPN_KVM_DEVICE (/dev/kvm), WALT_VPN_VM_WAIT_TUNNEL=0 (start without waiting for the
+# tunnel), WALT_VPN_VM_DRY_RUN=1 (print QEMU's command, one argument a line, and exit).
 set -eu
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname -- "$0")/common.sh"
@@ -21,6 +21,7 @@ vm_tap=${WALT_VPN_VM_TAP:-walt-vpn-vm}
 firmware=${WALT_VPN_VM_FIRMWARE:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}
 kvm=${WALT_VPN_KVM_DEVICE:-/dev/kvm}
 dry_run=${WALT_VPN_VM_DRY_RUN:-0}
+retry_disk=${WALT_VPN_VM_RETRY_DISK:-$WALT_VPN_LIB/netboot-retry.img}
 
 memory=$(conf_get WALT_VPN_VM_MEMORY)
 cpus=$(conf_get WALT_VPN_VM_CPUS)
@@ -81,6 +82,16 @@ set -- "$@" -m "$memory" -smp "$cpus" -nographic -bios "$firmware"
 # and sends from 52:52:52:52:52:52 (every node the same); its modern driver reads it.
 set -- "$@" -netdev "tap,id=net0,ifname=$vm_tap,script=no,downscript=no" \
     -device "virtio-net-pci,netdev=net0,mac=$vm_mac,romfile=,disable-legacy=on"
+# U-Boot stops at its prompt once every boot target failed, which would leave the node dead
+# until the next reboot if the server did not answer in time: this small read-only disk,
+# which U-Boot tries before the network, holds a boot script that network-boots and resets
+# the VM when that fails (vm-boot/netboot-retry.cmd).
+if [ -r "$retry_disk" ]; then
+    set -- "$@" -drive "if=none,id=retry,format=raw,readonly=on,file=$retry_disk" \
+        -device virtio-blk-pci,drive=retry,disable-legacy=on
+else
+    say "vm: no $retry_disk: U-Boot will stop at its prompt if the first network boot fails"
+fi
 set -- "$@" -device qemu-xhci,id=xhci
 for p in $(usb_ports | tr ' ' ':'); do
     set -- "$@" -device "usb-host,bus=xhci.0,hostbus=${p%%:*},hostport=${p#*:}"

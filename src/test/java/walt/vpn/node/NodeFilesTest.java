@@ -142,6 +142,7 @@ class NodeFilesTest {
                 "usb-host,bus=xhci.0,hostbus=1,hostport=1.2", "usb-host,bus=xhci.0,hostbus=1,hostport=1.3"),
                 args.stream().filter(a -> a.startsWith("usb-host")).toList());
         assertTrue(args.contains("qemu-xhci,id=xhci"));
+        assertTrue(args.contains("if=none,id=retry,format=raw,readonly=on,file=" + Node.LIB.resolve("netboot-retry.img")), r.stdout());
 
         // With /dev/kvm (any character device here), KVM first and TCG as the fallback.
         env.put("WALT_VPN_KVM_DEVICE", "/dev/null");
@@ -159,6 +160,21 @@ class NodeFilesTest {
         Tools.Result bad = Tools.run(List.of(Node.script("vm.sh")), null, 30, env);
         assertEquals(1, bad.exit(), bad.all());
         assertTrue(bad.stdout().contains("WALT_VPN_VM_MEMORY must be a whole number, not '512 -snapshot'"), bad.stdout());
+    }
+
+    @Test
+    void netbootRetryDiskIsBuiltFromItsScript() throws Exception {
+        for (String t : List.of("mkimage", "sfdisk", "mkfs.vfat", "mcopy")) {
+            Tools.require(t);
+        }
+        String script = Files.readString(Path.of("vm-boot/netboot-retry.cmd"));
+        assertTrue(script.contains("\nrun bootcmd_dhcp\n") && script.endsWith("\nreset\n"), script);
+        Path rebuilt = tmp.resolve("retry.img");
+        Tools.Result r = Tools.run(List.of("sh", "vm-boot/build.sh", rebuilt.toString()), null, 60);
+        assertEquals(0, r.exit(), r.all());
+        // The committed image is exactly what its script makes (the build is reproducible).
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(Node.LIB.resolve("netboot-retry.img")), Files.readAllBytes(rebuilt)),
+                "rootfs-overlay/usr/lib/walt-vpn/netboot-retry.img is stale: run vm-boot/build.sh");
     }
 
     @Test

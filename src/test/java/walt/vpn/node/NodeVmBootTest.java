@@ -20,8 +20,8 @@ import walt.vpn.testing.Tools;
 /**
  * The VM launcher for real, under TCG: in a network namespace standing for the node, a veth
  * standing for the tunnel joins the bridge, and dnsmasq at its other end plays the WalT
- * server (DHCP and TFTP). U-Boot in the VM must get an address and run the boot script the
- * "server" hands out.
+ * server (DHCP and TFTP), started late. U-Boot in the VM must retry until the "server" is
+ * there, then get an address and run the boot script it hands out.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeVmBootTest {
@@ -54,7 +54,7 @@ class NodeVmBootTest {
     }
 
     @Test
-    void waitsForTheTunnelThenNetworkBootsThroughTheBridge() throws Exception {
+    void waitsForTheTunnelRetriesThenNetworkBootsThroughTheBridge() throws Exception {
         String ns = net.add("node");
         net.ok(ns, "ip", "link", "add", "walt-vpn-br", "type", "bridge");
         net.ok(ns, "ip", "link", "add", "wvtun0", "type", "veth", "peer", "name", "wvsrv0");
@@ -69,10 +69,10 @@ class NodeVmBootTest {
                 lab.resolve("boot.txt").toString(), tftp.resolve("boot.scr.uimg").toString()), lab, 30);
         assertTrue(mk.exit() == 0, mk.all());
         Path dnsmasqLog = lab.resolve("dnsmasq.log");
-        net.start(ns, Map.of(), dnsmasqLog, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
+        String[] dnsmasq = {"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
                 "--interface=wvsrv0", "--bind-interfaces", "--dhcp-range=10.231.5.50,10.231.5.99,1h",
                 "--dhcp-leasefile=" + lab.resolve("leases"), "--pid-file=" + lab.resolve("dnsmasq.pid"),
-                "--enable-tftp", "--tftp-root=" + tftp, "--dhcp-boot=boot.scr.uimg,,10.231.5.1", "--log-dhcp");
+                "--enable-tftp", "--tftp-root=" + tftp, "--dhcp-boot=boot.scr.uimg,,10.231.5.1", "--log-dhcp"};
 
         Path site = Files.createDirectories(lab.resolve("site"));
         Files.writeString(site.resolve("vpn.conf"), Node.render("vpn.conf.ftl", Map.of(
@@ -90,6 +90,15 @@ class NodeVmBootTest {
                     "the VM's tap is in the bridge");
 
             net.ok(ns, "ip", "link", "set", "wvtun0", "master", "walt-vpn-br");
+            // No server yet: U-Boot gives up on the network, and the retry disk resets the VM
+            // rather than leaving it at the U-Boot prompt.
+            Node.await(() -> Node.contains(console, "walt-vpn: network boot failed, starting again in 5 s"), 240,
+                    "failed network boot", () -> Node.text(console));
+            Node.await(() -> Node.text(console).split("walt-vpn: network boot through the tunnel", -1).length > 2, 60,
+                    "second network boot", () -> Node.text(console));
+            assertTrue(Node.contains(console, "resetting ..."), Node.text(console));
+
+            net.start(ns, Map.of(), dnsmasqLog, dnsmasq);
             Node.await(() -> Node.contains(console, MARKER + "\n") || Node.contains(console, MARKER + "\r"), 180, "boot script run",
                     () -> Node.text(console) + Node.text(dnsmasqLog));
             String text = Files.readString(console);
