@@ -21,6 +21,8 @@ alive_count=${WALT_VPN_ALIVE_COUNT:-4}
 for v in "$backoff_min" "$backoff_max" "$alive_interval" "$alive_count"; do
     require_uint "a WALT_VPN_BACKOFF_* or WALT_VPN_ALIVE_* setting" "$v"
 done
+# A zero pause would turn a refused connection into a busy loop.
+[ "$backoff_min" -ge 1 ] || backoff_min=1
 
 ensure_key
 install_bootstrap
