@@ -1,0 +1,381 @@
+package walt.vpn.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import walt.vpn.testing.NetNamespaces;
+import walt.vpn.testing.Tools;
+
+/**
+ * The node's enrolment and tunnel scripts against real sshd: three network namespaces, a node,
+ * a proxy (the entrypoint) and a server, the node reaching the server only through the proxy.
+ * The server's enrolment account runs a stub of the enrolment command (docs/vpn-protocol.md):
+ * first request denied, second answered with garbage, third with a certificate for another
+ * key, fourth with the node's certificate from a test CA.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeEnrolTunnelTest {
+
+    // Accounts of our own: other tests on this machine create walt-vpn* accounts.
+    private static final String PROXY_USER = "wvnode-prx";
+    private static final String ENROL_USER = "wvnode-enr";
+    private static final String TUNNEL_USER = "wvnode-tun";
+    private static final String MAC = "b8:27:eb:12:34:56";
+    private static final String NODE_ADDR = "10.231.1.2";
+    private static final String PROXY_ADDR = "10.231.1.1";
+    private static final String SERVER_ADDR = "10.231.2.2";
+
+    private NetNamespaces net;
+    private Path lab;
+    private String node;
+    private String proxy;
+    private String server;
+    private Path state;
+    private Path site;
+    private Path proxyLog;
+    private Path serverLog;
+    private final Map<String, String> env = new HashMap<>();
+
+    @BeforeAll
+    void setUp() throws Exception {
+        NetNamespaces.require();
+        for (String t : List.of("sshd", "ssh", "ssh-keygen", "useradd", "userdel", "ping")) {
+            Tools.require(t);
+        }
+        net = new NetNamespaces("wvnode");
+        // sshd runs AuthorizedKeysCommand only from a path no one but root can change.
+        lab = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "node-lab-");
+        Files.setPosixFilePermissions(lab, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String u : List.of(PROXY_USER, ENROL_USER, TUNNEL_USER)) {
+            Tools.run("userdel", u); // a leftover of a killed run
+            ok(Tools.run("useradd", "-r", "-M", "-d", lab.toString(), "-s", "/bin/sh", "-p", "*", u));
+        }
+        Files.createDirectories(Path.of("/run/sshd"));
+
+        node = net.add("node");
+        proxy = net.add("proxy");
+        server = net.add("server");
+        net.link(node, "wvn0", NODE_ADDR + "/24", proxy, "wvp0", PROXY_ADDR + "/24");
+        net.link(proxy, "wvp1", "10.231.2.1/24", server, "wvs0", SERVER_ADDR + "/24");
+
+        Path bootstrap = keygen(lab.resolve("bootstrap"));
+        Path proxyHostKey = keygen(lab.resolve("proxy_host_key"));
+        Path serverHostKey = keygen(lab.resolve("server_host_key"));
+        startProxy(bootstrap, proxyHostKey);
+        startServer(serverHostKey);
+        writeSite(bootstrap, proxyHostKey, serverHostKey);
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (net != null) {
+            net.close();
+        }
+        for (String u : List.of(PROXY_USER, ENROL_USER, TUNNEL_USER)) {
+            Tools.run("userdel", u);
+        }
+        if (lab != null) {
+            Tools.run("rm", "-rf", "--one-file-system", lab.toString());
+        }
+    }
+
+    @Test
+    @Order(1)
+    void enrolsThroughTheProxyAfterADenialAndBadAnswers() throws Exception {
+        Tools.Result r = net.run(node, 120, env, Node.script("enroll.sh"));
+        String out = r.stdout();
+        assertEquals(0, r.exit(), r.all() + logs());
+        Path key = state.resolve("id_ed25519");
+        String fp = Tools.run("ssh-keygen", "-lf", key + ".pub").stdout().split(" ")[1];
+        assertTrue(out.contains("walt-vpn: made the node key"), out);
+        assertTrue(out.contains("walt-vpn: node key fingerprint " + fp + " (256 " + fp + " walt-vpn-node (ED25519))"), out);
+        assertTrue(out.contains("walt-vpn: enrolment request 1 to " + PROXY_ADDR + ":22 (mac " + MAC + ", key " + fp + ")"), out);
+        assertTrue(out.contains("walt-vpn: enrolment request to " + PROXY_ADDR + ":22 denied: no monitor running; next request in 1s"), out);
+        assertTrue(out.contains("walt-vpn: enrolment request 2 to "), out);
+        assertTrue(out.contains("enrolment request to " + PROXY_ADDR + ":22 failed: the answer is not one certificate line for this node's key: "
+                + "not a certificate [31m"), out);
+        assertFalse(out.contains("\u001b"), "terminal escapes from the server reach the console");
+        assertTrue(out.contains("enrolment request 3 to "), out);
+        assertTrue(out.contains("enrolment request to " + PROXY_ADDR + ":22 failed: the answer is not one certificate line for this node's key: "
+                + "ssh-ed25519-cert-v01@openssh.com AAAA"), "a certificate for another key is refused\n" + out);
+        assertTrue(out.contains("walt-vpn: enrolment request 4 to "), out);
+        assertTrue(out.contains("walt-vpn: enrolment request to " + PROXY_ADDR + ":22 accepted"), out);
+        assertFalse(out.contains("enrolment request 5"), out);
+
+        // The certificate is for the node's own key, which the server saw on its hop; the
+        // private key stayed in the node's state directory.
+        Path cert = state.resolve("id_ed25519-cert.pub");
+        Tools.Result info = Tools.run("ssh-keygen", "-Lf", cert.toString());
+        assertEquals(0, info.exit(), info.all());
+        assertTrue(info.stdout().contains("Public key: ED25519-CERT " + fp), info.stdout());
+        assertTrue(info.stdout().contains("node-1"), info.stdout());
+        Path enrol = lab.resolve("enrol");
+        assertEquals(Files.readString(key.resolve("../id_ed25519.pub").normalize()).split(" ")[1],
+                Files.readString(enrol.resolve("node.pub")).strip().split(" ")[1]);
+        assertEquals(java.util.Collections.nCopies(4, "enroll " + MAC), Files.readAllLines(enrol.resolve("requests")));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("bootstrap"))));
+        try (var s = Files.list(state)) {
+            assertEquals(List.of("bootstrap", "id_ed25519", "id_ed25519-cert.pub", "id_ed25519.pub"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary file left");
+        }
+        // The proxy hop took the bootstrap key, the only key it knows.
+        String bootstrapFp = Tools.run("ssh-keygen", "-lf", lab.resolve("bootstrap.pub").toString()).stdout().split(" ")[1];
+        assertTrue(Files.readString(proxyLog).contains("Accepted publickey for " + PROXY_USER + " from " + NODE_ADDR), logs());
+        assertTrue(Files.readString(proxyLog).contains(bootstrapFp), logs());
+
+        // Once enrolled, the service does not ask again.
+        Tools.Result again = net.run(node, 60, env, Node.script("enroll.sh"));
+        assertEquals(0, again.exit(), again.all());
+        assertTrue(again.stdout().contains("node already enrolled"), again.stdout());
+        assertEquals(4, Files.readAllLines(enrol.resolve("requests")).size());
+    }
+
+    @Test
+    @Order(2)
+    void tunnelBridgesATapThatReachesTheServer() throws Exception {
+        Path log = lab.resolve("tunnel.log");
+        Process tunnel = net.start(node, env, log, Node.script("tunnel.sh"));
+        try {
+            waitFor(() -> Node.contains(log, "tunnel: up, tap"), 60, "tunnel up", log);
+            String ports = net.ok(node, "ip", "-o", "link", "show", "master", "walt-vpn-br").stdout();
+            assertTrue(ports.matches("(?s)\\d+: tap\\d+: .*master walt-vpn-br.*"), ports);
+            waitFor(() -> {
+                try {
+                    return net.ok(server, "ip", "link", "show", "tap7").stdout().contains("LOWER_UP");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, 30, "server tap7 carrier", log);
+            // Stand in for the VM: an address on the bridge, then ping the server's tap.
+            net.ok(node, "ip", "addr", "add", "10.231.9.2/24", "dev", "walt-vpn-br");
+            Tools.Result ping = net.run(node, 60, Map.of(), "ping", "-c", "3", "-W", "5", "10.231.9.1");
+            assertEquals(0, ping.exit(), ping.all() + Files.readString(log) + logs());
+            assertTrue(ping.stdout().contains("3 received"), ping.stdout());
+            assertTrue(Files.readString(serverLog).contains("ID walt-vpn:node-1:" + MAC + " (serial 7)"), logs());
+        } finally {
+            NetNamespaces.stop(tunnel);
+        }
+        assertTrue(Files.exists(state.resolve("id_ed25519-cert.pub")), "a working certificate is kept");
+    }
+
+    @Test
+    @Order(3)
+    void aProxyRefusingTheBootstrapKeyLeavesTheCertificate() throws Exception {
+        Path good = lab.resolve("bootstrap-good");
+        Files.copy(site.resolve("bootstrap"), good);
+        Files.copy(keygen(lab.resolve("bootstrap-other")), site.resolve("bootstrap"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Tools.Result r = net.run(node, 60, once(), Node.script("tunnel.sh"));
+            assertEquals(255, r.exit(), r.all() + logs());
+            assertTrue(r.stdout().contains(PROXY_USER + "@" + PROXY_ADDR + ": Permission denied"), r.stdout());
+            assertFalse(r.stdout().contains("refused the node certificate"), r.stdout());
+            assertTrue(Files.exists(state.resolve("id_ed25519-cert.pub")), "the certificate was dropped for a proxy's refusal");
+        } finally {
+            Files.copy(good, site.resolve("bootstrap"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aRevokedCertificateIsDroppedForANewEnrolment() throws Exception {
+        Path spec = lab.resolve("krl-spec");
+        Files.writeString(spec, "serial: 7\n");
+        Path krl = lab.resolve("server/revoked.krl");
+        ok(Tools.run("ssh-keygen", "-q", "-k", "-u", "-f", krl.toString(), "-s", lab.resolve("enrol/ca.pub").toString(), spec.toString()));
+        Tools.Result r = net.run(node, 60, once(), Node.script("tunnel.sh"));
+        assertEquals(255, r.exit(), r.all() + logs());
+        assertTrue(r.stdout().contains(TUNNEL_USER + "@" + SERVER_ADDR + ": Permission denied"), r.stdout());
+        assertTrue(r.stdout().contains("walt-vpn: tunnel: the server refused the node certificate (expired or revoked): enrolling again"), r.stdout());
+        assertFalse(Files.exists(state.resolve("id_ed25519-cert.pub")), "the refused certificate is kept");
+        assertTrue(Files.exists(state.resolve("id_ed25519")), "the node key is kept");
+    }
+
+    @Test
+    @Order(5)
+    void tunnelRetriesWithAGrowingPause() throws Exception {
+        // A site whose entrypoint refuses connections (nothing listens on port 2).
+        Path other = Files.createDirectories(lab.resolve("node/site-refused"));
+        Files.writeString(other.resolve("ssh_config"), Files.readString(site.resolve("ssh_config")).replace("Port 22\n    User " + PROXY_USER,
+                "Port 2\n    User " + PROXY_USER));
+        for (String f : List.of("bootstrap", "known_hosts", "vpn.conf")) {
+            Files.copy(site.resolve(f), other.resolve(f));
+        }
+        Files.writeString(state.resolve("id_ed25519-cert.pub"), "kept\n"); // only its presence matters here
+        Map<String, String> refused = new HashMap<>(env);
+        refused.put("WALT_VPN_SITE", other.toString());
+        Path log = lab.resolve("backoff.log");
+        Process tunnel = net.start(node, refused, log, Node.script("tunnel.sh"));
+        try {
+            waitFor(() -> Node.text(log).split("next attempt in", -1).length > 3, 30, "three retries", log);
+        } finally {
+            NetNamespaces.stop(tunnel);
+        }
+        List<String> pauses = Files.readAllLines(log).stream().filter(l -> l.contains("next attempt in")).toList();
+        assertEquals(List.of("walt-vpn: tunnel: next attempt in 1s", "walt-vpn: tunnel: next attempt in 2s", "walt-vpn: tunnel: next attempt in 2s"),
+                pauses.subList(0, 3), Node.text(log));
+        assertTrue(Node.contains(log, "walt-vpn: tunnel: ssh: ssh: connect to host " + PROXY_ADDR + " port 2: Connection refused"), Node.text(log));
+        assertFalse(Node.contains(log, "Pseudo-terminal"), Node.text(log));
+    }
+
+    /** The node's environment for one tunnel session. */
+    private Map<String, String> once() {
+        Map<String, String> once = new HashMap<>(env);
+        once.put("WALT_VPN_TUNNEL_ONCE", "1");
+        return once;
+    }
+
+    // --- the lab ---
+
+    private void startProxy(Path bootstrap, Path hostKey) throws Exception {
+        Path dir = Files.createDirectories(lab.resolve("proxy"));
+        Files.writeString(dir.resolve("authorized_keys"), "restrict,port-forwarding,permitopen=\"" + SERVER_ADDR + ":22\" "
+                + Files.readString(Path.of(bootstrap + ".pub")));
+        Path cfg = sshdConfig(dir, PROXY_ADDR, hostKey, PROXY_USER,
+                "AuthorizedKeysFile " + dir.resolve("authorized_keys"));
+        proxyLog = dir.resolve("sshd.log");
+        net.start(proxy, Map.of(), proxyLog, "/usr/sbin/sshd", "-D", "-e", "-f", cfg.toString());
+        waitFor(() -> Node.contains(proxyLog, "Server listening on"), 20, "proxy sshd", proxyLog);
+    }
+
+    private void startServer(Path hostKey) throws Exception {
+        Path dir = Files.createDirectories(lab.resolve("server"));
+        // The enrolment account's state: the test CA, the requests seen, a counter.
+        Path enrol = Files.createDirectories(lab.resolve("enrol"));
+        keygen(enrol.resolve("ca"));
+        ok(Tools.run("chown", "-R", ENROL_USER, enrol.toString()));
+        Files.setPosixFilePermissions(enrol, PosixFilePermissions.fromString("rwx------"));
+
+        Path keys = dir.resolve("enrol-keys");
+        Files.writeString(keys, "#!/bin/sh\n# Any key may ask: the forced command decides.\n"
+                + "printf 'restrict,command=\"%s\" %s %s\\n' '" + dir.resolve("enrol-stub") + "' \"$1\" \"$2\"\n");
+        Path stub = dir.resolve("enrol-stub");
+        Files.writeString(stub, String.join("\n",
+                "#!/bin/sh",
+                "# The enrolment command's contract (docs/vpn-protocol.md): deny, then garbage, then a certificate for another key, then the right one.",
+                "set -eu",
+                "d=" + enrol,
+                "n=$(( $(cat $d/count 2>/dev/null || echo 0) + 1 ))",
+                "echo $n >$d/count",
+                "printf '%s\\n' \"$SSH_ORIGINAL_COMMAND\" >>$d/requests",
+                "case $SSH_ORIGINAL_COMMAND in 'enroll '??:??:??:??:??:??) ;; *) echo 'error: malformed request' >&2; exit 4 ;; esac",
+                "mac=${SSH_ORIGINAL_COMMAND#enroll }",
+                "sed -n 's/^publickey //p' \"$SSH_USER_AUTH\" | head -n 1 >$d/node.pub",
+                "case $n in",
+                "1) echo 'denied: no monitor running' >&2; exit 3 ;;",
+                "2) printf 'not a certificate \\033[31mred\\n'; exit 0 ;;",
+                "3) rm -f $d/other*; ssh-keygen -q -t ed25519 -N '' -f $d/other",
+                "   ssh-keygen -q -s $d/ca -I other -n node-1 -z 6 -V -5m:+1d $d/other.pub; cat $d/other-cert.pub; exit 0 ;;",
+                "esac",
+                "rm -f $d/node-cert.pub",
+                "ssh-keygen -q -s $d/ca -I \"walt-vpn:node-1:$mac\" -n node-1,walt-vpn-node -z 7 -V -5m:+365d"
+                        + " -O clear -O permit-port-forwarding $d/node.pub",
+                "cat $d/node-cert.pub",
+                ""));
+        for (Path p : List.of(keys, stub)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Files.writeString(dir.resolve("principals"),
+                "tunnel=\"7\",no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-pty,no-user-rc node-1\n");
+        Path krl = dir.resolve("revoked.krl");
+        ok(Tools.run("ssh-keygen", "-q", "-k", "-f", krl.toString()));
+        Path cfg = sshdConfig(dir, SERVER_ADDR, hostKey, ENROL_USER + " " + TUNNEL_USER,
+                "AuthorizedKeysFile none",
+                "RevokedKeys " + krl,
+                "PermitTunnel no",
+                "Match User " + ENROL_USER,
+                "    AuthorizedKeysCommand " + keys + " %t %k",
+                "    AuthorizedKeysCommandUser " + ENROL_USER,
+                "    ExposeAuthInfo yes",
+                "Match User " + TUNNEL_USER,
+                "    TrustedUserCAKeys " + enrol.resolve("ca.pub"),
+                "    AuthorizedPrincipalsFile " + dir.resolve("principals"),
+                "    PermitTunnel ethernet");
+        // The node's tap on the server, as the server daemon makes it.
+        net.ok(server, "ip", "tuntap", "add", "dev", "tap7", "mode", "tap", "user", TUNNEL_USER);
+        net.ok(server, "ip", "addr", "add", "10.231.9.1/24", "dev", "tap7");
+        net.ok(server, "ip", "link", "set", "tap7", "up");
+        // This machine's /dev/net/tun is root-only; rather than change it, sshd gets its own
+        // node (same device, mode 0666) bound over it in its private mount namespace.
+        Path tun = dir.resolve("tun");
+        ok(Tools.run("mknod", "-m", "0666", tun.toString(), "c", "10", "200"));
+        serverLog = dir.resolve("sshd.log");
+        net.start(server, Map.of(), serverLog, "sh", "-c", "mount --bind \"$0\" /dev/net/tun && exec /usr/sbin/sshd -D -e -f \"$1\"",
+                tun.toString(), cfg.toString());
+        waitFor(() -> Node.contains(serverLog, "Server listening on"), 20, "server sshd", serverLog);
+    }
+
+    /** dir/sshd_config: a test sshd on one address, public keys only, for {@code users}, then {@code more}. */
+    private static Path sshdConfig(Path dir, String address, Path hostKey, String users, String... more) throws IOException {
+        List<String> lines = new java.util.ArrayList<>(List.of("ListenAddress " + address, "HostKey " + hostKey, "PidFile none",
+                "UsePAM no", "LogLevel VERBOSE", "PasswordAuthentication no", "KbdInteractiveAuthentication no", "AllowUsers " + users));
+        lines.addAll(List.of(more));
+        lines.add("");
+        return Files.writeString(dir.resolve("sshd_config"), String.join("\n", lines));
+    }
+
+    /** The node's boot partition and state, rendered from the real templates. */
+    private void writeSite(Path bootstrap, Path proxyHostKey, Path serverHostKey) throws Exception {
+        site = Files.createDirectories(lab.resolve("node/site"));
+        state = lab.resolve("node/state");
+        Map<String, Object> model = Map.of(
+                "proxies", List.of(Map.of("host", PROXY_ADDR, "port", 22, "user", PROXY_USER, "hostKeys", List.of(pub(proxyHostKey)))),
+                "server", Map.of("host", SERVER_ADDR, "port", 22, "enrollUser", ENROL_USER, "tunnelUser", TUNNEL_USER,
+                        "hostKeys", List.of(pub(serverHostKey))),
+                "vm", Map.of("memory", 512, "cpus", 2),
+                "statePath", state.toString(),
+                "sitePath", site.toString());
+        for (String f : List.of("ssh_config", "known_hosts", "vpn.conf")) {
+            Files.writeString(site.resolve(f), Node.render(f + ".ftl", model));
+        }
+        Files.copy(bootstrap, site.resolve("bootstrap"));
+        Files.setPosixFilePermissions(site.resolve("bootstrap"), PosixFilePermissions.fromString("rw-r--r--")); // as on FAT
+        Node.Sysfs sys = new Node.Sysfs(lab.resolve("node/sys")).net("eth0", MAC, 0);
+        env.putAll(Map.of("WALT_VPN_STATE", state.toString(), "WALT_VPN_SITE", site.toString(), "WALT_VPN_SYSFS", sys.root.toString(),
+                "WALT_VPN_RETRY_MIN", "1", "WALT_VPN_RETRY_MAX", "1", "WALT_VPN_BACKOFF_MIN", "1", "WALT_VPN_BACKOFF_MAX", "2",
+                "HOME", lab.resolve("node").toString()));
+    }
+
+    private static Path keygen(Path key) throws Exception {
+        ok(Tools.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", key.toString()));
+        return key;
+    }
+
+    /** "TYPE BASE64" of a key pair's public half. */
+    private static String pub(Path key) throws IOException {
+        String[] f = Files.readString(Path.of(key + ".pub")).split(" ");
+        return f[0] + " " + f[1];
+    }
+
+    private void waitFor(BooleanSupplier condition, int seconds, String what, Path log) throws Exception {
+        Node.await(condition, seconds, what, () -> Node.text(log) + Node.text(proxyLog) + Node.text(serverLog));
+    }
+
+    private String logs() {
+        return Node.text(proxyLog) + Node.text(serverLog);
+    }
+
+    private static void ok(Tools.Result r) {
+        assertEquals(0, r.exit(), r.all());
+    }
+}
