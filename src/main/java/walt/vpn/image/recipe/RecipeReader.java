@@ -35,7 +35,7 @@ import walt.vpn.tree.InvalidDataException;
  *     keyring: /usr/share/keyrings/debian-archive-keyring.gpg
  *     essential: true                # the required set, configured at first boot
  * packages: [systemd-sysv, openssh-server]
- * overlays: [overlay]                # folders relative to the recipe
+ * overlays: [overlay, ../rootfs-overlay]   # folders relative to the recipe's folder
  * files:
  *   - {path: /etc/hostname, content: "node\n", mode: "0644"}
  *   - {path: /usr/local/bin/x, source: files/x, mode: "0755", owner: 0, group: 0}
@@ -102,7 +102,7 @@ public final class RecipeReader {
         List<Path> overlays = new ArrayList<>();
         List<String> ov = strings(top, "overlays");
         for (int i = 0; i < ov.size(); i++) {
-            Path p = inside(ov.get(i), "overlays[" + i + "]");
+            Path p = relative(ov.get(i), "overlays[" + i + "]");
             if (!Files.isDirectory(p)) {
                 throw error("overlays[" + i + "]", "'" + ov.get(i) + "' is not a folder next to the recipe");
             }
@@ -270,6 +270,18 @@ public final class RecipeReader {
     }
 
     /** A path relative to the recipe's folder that stays inside it. */
+    /**
+     * A folder named relative to the recipe; it may lie beside the recipe's folder (the node
+     * recipe takes the project's rootfs-overlay/), but an absolute path would make the
+     * recipe mean different things on different machines.
+     */
+    private Path relative(String rel, String at) throws InvalidDataException {
+        if (rel.startsWith("/") || rel.startsWith("~")) {
+            throw error(at, "'" + rel + "' must be relative to the recipe's folder");
+        }
+        return file.getParent().resolve(rel).normalize();
+    }
+
     private Path inside(String rel, String at) throws InvalidDataException {
         Path dir = file.getParent();
         Path p = dir.resolve(rel).normalize();

@@ -50,7 +50,7 @@ class RecipeReaderTest {
         assertEquals("r.yaml: packages[1]: 'Foo Bar' is not a Debian package name", error(OK + "packages: [ok, Foo Bar]\n"));
         assertEquals("r.yaml: base: missing", error("name: r\n"));
         assertEquals("r.yaml: name: 'a/b' must be 1-64 letters, digits, '.', '_' or '-'", error("name: a/b\nbase: {debian: {}}\n"));
-        assertTrue(error(OK + "overlays: [../../etc]\n").contains("overlays[0]: '../../etc' leaves the recipe's folder"));
+        assertTrue(error(OK + "overlays: [/etc]\n").contains("overlays[0]: '/etc' must be relative to the recipe's folder"));
         assertTrue(error(OK + "files:\n  - {path: /etc/x, content: a, mode: 644}\n").contains("files[0].mode: '644' must be a quoted octal mode"));
         assertTrue(error(OK + "files:\n  - {path: /etc/x, content: a, mode: \"9\"}\n").contains("files[0].mode: '9' is not an octal mode"));
         assertTrue(error(OK + "files:\n  - {path: etc/x, content: a}\n").contains("files[0].path: must be an absolute path"));
