@@ -1,14 +1,12 @@
 package walt.vpn.image;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -119,18 +117,19 @@ public final class NodeBaseCache {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    /** The running jar's hash: a new builder may make a different image from the same recipe. */
+    /**
+     * The running jar, by path, size and time: a rebuilt builder may make a different image
+     * from the same recipe. (Not its hash: hashing 25 MB on every setup-node costs more than
+     * the copy itself.)
+     */
     private static byte[] builderIdentity() throws IOException {
         try {
             Path jar = Path.of(NodeBaseCache.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (!Files.isRegularFile(jar)) {
-                return jar.toString().getBytes(StandardCharsets.UTF_8);
+            String id = jar.toString();
+            if (Files.isRegularFile(jar)) {
+                id += " " + Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
             }
-            MessageDigest md = sha256();
-            try (InputStream in = new DigestInputStream(Files.newInputStream(jar), md)) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-            return md.digest();
+            return id.getBytes(StandardCharsets.UTF_8);
         } catch (java.net.URISyntaxException | SecurityException e) {
             return new byte[0];
         }

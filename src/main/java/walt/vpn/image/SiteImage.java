@@ -10,6 +10,7 @@ import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.PartitionedImage;
 import walt.vpn.fat.FatVolume;
 import walt.vpn.tree.BytesContent;
+import walt.vpn.tree.FileTree;
 import walt.vpn.tree.Node;
 import walt.vpn.tree.Timestamp;
 
@@ -43,8 +44,9 @@ public final class SiteImage {
                     throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
                 }
                 try (FatVolume fat = FatVolume.open(disk.partition(BOOT_PARTITION))) {
-                    Timestamp time = baseTime(fat);
-                    if (fat.readTree().lookup(folder) != null) {
+                    FileTree tree = fat.readTree();
+                    Timestamp time = baseTime(tree);
+                    if (tree.lookup(folder) != null) {
                         // A base that already carries a site (an earlier setup-node output).
                         fat.delete(folder);
                     }
@@ -61,8 +63,8 @@ public final class SiteImage {
         }
     }
 
-    private static Timestamp baseTime(FatVolume fat) throws IOException {
-        Node config = fat.readTree().lookup("config.txt");
+    private static Timestamp baseTime(FileTree tree) {
+        Node config = tree.lookup("config.txt");
         if (config == null) {
             throw new IllegalArgumentException("the base image's boot partition has no config.txt: not a Raspberry Pi card image");
         }
