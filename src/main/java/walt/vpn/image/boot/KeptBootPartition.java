@@ -3,15 +3,19 @@ package walt.vpn.image.boot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import walt.vpn.tree.BytesContent;
 import walt.vpn.tree.FileTree;
 import walt.vpn.tree.InvalidDataException;
+import walt.vpn.tree.Metadata;
 import walt.vpn.tree.RegularFile;
 import walt.vpn.tree.Timestamp;
 
@@ -36,7 +40,7 @@ public record KeptBootPartition(Map<String, String> config, List<String> extraCm
     private static final Pattern PARTUUID = Pattern.compile("(?i)(PARTUUID=)([0-9a-f]{8}-[0-9]{2})");
 
     public KeptBootPartition {
-        config = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(config));
+        config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
         extraCmdline = List.copyOf(extraCmdline);
         partUuids = Map.copyOf(partUuids);
         BootPartition.checkSettings(config, extraCmdline);
@@ -49,7 +53,7 @@ public record KeptBootPartition(Map<String, String> config, List<String> extraCm
         }
         edit(boot, "/cmdline.txt", this::cmdlineTxt, time);
         if (boot.lookup("/config.txt") == null) {
-            boot.put("/config.txt", new RegularFile(walt.vpn.tree.Metadata.of(0644, time), BytesContent.of("")), walt.vpn.tree.Metadata.of(0755, time));
+            boot.put("/config.txt", new RegularFile(Metadata.of(0644, time), BytesContent.of("")), Metadata.of(0755, time));
         }
         edit(boot, "/config.txt", this::configTxt, time);
         for (String path : ROOT_FILES) {
@@ -59,7 +63,7 @@ public record KeptBootPartition(Map<String, String> config, List<String> extraCm
         }
     }
 
-    private static void edit(FileTree tree, String path, java.util.function.UnaryOperator<String> change, Timestamp time) throws IOException {
+    private static void edit(FileTree tree, String path, UnaryOperator<String> change, Timestamp time) throws IOException {
         if (!(tree.lookup(path) instanceof RegularFile f)) {
             throw new InvalidDataException(path + " of the base image is not a regular file");
         }
@@ -67,7 +71,7 @@ public record KeptBootPartition(Map<String, String> config, List<String> extraCm
         String changed = change.apply(old);
         if (!changed.equals(old)) {
             tree.put(path, new RegularFile(f.metadata().withTimes(time, time, time), BytesContent.of(changed)),
-                    walt.vpn.tree.Metadata.of(0755, time));
+                    Metadata.of(0755, time));
         }
     }
 
@@ -136,7 +140,7 @@ public record KeptBootPartition(Map<String, String> config, List<String> extraCm
         Matcher m = PARTUUID.matcher(text);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            String now = partUuids.get(m.group(2).toLowerCase(java.util.Locale.ROOT));
+            String now = partUuids.get(m.group(2).toLowerCase(Locale.ROOT));
             m.appendReplacement(out, Matcher.quoteReplacement(now == null ? m.group() : m.group(1) + now));
         }
         m.appendTail(out);
