@@ -41,6 +41,10 @@ import walt.vpn.tree.Timestamp;
  * a tree (maintainer scripts run at first boot), the overlays and files are laid on top, the
  * boot partition and an initramfs are made on the host, and both filesystems are written into
  * one image. Same recipe, same repository state, same SOURCE_DATE_EPOCH: same bytes.
+ *
+ * <p>A recipe can also start from an SD card image ({@link BaseImage}): its partitions are read
+ * with our own readers, the packages it lacks are added over its root as above, and its boot
+ * partition is kept ({@link KeptBootPartition}) instead of being made.
  */
 public final class ImageBuilder {
 

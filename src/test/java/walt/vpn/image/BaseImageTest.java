@@ -31,6 +31,8 @@ import walt.vpn.tree.Timestamp;
 class BaseImageTest {
 
     private static final Timestamp T = Timestamp.ofSeconds(1_700_000_000L);
+    /** Small enough to keep the test quick, big enough for FAT32. */
+    private static final long BOOT = 40L << 20;
 
     @TempDir
     Path dir;
@@ -49,7 +51,7 @@ class BaseImageTest {
 
     /** A small card of ours: boot with cmdline.txt, root with a file. */
     private byte[] card() throws Exception {
-        SdCardImage card = new SdCardImage(7, T, 0, 0);
+        SdCardImage card = new SdCardImage(7, T, BOOT, 0);
         FileTree boot = FileTree.empty(T);
         boot.put("/cmdline.txt", new RegularFile(Metadata.of(0644, T), BytesContent.of("root=PARTUUID=" + card.partUuid(2) + "\n")), Metadata.of(0755, T));
         FileTree root = FileTree.empty(T);
@@ -84,9 +86,9 @@ class BaseImageTest {
                 try (BaseImage b = BaseImage.read(f, "base.img" + suffix)) {
                     assertEquals("base\n", new String(((RegularFile) b.rootTree().lookup("/etc/hostname")).content().readAll()));
                     assertTrue(b.bootTree().lookup("/cmdline.txt") instanceof RegularFile);
-                    assertEquals(new SdCardImage(7, T, 0, 0).partUuid(2), b.rootPartUuid());
-                    assertEquals(new SdCardImage(7, T, 0, 0).partUuid(1), b.bootPartUuid());
-                    assertEquals(SdCardImage.MIN_BOOT_BYTES, b.bootBytes());
+                    assertEquals(new SdCardImage(7, T, BOOT, 0).partUuid(2), b.rootPartUuid());
+                    assertEquals(new SdCardImage(7, T, BOOT, 0).partUuid(1), b.bootPartUuid());
+                    assertEquals(BOOT, b.bootBytes());
                 }
             }
             assertFalse(Files.exists(spool().resolve("base.img")), "the decompressed copy goes with the build");
