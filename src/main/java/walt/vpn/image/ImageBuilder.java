@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import walt.vpn.deb.AptRepository;
 import walt.vpn.deb.DebDownloader;
+import walt.vpn.deb.DebianSnapshot;
 import walt.vpn.deb.DebianVersion;
 import walt.vpn.deb.DependencyResolver;
 import walt.vpn.deb.FirstBootConfigure;
@@ -244,11 +245,26 @@ public final class ImageBuilder {
     private PackageIndex index(AptRepository repo, Recipe.Apt apt) throws IOException {
         begin("index", 1, Progress.Unit.STEPS);
         PackageIndex index = repo.index();
-        usedTime = fixedTime != null ? fixedTime
-                : apt.snapshot() != null ? Timestamp.of(apt.snapshot().time()) : repo.releaseDate();
+        usedTime = buildTime(fixedTime, apt.snapshot(), repo::releaseDate);
         end(index.size() + " packages in " + apt.suite() + " " + String.join(",", apt.components())
                 + (apt.snapshot() != null ? " at " + apt.snapshot() : ""));
         return index;
+    }
+
+    /** Where the time of a build comes from, when it is not fixed. */
+    interface ReleaseDate {
+        Timestamp get() throws InvalidDataException;
+    }
+
+    /**
+     * The time of a build: SOURCE_DATE_EPOCH when set, else the snapshot's (the archive as it
+     * was then, so the time does not move either), else the Release's Date.
+     */
+    static Timestamp buildTime(Timestamp sourceDateEpoch, DebianSnapshot snapshot, ReleaseDate release) throws InvalidDataException {
+        if (sourceDateEpoch != null) {
+            return sourceDateEpoch;
+        }
+        return snapshot != null ? Timestamp.of(snapshot.time()) : release.get();
     }
 
     private List<Path> download(AptRepository repo, List<PackageEntry> packages) throws IOException {

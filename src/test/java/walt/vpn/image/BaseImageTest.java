@@ -146,4 +146,61 @@ class BaseImageTest {
             assertEquals("blank.img: no MBR partition table: not an SD card image", e.getMessage());
         }
     }
+
+    @Test
+    void aUrlBaseIsDownloadedIntoTheCacheOnceAndCheckedLikeAFile() throws Exception {
+        byte[] given = compress(card(), ".zst");
+        byte[][] served = {given};
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/images/base.img.zst", ex -> {
+            ex.sendResponseHeaders(200, served[0].length);
+            ex.getResponseBody().write(served[0]);
+            ex.close();
+        });
+        server.start();
+        try {
+            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/images/base.img.zst");
+            Path cache = dir.resolve("cache");
+            Recipe.ImageBase base = new Recipe.ImageBase(null, url, sha256(given), null);
+            try (BaseImageFile f = BaseImageFile.prepare(base, cache, spool(), false, n -> { })) {
+                assertTrue(f.temporary());
+            }
+            Path kept = cache.resolve("base-images").resolve(sha256(given)).resolve("base.img.zst");
+            assertArrayEquals(given, Files.readAllBytes(kept));
+            server.stop(0);
+            try (BaseImageFile f = BaseImageFile.prepare(base, cache, spool(), true, n -> { })) {
+                assertTrue(Files.isRegularFile(f.raw()), "offline, from the cache");
+            }
+
+            Recipe.ImageBase other = new Recipe.ImageBase(null, java.net.URI.create("http://127.0.0.1:9/x/other.img.zst"), "1".repeat(64), null);
+            InvalidDataException offline = assertThrows(InvalidDataException.class, () -> BaseImageFile.prepare(other, cache, spool(), true, n -> { }));
+            assertTrue(offline.getMessage().startsWith("offline, and the base image http://127.0.0.1:9/x/other.img.zst is not in the cache"),
+                    offline.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aDownloadThatIsNotTheNamedFileIsNotKept() throws Exception {
+        byte[] given = compress(card(), ".zst");
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/base.img.zst", ex -> {
+            ex.sendResponseHeaders(200, given.length);
+            ex.getResponseBody().write(given);
+            ex.close();
+        });
+        server.start();
+        try {
+            java.net.URI url = java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/base.img.zst");
+            String wrong = "2".repeat(64);
+            Path cache = dir.resolve("cache");
+            InvalidDataException e = assertThrows(InvalidDataException.class,
+                    () -> BaseImageFile.prepare(new Recipe.ImageBase(null, url, wrong, null), cache, spool(), false, n -> { }));
+            assertTrue(e.getMessage().startsWith("base.img.zst: SHA256 is " + sha256(given)), e.getMessage());
+            assertFalse(Files.exists(cache.resolve("base-images").resolve(wrong).resolve("base.img.zst")), "fetched again next time");
+        } finally {
+            server.stop(0);
+        }
+    }
 }
