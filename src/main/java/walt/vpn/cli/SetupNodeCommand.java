@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import walt.vpn.image.NodeBaseCache;
+import walt.vpn.image.Progress;
 import walt.vpn.image.SiteImage;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.output.CompressedImage;
@@ -97,7 +98,6 @@ final class SetupNodeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--format takes raw, zst and xz, not '" + Printable.of(f) + "'");
             }
         }
-        boolean terminal = System.console() != null;
         NextHop serverAddress = NextHop.parse(server != null ? server : LocalHostName.fullyQualified());
         NextHop entry = NextHop.parse(entrypoint != null ? entrypoint : ask("VPN entrypoint (HOST[:PORT]): "));
         List<NextHop> chain = new ArrayList<>();
@@ -133,11 +133,7 @@ final class SetupNodeCommand implements Callable<Integer> {
             if (!Files.isRegularFile(bases.location(recipeFile))) {
                 System.err.println("walt: building the node base image from " + recipeFile + " (once; it is cached)");
             }
-            baseImage = bases.obtain(recipeFile, cacheRoot, offline, SourceDateEpoch.fromEnvironment(), stage -> {
-                if (terminal) {
-                    System.err.println("walt: " + stage + "...");
-                }
-            });
+            baseImage = bases.obtain(recipeFile, cacheRoot, offline, SourceDateEpoch.fromEnvironment(), Progress.onTerminal());
         }
         Path image = output.toAbsolutePath();
         SiteImage.write(baseImage, SiteFiles.FOLDER, files, image);

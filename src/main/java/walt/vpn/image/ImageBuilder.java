@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import walt.vpn.deb.AptRepository;
 import walt.vpn.deb.DebDownloader;
 import walt.vpn.deb.DebianSnapshot;
@@ -64,7 +63,6 @@ public final class ImageBuilder {
     private final boolean offline;
     private final Timestamp fixedTime;
     private final Progress progress;
-    private final Consumer<String> say;
     private final List<Stage> stages = new ArrayList<>();
     private long stageStart;
     private Progress.Bar bar;
@@ -77,25 +75,11 @@ public final class ImageBuilder {
      * @param progress        draws a bar per stage (or nothing)
      */
     public ImageBuilder(Recipe recipe, Path cache, boolean offline, Timestamp sourceDateEpoch, Progress progress) {
-        this(recipe, cache, offline, sourceDateEpoch, progress, name -> { });
-    }
-
-    /**
-     * Without bars, for callers that report stages their own way.
-     *
-     * @param say receives each stage's name as it starts
-     */
-    public ImageBuilder(Recipe recipe, Path cache, boolean offline, Timestamp sourceDateEpoch, Consumer<String> say) {
-        this(recipe, cache, offline, sourceDateEpoch, Progress.silent(), say);
-    }
-
-    private ImageBuilder(Recipe recipe, Path cache, boolean offline, Timestamp sourceDateEpoch, Progress progress, Consumer<String> say) {
         this.recipe = recipe;
         this.cache = cache;
         this.offline = offline;
         this.fixedTime = sourceDateEpoch;
         this.progress = progress;
-        this.say = say;
     }
 
     /** The time stamped on the image's files (after {@link #build}). */
@@ -403,7 +387,6 @@ public final class ImageBuilder {
     }
 
     private Progress.Bar begin(String name, long total, Progress.Unit unit) {
-        say.accept(name);
         stageStart = System.nanoTime();
         stages.add(new Stage(name, -1, ""));
         bar = progress.bar(name, total, unit);

@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.recipe.Recipe;
@@ -41,7 +40,7 @@ public final class NodeBaseCache {
     }
 
     /** The cached base, built first when absent. */
-    public Path obtain(Path recipeFile, Path downloadCache, boolean offline, Timestamp sourceDateEpoch, Consumer<String> say)
+    public Path obtain(Path recipeFile, Path downloadCache, boolean offline, Timestamp sourceDateEpoch, Progress progress)
             throws IOException {
         Path image = location(recipeFile);
         if (Files.isRegularFile(image)) {
@@ -50,7 +49,7 @@ public final class NodeBaseCache {
         Files.createDirectories(dir);
         Path work = Files.createTempDirectory(dir, ".build-");
         try {
-            ImageBuilder builder = new ImageBuilder(RecipeReader.read(recipeFile), downloadCache, offline, sourceDateEpoch, say);
+            ImageBuilder builder = new ImageBuilder(RecipeReader.read(recipeFile), downloadCache, offline, sourceDateEpoch, progress);
             builder.build(work.resolve(image.getFileName()));
             StringBuilder runs = new StringBuilder();
             for (BlockMapFile.Range r : BlockMapFile.ranges(work.resolve(image.getFileName()))) {
