@@ -26,6 +26,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import walt.vpn.testing.LabServer;
 import walt.vpn.testing.NetworkNamespace;
 import walt.vpn.testing.Tools;
 
@@ -39,56 +40,26 @@ class VpnServerIT {
 
     static final String SERVER_IP = "10.77.0.1";
     static final Path BASE = Path.of("/run/walt-vpn-server-it");
-    static NetworkNamespace server;
+    static NetworkNamespace serverNs;
     static NetworkNamespace node;
-    static Process daemon;
+    static LabServer server;
     static Path knownHosts;
-    static List<String> createdUsers = new ArrayList<>();
     static Process tunnelA;
-    static Object tunGroup;
-    static Object tunMode;
 
     @BeforeAll
     static void setUp() throws Exception {
         NetworkNamespace.requireSupport();
         Tools.require("sshd");
         Tools.require("ssh");
-        deleteTree(BASE);
-        Files.createDirectories(BASE);
-        for (String u : List.of(ServerAccounts.ENROL, ServerAccounts.TUNNEL)) {
-            if (Tools.run(List.of("id", "-u", u), BASE, 10).exit() != 0) {
-                createdUsers.add(u);
-            }
-        }
-        // The daemon may open /dev/net/tun to the tunnel account: put it back afterwards.
-        tunGroup = Files.getAttribute(Path.of("/dev/net/tun"), "posix:group");
-        tunMode = Files.getPosixFilePermissions(Path.of("/dev/net/tun"));
-        server = NetworkNamespace.create("wv-srv");
+        serverNs = NetworkNamespace.create("wv-srv");
         node = NetworkNamespace.create("wv-node");
-        server.link("eth0", SERVER_IP + "/24", node, "eth0", "10.77.0.2/24");
-
-        Tools.Result init = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
-        assertEquals(0, init.exit(), init.all());
-        assertTrue(init.stdout().contains("created CA key") || init.stdout().contains("kept CA key"), init.stdout());
+        serverNs.link("eth0", SERVER_IP + "/24", node, "eth0", "10.77.0.2/24");
+        server = LabServer.start(BASE, serverNs, SERVER_IP, 22, "wv-net");
         Tools.Result again = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.stdout().contains("kept CA key"), "init is idempotent: " + again.stdout());
-
-        Tools.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", BASE.resolve("hostkey").toString()), BASE, 30);
         knownHosts = BASE.resolve("known_hosts");
         Files.writeString(knownHosts, SERVER_IP + " " + Files.readString(BASE.resolve("hostkey.pub")));
-        Files.writeString(BASE.resolve("sshd_config"), String.join("\n",
-                "ListenAddress " + SERVER_IP, "Port 22", "HostKey " + BASE.resolve("hostkey"),
-                "PidFile " + BASE.resolve("sshd.pid"), "UsePAM no", "StrictModes yes", "LogLevel VERBOSE",
-                "AllowUsers " + ServerAccounts.ENROL + " " + ServerAccounts.TUNNEL,
-                "Include " + BASE.resolve("sshd/walt-vpn.conf"), ""));
-        Files.createDirectories(Path.of("/run/sshd"));
-        Tools.Result check = Tools.run(List.of("sshd", "-t", "-f", BASE.resolve("sshd_config").toString()), BASE, 30);
-        assertEquals(0, check.exit(), "sshd accepts the drop-in: " + check.all());
-        server.start(List.of(Tools.find("sshd"), "-D", "-e", "-f", BASE.resolve("sshd_config").toString()), BASE.resolve("sshd.log"));
-        daemon = server.start(walt("vpn-server", "run", "--request-timeout", "60"), BASE.resolve("daemon.log"));
-        waitFor("the daemon's sockets", () -> Files.exists(BASE.resolve("run/admin.sock")) && Files.exists(BASE.resolve("run/enroll.sock")));
-        waitFor("sshd", () -> log("sshd.log").contains("Server listening"));
     }
 
     @AfterAll
@@ -96,33 +67,16 @@ class VpnServerIT {
         if (node != null) {
             node.close();
         }
+        if (serverNs != null) {
+            serverNs.close();
+        }
         if (server != null) {
             server.close();
-        }
-        if (tunGroup != null) {
-            Files.setAttribute(Path.of("/dev/net/tun"), "posix:group", tunGroup);
-            Files.setPosixFilePermissions(Path.of("/dev/net/tun"), (java.util.Set<java.nio.file.attribute.PosixFilePermission>) tunMode);
-        }
-        for (String u : createdUsers) {
-            Tools.run(List.of("userdel", u), Path.of("/"), 30);
-        }
-        if (System.getenv("WALT_IT_KEEP") == null) {
-            deleteTree(BASE);
         }
     }
 
     static List<String> walt(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", Path.of(System.getProperty("walt.jar", "target/walt-vpn.jar")).toAbsolutePath().toString()));
-        cmd.addAll(List.of(args));
-        if (args[0].equals("vpn-server")) {
-            cmd.addAll(List.of("--state-dir", BASE.resolve("state").toString(), "--run-dir", BASE.resolve("run").toString(),
-                    "--sshd-drop-in", BASE.resolve("sshd/walt-vpn.conf").toString(),
-                    "--libexec-dir", BASE.resolve("lib").toString(), "--bridge", "wv-net"));
-        } else {
-            cmd.addAll(List.of("--run-dir", BASE.resolve("run").toString()));
-        }
-        return cmd;
+        return server.walt(args);
     }
 
     /** A node's own key, made "on the node". */
@@ -155,7 +109,7 @@ class VpnServerIT {
 
     /** Runs {@code walt vpn monitor --accept FP} and waits until it is listening. */
     static Process monitorAccepting(String fingerprint, String logName) throws Exception {
-        Process p = server.start(walt("vpn", "monitor", "--accept", fingerprint, "--timeout", "60"), BASE.resolve(logName));
+        Process p = server.background(walt("vpn", "monitor", "--accept", fingerprint, "--timeout", "60"), logName);
         waitFor("the monitor", () -> log(logName).contains("waiting for nodes"));
         return p;
     }
@@ -183,9 +137,8 @@ class VpnServerIT {
         return node.start(cmd, BASE.resolve(keyName + "-tunnel.log"));
     }
 
-    static String serverSys(String path) throws Exception {
-        Tools.Result r = server.exec(List.of("cat", path), 10);
-        return r.exit() == 0 ? r.stdout().strip() : "";
+    static String serverSys(String path) {
+        return server.sys(path);
     }
 
     @Test
@@ -205,11 +158,11 @@ class VpnServerIT {
         enrolled("node-a", "b8:27:eb:00:00:0a", 1);
         tunnelA = tunnel("node-a", "any");
         Process a = tunnelA;
-        waitFor("node-a's tap on the server", () -> serverSysQuiet("/sys/class/net/tap1/carrier").equals("1"));
+        waitFor("node-a's tap on the server", () -> serverSys("/sys/class/net/tap1/carrier").equals("1"));
         String link = server.exec(List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
         assertTrue(link.contains("master wv-net"), link);
-        server.ip("addr", "replace", "10.78.0.1/24", "dev", "wv-net");
-        waitFor("the node's tap", () -> quiet(() -> node.exec(List.of("ip", "link", "show", "tap0"), 10).exit() == 0));
+        serverNs.ip("addr", "replace", "10.78.0.1/24", "dev", "wv-net");
+        server.await("the node's tap", () -> node.exec(List.of("ip", "link", "show", "tap0"), 10).exit() == 0, 60);
         node.ip("addr", "replace", "10.78.0.2/24", "dev", "tap0");
         node.ip("link", "set", "tap0", "up");
         Tools.Result ping = node.exec(List.of("ping", "-c", "3", "-W", "2", "10.78.0.1"), 30);
@@ -226,7 +179,7 @@ class VpnServerIT {
         assertNotEquals(0, stolen.exitValue());
         assertEquals("1", serverSys("/sys/class/net/tap1/carrier"), "node-a keeps its tap");
         Process own = tunnel("node-b", "any");
-        waitFor("node-b's own tap", () -> serverSysQuiet("/sys/class/net/tap2/carrier").equals("1"));
+        waitFor("node-b's own tap", () -> serverSys("/sys/class/net/tap2/carrier").equals("1"));
         assertTrue(own.isAlive());
     }
 
@@ -307,7 +260,7 @@ class VpnServerIT {
         assertEquals(0, revoke.exit(), revoke.all());
         assertTrue(revoke.stdout().contains("revoked node-1 (b8:27:eb:00:00:0a"), revoke.stdout());
         assertTrue(tunnelA.waitFor(30, TimeUnit.SECONDS), "node-a's live tunnel is cut");
-        waitFor("tap1 to go", () -> serverSysQuiet("/sys/class/net/tap1/carrier").isEmpty());
+        waitFor("tap1 to go", () -> serverSys("/sys/class/net/tap1/carrier").isEmpty());
         Process again = tunnel("node-a", "any");
         assertTrue(again.waitFor(30, TimeUnit.SECONDS));
         assertNotEquals(0, again.exitValue());
@@ -345,52 +298,11 @@ class VpnServerIT {
         return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
-    interface Check {
-        boolean test() throws Exception;
-    }
-
-    static boolean quiet(Check c) {
-        try {
-            return c.test();
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    static String serverSysQuiet(String path) {
-        try {
-            return serverSys(path);
-        } catch (Exception e) {
-            return "";
-        }
-    }
-
     static String log(String name) {
-        try {
-            return Files.readString(BASE.resolve(name));
-        } catch (IOException e) {
-            return "";
-        }
+        return server.log(name);
     }
 
     static void waitFor(String what, BooleanSupplier condition) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what + "\ndaemon: " + log("daemon.log") + "\nsshd: " + log("sshd.log"));
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        server.await(what, condition::getAsBoolean, 60);
     }
 }
