@@ -63,8 +63,9 @@ class NodeEnrolTunnelTest {
             Tools.require(t);
         }
         net = new NetNamespaces("wvnode");
-        // sshd runs AuthorizedKeysCommand only from a path no one but root can change.
-        lab = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "node-lab-");
+        // sshd runs AuthorizedKeysCommand only from a path no one but root can change, up to /:
+        // not under the checkout, which may lie in /tmp.
+        lab = Files.createTempDirectory(Path.of("/run"), "walt-vpn-node-lab-");
         Files.setPosixFilePermissions(lab, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String u : List.of(PROXY_USER, ENROL_USER, TUNNEL_USER)) {
             Tools.run("userdel", u); // a leftover of a killed run
