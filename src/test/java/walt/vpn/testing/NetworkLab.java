@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  * machine's: accounts made there stay there), {@code /home} and {@code /etc/ssh}, in a private
  * mount namespace kept for the host's life (every process of a host must see the same overlay);
  * so several sshd and their accounts live side by side, and the machine's own accounts are
- * never touched. Hosts are joined by veth pairs. {@link #close()} stops every
+ * never touched. Each host has its own /sys too, so /sys/class/net lists its own network
+ * devices. Hosts are joined by veth pairs. {@link #close()} stops every
  * process started here and removes the namespaces and the files, whatever state the test left.
  */
 public final class NetworkLab implements AutoCloseable {
@@ -107,6 +108,9 @@ public final class NetworkLab implements AutoCloseable {
                 null, 30));
         check(Tools.run("ip", "netns", "add", host.namespace()));
         check(Tools.run("ip", "-n", host.namespace(), "link", "set", "lo", "up"));
+        // sysfs shows the network devices of the namespace that mounted it: without its own,
+        // the host's /sys/class/net would list this machine's interfaces, not the host's.
+        check(Tools.run(inside(host, List.of("mount", "-t", "sysfs", "lab-sys", "/sys")), null, 30, Map.of()));
         return host;
     }
 
