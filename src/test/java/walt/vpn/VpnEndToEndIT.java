@@ -32,7 +32,6 @@ import walt.vpn.image.boot.TrixieArm64;
 import walt.vpn.node.Node;
 import walt.vpn.server.ServerAccounts;
 import walt.vpn.testing.LabSshd;
-import walt.vpn.testing.NetNamespaces;
 import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 import walt.vpn.tree.BytesContent;
@@ -149,14 +148,14 @@ class VpnEndToEndIT {
     @Test
     @Order(1)
     void enrolmentIsDeniedWithoutAMonitorThenAcceptedByTheFingerprintTheNodeShows() throws Exception {
-        Tools.Result keygen = lab.run(node, nodeCommand(nodeEnv, "keygen.sh"));
+        Tools.Result keygen = lab.run(node, 60, nodeEnv, List.of(Node.script("keygen.sh")));
         assertEquals(0, keygen.exit(), keygen.all());
         Matcher shown = Pattern.compile("walt-vpn: node key fingerprint (SHA256:[A-Za-z0-9+/]+) ").matcher(keygen.stdout());
         assertTrue(shown.find(), keygen.stdout());
         String fingerprint = shown.group(1);
 
         Path log = lab.dir().resolve("enroll.log");
-        Process enrol = lab.start(node, log, nodeCommand(nodeEnv, "enroll.sh"));
+        Process enrol = lab.start(node, nodeEnv, log, List.of(Node.script("enroll.sh")));
         await(() -> Node.contains(log, "walt-vpn: enrolment request to " + PROXY_ADDR + ":22 " + NO_MONITOR), 60, "a denial", log);
         await(() -> Node.contains(log, "walt-vpn: enrolment request 2 to "), 30, "a second request", log);
         assertTrue(enrol.isAlive(), "the node goes on asking" + Node.text(log));
@@ -188,7 +187,7 @@ class VpnEndToEndIT {
     @Order(2)
     void theTunnelThroughTheProxyJoinsTheNodesBridgeToWaltNet() throws Exception {
         tunnelLog = lab.dir().resolve("tunnel.log");
-        tunnel = lab.start(node, tunnelLog, nodeCommand(nodeEnv, "tunnel.sh"));
+        tunnel = lab.start(node, nodeEnv, tunnelLog, List.of(Node.script("tunnel.sh")));
         await(() -> Node.contains(tunnelLog, "walt-vpn: tunnel: up, tap"), 60, "the tunnel", tunnelLog);
         await(() -> "1".equals(serverFile("/sys/class/net/tap1/carrier")), 30, "node-1's tap on the server", tunnelLog);
         assertTrue(lab.run(server, "ip", "-o", "link", "show", "tap1").stdout().contains("master walt-net"));
@@ -197,9 +196,9 @@ class VpnEndToEndIT {
                 && Node.contains(serverSshd, "ID walt-vpn:node-1:" + MAC), Node.text(serverSshd));
 
         // A stand-in for the VM on the node's bridge: an address from the server's dnsmasq, then ping.
-        ok(lab.run(node, "ip", "link", "add", "wve-vm0", "type", "veth", "peer", "name", "wve-vm1"));
-        ok(lab.run(node, "ip", "link", "set", "wve-vm0", "master", "walt-vpn-br", "up"));
-        ok(lab.run(node, "ip", "link", "set", "wve-vm1", "up"));
+        lab.ok(node, "ip", "link", "add", "wve-vm0", "type", "veth", "peer", "name", "wve-vm1");
+        lab.ok(node, "ip", "link", "set", "wve-vm0", "master", "walt-vpn-br", "up");
+        lab.ok(node, "ip", "link", "set", "wve-vm1", "up");
         Path dhcpScript = NetworkLab.write(lab.dir().resolve("udhcpc.sh"),
                 "#!/bin/sh\n[ \"$1\" = bound ] || exit 0\nip addr add \"$ip/$mask\" dev \"$interface\"\n");
         Files.setPosixFilePermissions(dhcpScript, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -213,7 +212,7 @@ class VpnEndToEndIT {
         Tools.Result ping = lab.run(node, "ping", "-c", "3", "-W", "5", WALT_NET_ADDR);
         assertEquals(0, ping.exit(), ping.all());
         assertTrue(ping.stdout().contains("3 received"), ping.stdout());
-        ok(lab.run(node, "ip", "link", "del", "wve-vm0"));
+        lab.ok(node, "ip", "link", "del", "wve-vm0");
     }
 
     @Test
@@ -221,7 +220,7 @@ class VpnEndToEndIT {
     void theNodesVmNetworkBootsALinuxKernelFromTheServerThroughTheTunnel() throws Exception {
         Path console = lab.dir().resolve("vm-console.log");
         // /dev/kvm, where there is one, cannot run an aarch64 guest on this x86 machine: vm.sh's TCG fallback runs it.
-        Process vm = lab.start(node, console, nodeCommand(nodeEnv, "vm.sh"));
+        Process vm = lab.start(node, nodeEnv, console, List.of(Node.script("vm.sh")));
         try {
             await(() -> Node.contains(console, MARKER), 120, "the boot script's marker", console);
             String text = Files.readString(console);
@@ -233,7 +232,7 @@ class VpnEndToEndIT {
             assumeTrue(kernelVersion != null, "no arm64 kernel to network-boot: " + noKernel);
             await(() -> Node.contains(console, "WALT-E2E-LINUX " + kernelVersion + " aarch64"), 180, "the kernel's /init", console);
         } finally {
-            NetNamespaces.stop(vm);
+            NetworkLab.stop(vm);
         }
         assertTrue(Node.contains(console, "Linux version " + kernelVersion), Node.text(console));
     }
@@ -264,12 +263,12 @@ class VpnEndToEndIT {
         long serverSeen = Files.size(serverSshd);
         String audit = Files.readString(BASE.resolve("state/audit.log"));
         Path log = lab.dir().resolve("enroll-other-pin.log");
-        Process enrol = lab.start(node, log, nodeCommand(env, "enroll.sh"));
+        Process enrol = lab.start(node, env, log, List.of(Node.script("enroll.sh")));
         try {
             await(() -> Node.contains(log, "enrolment request to " + PROXY_ADDR + ":22 failed: ssh could not connect: "), 60,
                     "a failed request", log);
         } finally {
-            NetNamespaces.stop(enrol);
+            NetworkLab.stop(enrol);
         }
         assertTrue(Node.contains(log, "Host key verification failed"), "the node says why" + Node.text(log));
         // The proxy saw a connection that ended before any key was offered; nothing reached the server.
@@ -303,7 +302,7 @@ class VpnEndToEndIT {
         assertFalse(lab.run(node, "ip", "-o", "link", "show", "master", "walt-vpn-br").stdout().contains(": tap"),
                 "the node's tap left its bridge");
         assertTrue(Node.contains(serverSshd, "revoked"), Node.text(serverSshd));
-        NetNamespaces.stop(tunnel);
+        NetworkLab.stop(tunnel);
     }
 
     // --- the lab ---
@@ -315,7 +314,7 @@ class VpnEndToEndIT {
         Files.setPosixFilePermissions(BASE, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path tun = lab.dir().resolve("tun");
         ok(Tools.run("mknod", "-m", "0666", tun.toString(), "c", "10", "200"));
-        ok(lab.run(server, "mount", "--bind", tun.toString(), "/dev/net/tun"));
+        lab.ok(server, "mount", "--bind", tun.toString(), "/dev/net/tun");
 
         Tools.Result init = lab.run(server, serverCommand("init", "--systemd-dir", "/nonexistent"));
         assertEquals(0, init.exit(), init.all());
@@ -327,7 +326,7 @@ class VpnEndToEndIT {
                 "the daemon's sockets", daemonLog);
 
         // The WalT server's side of walt-net: DHCP, and a U-Boot script by TFTP.
-        ok(lab.run(server, "ip", "addr", "add", WALT_NET_ADDR + "/24", "dev", "walt-net"));
+        lab.ok(server, "ip", "addr", "add", WALT_NET_ADDR + "/24", "dev", "walt-net");
         Path tftp = tftpRoot();
         dnsmasqLog = lab.dir().resolve("dnsmasq.log");
         lab.start(server, dnsmasqLog, List.of(Tools.find("dnsmasq"), "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
@@ -413,15 +412,7 @@ class VpnEndToEndIT {
         Node.Sysfs sys = new Node.Sysfs(lab.dir().resolve("node-sys")).net("eth0", MAC, 0);
         nodeEnv.putAll(Map.of("WALT_VPN_STATE", state.toString(), "WALT_VPN_SITE", site.toString(),
                 "WALT_VPN_SYSFS", sys.root.toString(), "WALT_VPN_RETRY_MIN", "1", "WALT_VPN_RETRY_MAX", "2",
-                "WALT_VPN_BACKOFF_MIN", "1", "WALT_VPN_BACKOFF_MAX", "2", "HOME", node.home().toString(), "LC_ALL", "C"));
-    }
-
-    /** One of the node's services, run as its unit would, with the test's environment. */
-    private static List<String> nodeCommand(Map<String, String> env, String script) {
-        List<String> cmd = new ArrayList<>(List.of("env"));
-        env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.add(Node.script(script));
-        return cmd;
+                "WALT_VPN_BACKOFF_MIN", "1", "WALT_VPN_BACKOFF_MAX", "2", "HOME", node.home().toString()));
     }
 
     private static List<String> walt(String... args) {

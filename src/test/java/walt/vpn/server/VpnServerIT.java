@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -26,51 +27,50 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import walt.vpn.testing.NetworkNamespace;
+import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 
 /**
- * The server side as installed: {@code walt vpn-server init} and {@code run} in a "server"
- * network namespace with a real sshd using the generated drop-in; nodes are real {@code ssh}
- * clients in a "node" namespace; the operator uses {@code walt vpn monitor|nodes|revoke}.
+ * The server side as installed: {@code walt vpn-server init} and {@code run} on a "server"
+ * lab host (its own network, /etc: the accounts init makes stay there) with a real sshd using
+ * the generated drop-in; nodes are real {@code ssh} clients on a "node" host; the operator
+ * uses {@code walt vpn monitor|nodes|revoke}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VpnServerIT {
 
     static final String SERVER_IP = "10.77.0.1";
     static final Path BASE = Path.of("/run/walt-vpn-server-it");
-    static NetworkNamespace server;
-    static NetworkNamespace node;
+    static NetworkLab lab;
+    static NetworkLab.Host server;
+    static NetworkLab.Host node;
     static Process daemon;
     static Path knownHosts;
-    static List<String> createdUsers = new ArrayList<>();
     static Process tunnelA;
-    static Object tunGroup;
-    static Object tunMode;
 
     @BeforeAll
     static void setUp() throws Exception {
-        NetworkNamespace.requireSupport();
         Tools.require("sshd");
         Tools.require("ssh");
+        Tools.require("mknod");
+        lab = NetworkLab.open("vpn-server-it", ServerAccounts.ENROL, ServerAccounts.TUNNEL);
         deleteTree(BASE);
         Files.createDirectories(BASE);
-        for (String u : List.of(ServerAccounts.ENROL, ServerAccounts.TUNNEL)) {
-            if (Tools.run(List.of("id", "-u", u), BASE, 10).exit() != 0) {
-                createdUsers.add(u);
-            }
-        }
-        // The daemon may open /dev/net/tun to the tunnel account: put it back afterwards.
-        tunGroup = Files.getAttribute(Path.of("/dev/net/tun"), "posix:group");
-        tunMode = Files.getPosixFilePermissions(Path.of("/dev/net/tun"));
-        server = NetworkNamespace.create("wv-srv");
-        node = NetworkNamespace.create("wv-node");
-        server.link("eth0", SERVER_IP + "/24", node, "eth0", "10.77.0.2/24");
+        server = lab.addHost("server");
+        node = lab.addHost("node");
+        lab.link(server, SERVER_IP + "/24", node, "10.77.0.2/24");
+        // Where /dev/net/tun is not 0666 the daemon opens it to the tunnel account through its
+        // group: the server gets its own 0600 node of the same device over /dev/net/tun, so that
+        // path is taken without changing this machine's device.
+        Path tun = lab.dir().resolve("tun");
+        Tools.Result mknod = Tools.run("mknod", "-m", "0600", tun.toString(), "c", "10", "200");
+        assertEquals(0, mknod.exit(), mknod.all());
+        lab.ok(server, "mount", "--bind", tun.toString(), "/dev/net/tun");
 
-        Tools.Result init = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
+        Tools.Result init = exec(server, walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
         assertEquals(0, init.exit(), init.all());
         assertTrue(init.stdout().contains("created CA key") || init.stdout().contains("kept CA key"), init.stdout());
-        Tools.Result again = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
+        Tools.Result again = exec(server, walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.stdout().contains("kept CA key"), "init is idempotent: " + again.stdout());
 
@@ -82,29 +82,19 @@ class VpnServerIT {
                 "PidFile " + BASE.resolve("sshd.pid"), "UsePAM no", "StrictModes yes", "LogLevel VERBOSE",
                 "AllowUsers " + ServerAccounts.ENROL + " " + ServerAccounts.TUNNEL,
                 "Include " + BASE.resolve("sshd/walt-vpn.conf"), ""));
-        Files.createDirectories(Path.of("/run/sshd"));
-        Tools.Result check = Tools.run(List.of("sshd", "-t", "-f", BASE.resolve("sshd_config").toString()), BASE, 30);
+        lab.createDirectory(Path.of("/run/sshd"));
+        Tools.Result check = exec(server, List.of(Tools.find("sshd"), "-t", "-f", BASE.resolve("sshd_config").toString()), 30);
         assertEquals(0, check.exit(), "sshd accepts the drop-in: " + check.all());
-        server.start(List.of(Tools.find("sshd"), "-D", "-e", "-f", BASE.resolve("sshd_config").toString()), BASE.resolve("sshd.log"));
-        daemon = server.start(walt("vpn-server", "run", "--request-timeout", "60"), BASE.resolve("daemon.log"));
+        lab.start(server, BASE.resolve("sshd.log"), List.of(Tools.find("sshd"), "-D", "-e", "-f", BASE.resolve("sshd_config").toString()));
+        daemon = lab.start(server, BASE.resolve("daemon.log"), walt("vpn-server", "run", "--request-timeout", "60"));
         waitFor("the daemon's sockets", () -> Files.exists(BASE.resolve("run/admin.sock")) && Files.exists(BASE.resolve("run/enroll.sock")));
         waitFor("sshd", () -> log("sshd.log").contains("Server listening"));
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (node != null) {
-            node.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (tunGroup != null) {
-            Files.setAttribute(Path.of("/dev/net/tun"), "posix:group", tunGroup);
-            Files.setPosixFilePermissions(Path.of("/dev/net/tun"), (java.util.Set<java.nio.file.attribute.PosixFilePermission>) tunMode);
-        }
-        for (String u : createdUsers) {
-            Tools.run(List.of("userdel", u), Path.of("/"), 30);
+        if (lab != null) {
+            lab.close();
         }
         if (System.getenv("WALT_IT_KEEP") == null) {
             deleteTree(BASE);
@@ -150,12 +140,12 @@ class VpnServerIT {
     static Tools.Result enrol(Path key, String mac) throws Exception {
         List<String> cmd = ssh(key, ServerAccounts.ENROL);
         cmd.addAll(List.of("enroll", mac));
-        return node.exec(cmd, 90);
+        return exec(node, cmd, 90);
     }
 
     /** Runs {@code walt vpn monitor --accept FP} and waits until it is listening. */
     static Process monitorAccepting(String fingerprint, String logName) throws Exception {
-        Process p = server.start(walt("vpn", "monitor", "--accept", fingerprint, "--timeout", "60"), BASE.resolve(logName));
+        Process p = lab.start(server, BASE.resolve(logName), walt("vpn", "monitor", "--accept", fingerprint, "--timeout", "60"));
         waitFor("the monitor", () -> log(logName).contains("waiting for nodes"));
         return p;
     }
@@ -180,11 +170,11 @@ class VpnServerIT {
         Path key = BASE.resolve(keyName);
         List<String> cmd = ssh(key, ServerAccounts.TUNNEL, "-o", "CertificateFile=" + BASE.resolve(keyName + "-cert.pub"), "-N",
                 "-o", "Tunnel=ethernet", "-w", "any:" + remoteUnit, "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInterval=5");
-        return node.start(cmd, BASE.resolve(keyName + "-tunnel.log"));
+        return lab.start(node, BASE.resolve(keyName + "-tunnel.log"), cmd);
     }
 
     static String serverSys(String path) throws Exception {
-        Tools.Result r = server.exec(List.of("cat", path), 10);
+        Tools.Result r = exec(server, List.of("cat", path), 10);
         return r.exit() == 0 ? r.stdout().strip() : "";
     }
 
@@ -206,13 +196,13 @@ class VpnServerIT {
         tunnelA = tunnel("node-a", "any");
         Process a = tunnelA;
         waitFor("node-a's tap on the server", () -> serverSysQuiet("/sys/class/net/tap1/carrier").equals("1"));
-        String link = server.exec(List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
+        String link = exec(server, List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
         assertTrue(link.contains("master wv-net"), link);
-        server.ip("addr", "replace", "10.78.0.1/24", "dev", "wv-net");
-        waitFor("the node's tap", () -> quiet(() -> node.exec(List.of("ip", "link", "show", "tap0"), 10).exit() == 0));
-        node.ip("addr", "replace", "10.78.0.2/24", "dev", "tap0");
-        node.ip("link", "set", "tap0", "up");
-        Tools.Result ping = node.exec(List.of("ping", "-c", "3", "-W", "2", "10.78.0.1"), 30);
+        lab.ok(server, "ip", "addr", "replace", "10.78.0.1/24", "dev", "wv-net");
+        waitFor("the node's tap", () -> quiet(() -> exec(node, List.of("ip", "link", "show", "tap0"), 10).exit() == 0));
+        lab.ok(node, "ip", "addr", "replace", "10.78.0.2/24", "dev", "tap0");
+        lab.ok(node, "ip", "link", "set", "tap0", "up");
+        Tools.Result ping = exec(node, List.of("ping", "-c", "3", "-W", "2", "10.78.0.1"), 30);
         assertEquals(0, ping.exit(), ping.all());
         assertTrue(a.isAlive());
     }
@@ -238,7 +228,7 @@ class VpnServerIT {
         assertFalse(hostile.stderr().contains("\u001b"), "nothing echoed raw");
         List<String> noArgs = ssh(nodeKey("node-a"), ServerAccounts.ENROL);
         noArgs.add("sh");
-        assertEquals(EnrolmentCommand.ERROR, node.exec(noArgs, 60).exit(), "no shell for the enrolment account");
+        assertEquals(EnrolmentCommand.ERROR, exec(node, noArgs, 60).exit(), "no shell for the enrolment account");
         // Straight at the daemon's socket: an endless line, broken JSON, and many idle connections.
         List<SocketChannel> idle = new ArrayList<>();
         try {
@@ -272,7 +262,7 @@ class VpnServerIT {
             for (int i = 0; i < 8; i++) {
                 List<String> cmd = ssh(nodeKey("flood-" + i), ServerAccounts.ENROL);
                 cmd.addAll(List.of("enroll", String.format("b8:27:eb:00:01:%02x", i)));
-                flood.add(node.start(cmd, BASE.resolve("flood.log")));
+                flood.add(lab.start(node, BASE.resolve("flood.log"), cmd));
             }
             waitFor("the flood to be capped", () -> log("flood.log").split("too many pending requests from", -1).length - 1 >= 4);
             // ...and when those nodes hang up, their requests go; a real node then enrols.
@@ -303,7 +293,7 @@ class VpnServerIT {
     @Test
     @Order(5)
     void revokingANodeCutsItsTunnelAndRefusesItsCertificate() throws Exception {
-        Tools.Result revoke = server.exec(walt("vpn", "revoke", "node-1"), 60);
+        Tools.Result revoke = exec(server, walt("vpn", "revoke", "node-1"), 60);
         assertEquals(0, revoke.exit(), revoke.all());
         assertTrue(revoke.stdout().contains("revoked node-1 (b8:27:eb:00:00:0a"), revoke.stdout());
         assertTrue(tunnelA.waitFor(30, TimeUnit.SECONDS), "node-a's live tunnel is cut");
@@ -314,7 +304,7 @@ class VpnServerIT {
         assertTrue(log("node-a-tunnel.log").contains("Permission denied"), log("node-a-tunnel.log"));
         assertEquals("1", serverSys("/sys/class/net/tap2/carrier"), "node-b is not affected");
 
-        Tools.Result nodes = server.exec(walt("vpn", "nodes", "--json"), 60);
+        Tools.Result nodes = exec(server, walt("vpn", "nodes", "--json"), 60);
         assertEquals(0, nodes.exit(), nodes.all());
         JsonNode list = new ObjectMapper().readTree(nodes.stdout());
         assertEquals(3, list.size(), nodes.stdout());
@@ -322,7 +312,7 @@ class VpnServerIT {
         assertEquals("b8:27:eb:00:00:0a", list.get(0).path("mac").asText());
         assertEquals(fingerprint(BASE.resolve("node-a")), list.get(0).path("fingerprint").asText());
         assertEquals("active", list.get(1).path("state").asText());
-        String table = server.exec(walt("vpn", "nodes"), 60).stdout();
+        String table = exec(server, walt("vpn", "nodes"), 60).stdout();
         assertTrue(table.lines().anyMatch(l -> l.startsWith("node-2") && l.contains("b8:27:eb:00:00:0b") && l.contains("active")), table);
         String audit = Files.readString(BASE.resolve("state/audit.log"));
         assertTrue(audit.contains("revoked node-1 mac=b8:27:eb:00:00:0a"), audit);
@@ -338,7 +328,14 @@ class VpnServerIT {
         assertEquals("rw-------", mode(BASE.resolve("state/audit.log")));
         assertEquals("rw-------", mode(BASE.resolve("run/admin.sock")));
         assertEquals("rw-rw----", mode(BASE.resolve("run/enroll.sock")));
-        assertEquals(ServerAccounts.ENROL, Files.getAttribute(BASE.resolve("run/enroll.sock"), "posix:group").toString());
+        // Group names as the server knows them: its accounts are in its own /etc.
+        assertEquals(ServerAccounts.ENROL + "\n", lab.ok(server, "stat", "-c", "%G", BASE.resolve("run/enroll.sock").toString()).stdout());
+        // The daemon opened the server's 0600 /dev/net/tun to the tunnel account, and to nobody else.
+        assertEquals("crw-rw---- " + ServerAccounts.TUNNEL + "\n", lab.ok(server, "stat", "-c", "%A %G", "/dev/net/tun").stdout());
+    }
+
+    static Tools.Result exec(NetworkLab.Host host, List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        return lab.run(host, timeoutSeconds, Map.of(), command);
     }
 
     static String mode(Path p) throws IOException {
