@@ -139,10 +139,13 @@ class VpnEndToEndIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (lab != null) {
-            lab.close();
+        try {
+            if (lab != null) {
+                lab.close();
+            }
+        } finally {
+            Tools.run("rm", "-rf", "--one-file-system", BASE.toString());
         }
-        Tools.run("rm", "-rf", "--one-file-system", BASE.toString());
     }
 
     @Test
@@ -302,6 +305,24 @@ class VpnEndToEndIT {
         assertFalse(lab.run(node, "ip", "-o", "link", "show", "master", "walt-vpn-br").stdout().contains(": tap"),
                 "the node's tap left its bridge");
         assertTrue(Node.contains(serverSshd, "revoked"), Node.text(serverSshd));
+    }
+
+    @Test
+    @Order(6)
+    void anOperatorCanAdmitTheRevokedNodeAgain() throws Exception {
+        // The node's service is still asking (previous test); the operator accepts its key again.
+        String fingerprint = fingerprintOf(state.resolve("id_ed25519.pub"));
+        Path monitorLog = lab.dir().resolve("monitor-again.log");
+        Process monitor = lab.start(server, monitorLog, operator("monitor", "--accept", fingerprint, "--timeout", "90"));
+        assertTrue(monitor.waitFor(90, TimeUnit.SECONDS), "no request accepted" + Node.text(monitorLog) + Node.text(tunnelLog));
+        assertEquals(0, monitor.exitValue(), Node.text(monitorLog));
+        await(() -> Node.text(tunnelLog).split("walt-vpn: tunnel: up, tap", -1).length == 3, 60, "the tunnel back", tunnelLog);
+        await(() -> "1".equals(serverFile("/sys/class/net/tap1/carrier")), 30, "node-1's tap again", tunnelLog);
+        // A new certificate, with a new serial: the revoked one stays in the KRL.
+        Tools.Result cert = Tools.run("ssh-keygen", "-Lf", state.resolve("id_ed25519-cert.pub").toString());
+        assertTrue(cert.stdout().contains("Serial: 2\n") && cert.stdout().contains("Key ID: \"walt-vpn:node-1:" + MAC + "\""), cert.stdout());
+        Tools.Result krl = Tools.run("ssh-keygen", "-Q", "-l", "-f", BASE.resolve("state/revoked.krl").toString());
+        assertEquals(List.of("serial: 1"), krl.stdout().lines().filter(l -> l.startsWith("serial")).toList(), krl.all());
         NetworkLab.stop(tunnel);
     }
 
