@@ -76,9 +76,12 @@ import walt.vpn.tree.RegularFile;
  *     the fingerprint as the node's console printed it;</li>
  * <li>revocation refuses the certificate and ends the live session: {@code VpnServerIT}
  *     (direct ssh); the node drops a refused certificate: {@code NodeEnrolTunnelTest} (stub KRL);
- *     the two together through the proxy: here, {@link #revokingTheNodeCutsItsTunnelAndTheNodeEnrolsAgain};</li>
+ *     the two together through the proxy: here, {@link #revokingTheNodeCutsItsTunnelAndTheNodeEnrolsAgain};
+ *     a revoked node admitted again gets a new serial, the old one staying revoked: here,
+ *     {@link #anOperatorCanAdmitTheRevokedNodeAgain};</li>
  * <li>one node cannot take another's tap: {@code VpnServerIT};</li>
- * <li>owner-only files and sockets, audit log: {@code VpnServerIT};</li>
+ * <li>owner-only files and sockets, audit log, /dev/net/tun opened to the tunnel account only:
+ *     {@code VpnServerIT};</li>
  * <li>hostile console text, bad answers: {@code NodeEnrolTunnelTest}; garbage on the enrolment
  *     channel: {@code VpnServerIT}.</li>
  * </ul>
