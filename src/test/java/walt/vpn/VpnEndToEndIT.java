@@ -31,6 +31,7 @@ import walt.vpn.image.boot.CpioNewcWriter;
 import walt.vpn.image.boot.TrixieArm64;
 import walt.vpn.node.Node;
 import walt.vpn.server.ServerAccounts;
+import walt.vpn.testing.LabServer;
 import walt.vpn.testing.LabSshd;
 import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
@@ -56,10 +57,9 @@ import walt.vpn.tree.RegularFile;
  * </pre>
  *
  * Each host is a {@link NetworkLab} host: its own network, /etc, /home and /etc/ssh, so the
- * accounts that {@code vpn-server init} and the proxy script make stay in the lab. The server's
- * state is under {@code /run} because sshd wants root-owned, non-writable paths to the
- * commands it runs; its /dev/net/tun is a 0666 node bound over the machine's in its private
- * mount namespace, so the daemon never changes this machine's device.
+ * accounts that {@code vpn-server init} and the proxy script make stay in the lab. The server is
+ * a {@link LabServer} on its host: state under {@code /run} (sshd wants root-owned,
+ * non-writable paths to the commands it runs), its own node of /dev/net/tun.
  *
  * <p>Security properties (DESIGN.md) and where each is tested:
  * <ul>
@@ -106,7 +106,7 @@ class VpnEndToEndIT {
     private static NetworkLab.Host node;
     private static NetworkLab.Host proxy;
     private static NetworkLab.Host server;
-    private static Path jar;
+    private static LabServer waltServer;
     private static Path proxySshd;
     private static Path serverSshd;
     private static Path daemonLog;
@@ -121,7 +121,7 @@ class VpnEndToEndIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        jar = Path.of(System.getProperty("walt.jar", "target/walt-vpn.jar")).toAbsolutePath();
+        Path jar = Path.of(System.getProperty("walt.jar", "target/walt-vpn.jar")).toAbsolutePath();
         assumeTrue(Files.isRegularFile(jar), "no packaged jar at " + jar + " (mvn package)");
         for (String t : List.of("sshd", "ssh", "ssh-keygen", "useradd", "mknod", "ping", "dnsmasq", "busybox", "qemu-system-aarch64",
                 "mkimage")) {
@@ -143,11 +143,13 @@ class VpnEndToEndIT {
     @AfterAll
     static void tearDown() throws Exception {
         try {
+            if (waltServer != null) {
+                waltServer.close();
+            }
+        } finally {
             if (lab != null) {
                 lab.close();
             }
-        } finally {
-            Tools.run("rm", "-rf", "--one-file-system", BASE.toString());
         }
     }
 
@@ -195,7 +197,7 @@ class VpnEndToEndIT {
         tunnelLog = lab.dir().resolve("tunnel.log");
         tunnel = lab.start(node, nodeEnv, tunnelLog, List.of(Node.script("tunnel.sh")));
         await(() -> Node.contains(tunnelLog, "walt-vpn: tunnel: up, tap"), 60, "the tunnel", tunnelLog);
-        await(() -> "1".equals(serverFile("/sys/class/net/tap1/carrier")), 30, "node-1's tap on the server", tunnelLog);
+        await(() -> "1".equals(waltServer.sys("/sys/class/net/tap1/carrier")), 30, "node-1's tap on the server", tunnelLog);
         assertTrue(lab.run(server, "ip", "-o", "link", "show", "tap1").stdout().contains("master walt-net"));
         assertTrue(lab.run(node, "ip", "-o", "link", "show", "master", "walt-vpn-br").stdout().matches("(?s)\\d+: tap\\d+: .*"));
         assertTrue(Node.contains(serverSshd, "Accepted publickey for " + ServerAccounts.TUNNEL + " from " + PROXY_UPLINK)
@@ -304,7 +306,7 @@ class VpnEndToEndIT {
         assertFalse(Files.exists(state.resolve("id_ed25519-cert.pub")), "the refused certificate is dropped");
         assertTrue(Files.exists(state.resolve("id_ed25519")), "the node keeps its key");
         await(() -> Node.contains(tunnelLog, NO_MONITOR), 60, "a new enrolment request", tunnelLog);
-        assertEquals("", serverFile("/sys/class/net/tap1/carrier"), "node-1's tap is gone from the server");
+        assertEquals("", waltServer.sys("/sys/class/net/tap1/carrier"), "node-1's tap is gone from the server");
         assertFalse(lab.run(node, "ip", "-o", "link", "show", "master", "walt-vpn-br").stdout().contains(": tap"),
                 "the node's tap left its bridge");
         assertTrue(Node.contains(serverSshd, "revoked"), Node.text(serverSshd));
@@ -320,7 +322,7 @@ class VpnEndToEndIT {
         assertTrue(monitor.waitFor(90, TimeUnit.SECONDS), "no request accepted" + Node.text(monitorLog) + Node.text(tunnelLog));
         assertEquals(0, monitor.exitValue(), Node.text(monitorLog));
         await(() -> Node.text(tunnelLog).split("walt-vpn: tunnel: up, tap", -1).length == 3, 60, "the tunnel back", tunnelLog);
-        await(() -> "1".equals(serverFile("/sys/class/net/tap1/carrier")), 30, "node-1's tap again", tunnelLog);
+        await(() -> "1".equals(waltServer.sys("/sys/class/net/tap1/carrier")), 30, "node-1's tap again", tunnelLog);
         // A new certificate, with a new serial: the revoked one stays in the KRL.
         Tools.Result cert = Tools.run("ssh-keygen", "-Lf", state.resolve("id_ed25519-cert.pub").toString());
         assertTrue(cert.stdout().contains("Serial: 2\n") && cert.stdout().contains("Key ID: \"walt-vpn:node-1:" + MAC + "\""), cert.stdout());
@@ -333,21 +335,9 @@ class VpnEndToEndIT {
 
     /** vpn-server init, the server's sshd with the drop-in, the daemon, and dnsmasq on walt-net. */
     private static void startServer() throws Exception {
-        Tools.run("rm", "-rf", "--one-file-system", BASE.toString());
-        Files.createDirectories(BASE);
-        Files.setPosixFilePermissions(BASE, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path tun = lab.dir().resolve("tun");
-        ok(Tools.run("mknod", "-m", "0666", tun.toString(), "c", "10", "200"));
-        lab.ok(server, "mount", "--bind", tun.toString(), "/dev/net/tun");
-
-        Tools.Result init = lab.run(server, serverCommand("init", "--systemd-dir", "/nonexistent"));
-        assertEquals(0, init.exit(), init.all());
-        assertTrue(init.stdout().contains("created user " + ServerAccounts.TUNNEL), init.stdout());
-        serverSshd = LabSshd.start(lab, server, List.of("Include " + BASE.resolve("sshd/walt-vpn.conf")));
-        daemonLog = lab.dir().resolve("daemon.log");
-        lab.start(server, daemonLog, serverCommand("run", "--request-timeout", "60"));
-        await(() -> Files.exists(BASE.resolve("run/enroll.sock")) && Files.exists(BASE.resolve("run/admin.sock")), 60,
-                "the daemon's sockets", daemonLog);
+        waltServer = LabServer.start(BASE, lab, server, SERVER_ADDR, 22, "walt-net");
+        serverSshd = BASE.resolve("sshd.log");
+        daemonLog = BASE.resolve("daemon.log");
 
         // The WalT server's side of walt-net: DHCP, and a U-Boot script by TFTP.
         lab.ok(server, "ip", "addr", "add", WALT_NET_ADDR + "/24", "dev", "walt-net");
@@ -405,8 +395,8 @@ class VpnEndToEndIT {
     private static List<String> setUpProxy() throws Exception {
         proxySshd = LabSshd.start(lab, proxy, List.of());
         Path script = lab.dir().resolve("setup-proxy.sh");
-        Tools.Result made = lab.run(server, walt("vpn", "setup-proxy", "--state-dir", BASE.resolve("state").toString(),
-                "--next", SERVER_ADDR + ":22", "-o", script.toString()));
+        Tools.Result made = lab.run(server, waltServer.walt("vpn", "setup-proxy", "--state-dir", BASE.resolve("state").toString(),
+                "--server-host-keys", waltServer.hostKeyDir().toString(), "--next", SERVER_ADDR + ":22", "-o", script.toString()));
         assertEquals(0, made.exit(), made.all());
         Tools.Result ran = lab.run(proxy, "sh", script.toString());
         assertEquals(0, ran.exit(), ran.all());
@@ -420,7 +410,7 @@ class VpnEndToEndIT {
         site = Files.createDirectories(lab.dir().resolve("node-site"));
         state = lab.dir().resolve("node-state");
         String serverHostKey = String.join(" ",
-                List.of(Files.readString(server.etcSsh().resolve("ssh_host_ed25519_key.pub")).split(" ")).subList(0, 2));
+                List.of(Files.readString(waltServer.hostKeyDir().resolve("ssh_host_ed25519_key.pub")).split(" ")).subList(0, 2));
         Map<String, Object> model = Map.of(
                 "proxies", List.of(Map.of("host", PROXY_ADDR, "port", 22, "hostKeys", proxyHostKeys)),
                 "server", Map.of("host", SERVER_ADDR, "port", 22, "hostKeys", List.of(serverHostKey)),
@@ -439,36 +429,11 @@ class VpnEndToEndIT {
                 "WALT_VPN_BACKOFF_MIN", "1", "WALT_VPN_BACKOFF_MAX", "2", "HOME", node.home().toString()));
     }
 
-    private static List<String> walt(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    /** {@code walt vpn-server SUB} with the test's paths. */
-    private static List<String> serverCommand(String sub, String... more) {
-        List<String> cmd = walt("vpn-server", sub, "--state-dir", BASE.resolve("state").toString(), "--run-dir", BASE.resolve("run").toString(),
-                "--sshd-drop-in", BASE.resolve("sshd/walt-vpn.conf").toString(), "--libexec-dir", BASE.resolve("lib").toString());
-        cmd.addAll(List.of(more));
-        return cmd;
-    }
-
     /** {@code walt vpn SUB} as the operator runs it on the server. */
     private static List<String> operator(String sub, String... more) {
-        List<String> cmd = walt("vpn", sub, "--run-dir", BASE.resolve("run").toString());
-        cmd.addAll(List.of(more));
-        return cmd;
-    }
-
-    /** A file of the server's /sys (its network namespace's view), or "" if absent. */
-    private static String serverFile(String path) {
-        try {
-            Tools.Result r = lab.run(server, "cat", path);
-            return r.exit() == 0 ? r.stdout().strip() : "";
-        } catch (IOException | InterruptedException e) {
-            return "";
-        }
+        List<String> args = new ArrayList<>(List.of("vpn", sub));
+        args.addAll(List.of(more));
+        return waltServer.walt(args.toArray(String[]::new));
     }
 
     private static String fingerprintOf(Path publicKey) throws Exception {

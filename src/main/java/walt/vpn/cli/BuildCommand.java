@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import walt.vpn.disk.AtomicOutput;
 import walt.vpn.image.ImageBuilder;
+import walt.vpn.image.Progress;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.output.CompressedImage;
 import walt.vpn.image.output.ImagerEntry;
@@ -59,13 +60,8 @@ final class BuildCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("output folder does not exist: " + outputDir);
         }
-        boolean terminal = System.console() != null;
         ImageBuilder builder = new ImageBuilder(r, cache != null ? cache : defaultCache(), offline, SourceDateEpoch.fromEnvironment(),
-                stage -> {
-                    if (terminal) {
-                        System.err.println("walt: " + stage + "...");
-                    }
-                });
+                Progress.onTerminal());
         Path image = dir.resolve(r.name() + ".img");
         builder.build(image);
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -76,15 +72,15 @@ final class BuildCommand implements Callable<Integer> {
             }
             CompressedImage.Format format = f.equals("zst") ? CompressedImage.Format.ZST : CompressedImage.Format.XZ;
             Path target = dir.resolve(image.getFileName() + format.suffix());
-            builder.stage(f, () -> {
-                CompressedImage.write(image, target, format, threads);
+            builder.stage(f, Files.size(image), Progress.Unit.BYTES, bar -> {
+                CompressedImage.write(image, target, format, threads, bar::advance);
                 return target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB";
             });
             written.add(target);
         }
         if (bmap || r.outputs().bmap()) {
             Path target = dir.resolve(r.name() + ".bmap");
-            builder.stage("bmap", () -> {
+            builder.stage("bmap", 1, Progress.Unit.STEPS, bar -> {
                 BlockMapFile.write(image, target);
                 return target.getFileName().toString();
             });
@@ -92,9 +88,10 @@ final class BuildCommand implements Callable<Integer> {
         }
         StringBuilder sums = new StringBuilder();
         java.util.Map<Path, String> hashes = new java.util.HashMap<>();
-        builder.stage("sha256", () -> {
+        builder.stage("sha256", written.size(), Progress.Unit.FILES, bar -> {
             for (Path p : written) {
                 String h = sha256(p);
+                bar.advance(1);
                 hashes.put(p, h);
                 sums.append(h).append("  ").append(p.getFileName()).append('\n');
             }

@@ -13,10 +13,10 @@ import walt.vpn.ext4.Ext4Options;
 import walt.vpn.ext4.Ext4Writer;
 import walt.vpn.fat.FatOptions;
 import walt.vpn.fat.FatWriter;
+import walt.vpn.image.Progress;
+import walt.vpn.image.ProgressStorage;
 import walt.vpn.tree.FileTree;
 import walt.vpn.disk.Storage;
-import walt.vpn.tree.Node;
-import walt.vpn.tree.RegularFile;
 import walt.vpn.tree.Timestamp;
 
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
@@ -63,17 +63,6 @@ final class MkfsCommand implements Callable<Integer> {
         void write(FileTree tree, Storage target) throws IOException;
     }
 
-    private static long contentBytes(FileTree tree) {
-        long[] sum = {0};
-        java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        tree.walk((p, n) -> {
-            if (n instanceof RegularFile f && seen.add(f)) {
-                sum[0] += f.content().size();
-            }
-        });
-        return sum[0];
-    }
-
     @Override
     public Integer call() throws IOException {
         if (Files.exists(output) && Files.isSameFile(output, from)) {
@@ -87,7 +76,7 @@ final class MkfsCommand implements Callable<Integer> {
     private int make(SourceTree source) throws IOException {
         Timestamp epoch = SourceDateEpoch.fromEnvironment();
         FileTree tree = epoch == null ? source.tree() : source.tree().clampTimes(epoch);
-        Timestamp created = epoch != null ? epoch : TreeFingerprint.newestTime(tree);
+        Timestamp created = epoch != null ? epoch : tree.newestTime();
         long seedValue = seed != null ? TreeFingerprint.ofText(seed) : TreeFingerprint.of(tree);
         FilesystemWriter writer = switch (kind) {
             case ext4 -> {
@@ -103,8 +92,8 @@ final class MkfsCommand implements Callable<Integer> {
         try (AtomicOutput out = new AtomicOutput(output)) {
             long bytes = size != null ? size : writer.sizer().sizeFor(tree);
             try (ImageFile img = ImageFile.createSparse(out.tempPath(), bytes);
-                 ProgressBar bar = new ProgressBar("mkfs " + kind, contentBytes(tree))) {
-                writer.filler().write(tree, new ProgressStorage(img, bar));
+                 Progress.Bar bar = Progress.onTerminal().bar("mkfs " + kind, tree.contentBytes(), Progress.Unit.BYTES)) {
+                writer.filler().write(tree, new ProgressStorage(img, bar::advance));
                 img.flush();
             }
             out.commit();

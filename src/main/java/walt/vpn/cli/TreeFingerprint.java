@@ -5,7 +5,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import walt.vpn.tree.FileTree;
 import walt.vpn.tree.RegularFile;
-import walt.vpn.tree.Timestamp;
 
 /**
  * Default seeds and times derived from the input, so that outputs are reproducible without
@@ -30,17 +29,6 @@ final class TreeFingerprint {
 
     static long ofText(String seed) {
         return first8(sha256().digest(seed.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** The newest mtime in the tree: a creation time that depends on the input only. */
-    static Timestamp newestTime(FileTree tree) {
-        Timestamp[] newest = {Timestamp.EPOCH};
-        tree.walk((p, n) -> {
-            if (n.metadata().mtime().compareTo(newest[0]) > 0) {
-                newest[0] = n.metadata().mtime();
-            }
-        });
-        return Timestamp.ofSeconds(newest[0].seconds());
     }
 
     private static long first8(byte[] d) {

@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "vpn", mixinStandardHelpOptions = true,
         description = "Set up and run the VPN: proxies, node approval, the server's view of the nodes.",
-        subcommands = {SetupProxyCommand.class, MonitorCommand.class, NodesCommand.class, RevokeCommand.class})
+        subcommands = {SetupNodeCommand.class, SetupProxyCommand.class, MonitorCommand.class, NodesCommand.class, RevokeCommand.class})
 final class VpnCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -38,6 +38,7 @@ public final class AptRepository {
     private final Path cache;
     private final boolean offline;
     private final HttpClient http;
+    private final Instant validAt;
     private SignedRelease release;
 
     /**
@@ -45,9 +46,18 @@ public final class AptRepository {
      * @param offline use only the cache, never the network
      */
     public AptRepository(AptSource source, Path cache, boolean offline) {
+        this(source, cache, offline, null);
+    }
+
+    /**
+     * @param validAt the time the Release must be valid at (its Valid-Until), or null for now;
+     *                a snapshot of the archive was valid at its own time, never today
+     */
+    public AptRepository(AptSource source, Path cache, boolean offline, Instant validAt) {
         this.source = source;
         this.cache = cache;
         this.offline = offline;
+        this.validAt = validAt;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
@@ -83,7 +93,7 @@ public final class AptRepository {
         } else {
             inRelease = fetch(URI.create(where));
         }
-        release = SignedRelease.verify(inRelease, source.keyring(), where, offline ? null : Instant.now());
+        release = SignedRelease.verify(inRelease, source.keyring(), where, validAt != null ? validAt : offline ? null : Instant.now());
         if (!offline) {
             store(releaseCache, inRelease);
         }

@@ -193,6 +193,28 @@ public final class DpkgDatabase {
         return existingByInfoName.get(infoName);
     }
 
+    /**
+     * The packages of the status file whose files are there (every state but
+     * {@code not-installed} and {@code config-files}) and that are of {@code arch} or
+     * {@code all}: another architecture's package satisfies no dependency of ours.
+     */
+    InstalledPackages installed(String arch) throws InvalidDataException {
+        Map<String, DebianVersion> versions = new HashMap<>();
+        Map<String, List<Relation>> provides = new HashMap<>();
+        for (StatusParagraph p : existing) {
+            String state = p.first("Status").replaceFirst(".*\\s", "");
+            String a = p.first("Architecture");
+            if (state.equals("not-installed") || state.equals("config-files") || !(a.equals(arch) || a.equals("all"))) {
+                continue;
+            }
+            String name = p.first("Package");
+            versions.put(name, DebianVersion.parse(p.first("Version")));
+            provides.put(name, Relation.parseField(p.get("Provides"), arch, ADMIN + "/status: " + name).stream()
+                    .flatMap(List::stream).toList());
+        }
+        return new InstalledPackages(versions, provides);
+    }
+
     /** Any status paragraph (base or unpacked now) of a package named {@code pkg}. */
     List<String> presentVersions(String pkg) {
         List<String> out = new ArrayList<>();

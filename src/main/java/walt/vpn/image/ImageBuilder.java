@@ -11,18 +11,19 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import walt.vpn.deb.AptRepository;
-import walt.vpn.deb.AptSource;
 import walt.vpn.deb.DebDownloader;
+import walt.vpn.deb.DebianSnapshot;
 import walt.vpn.deb.DebianVersion;
 import walt.vpn.deb.DependencyResolver;
 import walt.vpn.deb.FirstBootConfigure;
 import walt.vpn.deb.ForeignInstaller;
+import walt.vpn.deb.InstalledPackages;
 import walt.vpn.deb.PackageEntry;
 import walt.vpn.deb.PackageIndex;
 import walt.vpn.image.boot.BootPartition;
 import walt.vpn.image.boot.Initramfs;
+import walt.vpn.image.boot.KeptBootPartition;
 import walt.vpn.image.boot.KernelModules;
 import walt.vpn.image.recipe.Recipe;
 import walt.vpn.tree.BytesContent;
@@ -41,6 +42,10 @@ import walt.vpn.tree.Timestamp;
  * a tree (maintainer scripts run at first boot), the overlays and files are laid on top, the
  * boot partition and an initramfs are made on the host, and both filesystems are written into
  * one image. Same recipe, same repository state, same SOURCE_DATE_EPOCH: same bytes.
+ *
+ * <p>A recipe can also start from an SD card image ({@link BaseImage}): its partitions are read
+ * with our own readers, the packages it lacks are added over its root as above, and its boot
+ * partition is kept ({@link KeptBootPartition}) instead of being made.
  */
 public final class ImageBuilder {
 
@@ -57,22 +62,24 @@ public final class ImageBuilder {
     private final Path cache;
     private final boolean offline;
     private final Timestamp fixedTime;
-    private final Consumer<String> say;
+    private final Progress progress;
     private final List<Stage> stages = new ArrayList<>();
     private long stageStart;
+    private Progress.Bar bar;
     private Timestamp usedTime;
 
     /**
-     * @param sourceDateEpoch the time of every file and filesystem, or null for the repository's
-     *                        Release date (the same for the same repository state)
-     * @param say             receives one line per stage as it starts
+     * @param sourceDateEpoch the time of every file and filesystem, or null for the recipe's
+     *                        snapshot time, else the repository's Release date (the same for
+     *                        the same repository state)
+     * @param progress        draws a bar per stage (or nothing)
      */
-    public ImageBuilder(Recipe recipe, Path cache, boolean offline, Timestamp sourceDateEpoch, Consumer<String> say) {
+    public ImageBuilder(Recipe recipe, Path cache, boolean offline, Timestamp sourceDateEpoch, Progress progress) {
         this.recipe = recipe;
         this.cache = cache;
         this.offline = offline;
         this.fixedTime = sourceDateEpoch;
-        this.say = say;
+        this.progress = progress;
     }
 
     /** The time stamped on the image's files (after {@link #build}). */
@@ -80,15 +87,19 @@ public final class ImageBuilder {
         return usedTime;
     }
 
-    /** Runs one more stage of the caller's, timed and listed in the summary. */
-    public <E extends Exception> void stage(String name, StageWork<E> work) throws E {
-        begin(name);
-        end(work.run());
+    /** Runs one more stage of the caller's, with its bar, timed and listed in the summary. */
+    public <E extends Exception> void stage(String name, long total, Progress.Unit unit, StageWork<E> work) throws E {
+        Progress.Bar b = begin(name, total, unit);
+        try {
+            end(work.run(b));
+        } finally {
+            b.close();
+        }
     }
 
-    /** Work of a stage; returns what it made, for the summary. */
+    /** Work of a stage, told its bar; returns what it made, for the summary. */
     public interface StageWork<E extends Exception> {
-        String run() throws E;
+        String run(Progress.Bar bar) throws E;
     }
 
     public List<Stage> stages() {
@@ -97,89 +108,202 @@ public final class ImageBuilder {
 
     /** Builds the raw image at {@code target} (written to a temporary file, renamed when whole). */
     public void build(Path target) throws IOException {
-        Recipe.DebianBase b = recipe.base();
-        AptSource source = new AptSource(b.mirror(), b.suite(), b.components(), b.architecture(), b.keyring());
-        AptRepository repo = new AptRepository(source, cache, offline);
+        // Unpacked data archives and a decompressed base: the trees read file contents from
+        // them until the image is written.
+        Path spool = Files.createTempDirectory(cacheRoot(), "spool-");
+        try {
+            if (recipe.base() instanceof Recipe.ImageBase base) {
+                buildOnImage(base, target, spool);
+            } else {
+                buildFromDebian((Recipe.DebianBase) recipe.base(), target, spool);
+            }
+        } finally {
+            if (bar != null) {
+                bar.close(); // a failed stage: its line ends before the error's
+            }
+            deleteTree(spool);
+        }
+    }
 
-        begin("index");
-        PackageIndex index = repo.index();
-        Timestamp time = fixedTime != null ? fixedTime : repo.releaseDate();
-        usedTime = time;
-        end(index.size() + " packages in " + source.suite() + " " + String.join(",", source.components()));
+    private void buildFromDebian(Recipe.DebianBase b, Path target, Path spool) throws IOException {
+        Recipe.Apt apt = b.apt();
+        AptRepository repo = repository(apt);
+        PackageIndex index = index(repo, apt);
 
-        begin("resolve");
+        begin("resolve", 1, Progress.Unit.STEPS);
         List<String> wanted = new ArrayList<>(recipe.packages());
         for (String p : BOOT_PACKAGES) {
             if (!wanted.contains(p)) {
                 wanted.add(p);
             }
         }
-        DependencyResolver resolver = new DependencyResolver(index, Map.of(), Map.of());
-        List<PackageEntry> install = resolver.resolve(wanted, b.essential());
+        List<PackageEntry> install = new DependencyResolver(index, Map.of(), Map.of()).resolve(wanted, b.essential());
         PackageEntry busybox = index.versions(INITRAMFS_BUSYBOX).stream().findFirst()
                 .orElseThrow(() -> new InvalidDataException("the repository has no " + INITRAMFS_BUSYBOX + " for the initramfs"));
         end(install.size() + " packages to install");
 
-        begin("download");
         List<PackageEntry> all = new ArrayList<>(install);
         all.add(busybox);
-        List<Path> debs = new DebDownloader(repo).fetch(all, n -> { });
-        long debBytes = 0;
-        for (Path d : debs) {
-            debBytes += Files.size(d);
+        List<Path> debs = download(repo, all);
+        Timestamp time = usedTime;
+
+        FileTree root = FileTree.empty(time);
+        FileTree tools = FileTree.empty(time);
+        begin("unpack", all.size(), Progress.Unit.PACKAGES);
+        ForeignInstaller.install(root, debs.subList(0, install.size()), installOptions(apt, spool, (done, n) -> bar.advance(1)));
+        ForeignInstaller.install(tools, List.of(debs.get(debs.size() - 1)), installOptions(apt, spool, (done, n) -> bar.advance(1)));
+        end(install.size() + " packages unpacked");
+
+        overlay(root);
+
+        begin("boot", 1, Progress.Unit.STEPS);
+        String kernel = kernelVersion(root);
+        SdCardImage card = new SdCardImage(seed(install), time, recipe.partitions().bootBytes(), recipe.partitions().rootBytes());
+        List<String> cmdline = new ArrayList<>();
+        if (b.essential()) {
+            cmdline.add(FirstBootConfigure.KERNEL_ARGUMENT);
         }
-        end(debs.size() + " .deb files, " + (debBytes >> 20) + " MiB");
-
-        // Unpacked data archives: the tree reads file contents from them until the image is written.
-        Path spool = Files.createTempDirectory(cacheRoot(), "spool-");
+        cmdline.addAll(recipe.boot().cmdline());
+        BootPartition boot;
         try {
-            begin("unpack");
-            FileTree root = FileTree.empty(time);
-            ForeignInstaller.install(root, debs.subList(0, install.size()), new ForeignInstaller.Options(b.architecture(), time, spool, w -> { }));
-            FileTree tools = FileTree.empty(time);
-            ForeignInstaller.install(tools, List.of(debs.get(debs.size() - 1)), new ForeignInstaller.Options(b.architecture(), time, spool, w -> { }));
-            end(install.size() + " packages unpacked");
+            boot = new BootPartition(kernel, card.partUuid(2), card.partUuid(1), recipe.boot().config(), cmdline);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidDataException(recipe.source().getFileName() + ": boot: " + e.getMessage());
+        }
+        List<String> modules = recipe.boot().modules().isEmpty() ? Initramfs.DEFAULT_MODULES : recipe.boot().modules();
+        byte[] initramfs = Initramfs.build(KernelModules.of(root, kernel), modules,
+                (RegularFile) tools.lookup("/usr/bin/busybox"), time).bytes();
+        FileTree bootTree = boot.bootTree(root, initramfs, time);
+        boot.completeRoot(root, initramfs, time);
+        end("kernel " + kernel + ", initramfs " + (initramfs.length >> 10) + " KiB");
 
-            begin("overlay");
-            for (Path overlay : recipe.overlays()) {
-                merge(root.root(), HostDirectoryReader.read(overlay, null, false).root(), time);
-            }
-            Metadata dir = Metadata.of(0755, time);
-            for (Recipe.FileSpec f : recipe.files()) {
-                root.put(f.path(), new RegularFile(new Metadata(f.mode(), f.uid(), f.gid(), time, time, time, walt.vpn.tree.Xattrs.NONE),
-                        new BytesContent(f.content())), dir);
-            }
-            forgetMachineIdentity(root, time);
-            end(recipe.overlays().size() + " overlays, " + recipe.files().size() + " files");
+        write(card, bootTree, root, target);
+    }
 
-            begin("boot");
-            String kernel = kernelVersion(root);
-            long seed = seed(install);
-            SdCardImage card = new SdCardImage(seed, time, recipe.partitions().bootBytes(), recipe.partitions().rootBytes());
-            List<String> cmdline = new ArrayList<>();
-            if (b.essential()) {
-                cmdline.add(FirstBootConfigure.KERNEL_ARGUMENT);
+    /**
+     * A base image's partitions, read and kept: packages the recipe adds that the base lacks
+     * are resolved against what its dpkg status says is there, unpacked over its root (their
+     * database entries added to the base's), and the boot partition keeps its files.
+     */
+    private void buildOnImage(Recipe.ImageBase b, Path target, Path spool) throws IOException {
+        String name = b.file() != null ? b.file().getFileName().toString() : b.url().toString();
+        long size = b.file() != null ? Files.size(b.file()) : 0;
+        begin("base", size, Progress.Unit.BYTES);
+        try (BaseImageFile file = BaseImageFile.prepare(b, cache, spool, offline, n -> bar.advance(n));
+             BaseImage base = BaseImage.read(file, name)) {
+            FileTree root = base.rootTree();
+            end(name + ", " + (Files.size(file.raw()) >> 20) + " MiB, boot and root partitions read");
+
+            List<PackageEntry> install = List.of();
+            Timestamp time = fixedTime;
+            if (b.apt() != null) {
+                AptRepository repo = repository(b.apt());
+                PackageIndex index = index(repo, b.apt());
+                time = usedTime;
+                begin("resolve", 1, Progress.Unit.STEPS);
+                InstalledPackages installed = InstalledPackages.of(root, b.apt().architecture());
+                if (installed.versions().isEmpty() && !recipe.packages().isEmpty()) {
+                    throw new InvalidDataException(name + ": the root has no dpkg status (/var/lib/dpkg/status): packages cannot be added to it");
+                }
+                install = installed.resolver(index).resolve(recipe.packages(), false);
+                end(install.size() + " packages to add to the " + installed.versions().size() + " of the base");
+                List<Path> debs = download(repo, install);
+                begin("unpack", install.size(), Progress.Unit.PACKAGES);
+                if (!install.isEmpty()) {
+                    ForeignInstaller.install(root, debs, installOptions(b.apt(), spool, (done, n) -> bar.advance(1)));
+                }
+                end(install.size() + " packages unpacked");
             }
-            cmdline.addAll(recipe.boot().cmdline());
-            BootPartition boot;
+            if (time == null) {
+                time = root.newestTime();
+            }
+            usedTime = time;
+
+            overlay(root);
+
+            begin("boot", 1, Progress.Unit.STEPS);
+            SdCardImage card = new SdCardImage(seed(install), time,
+                    recipe.partitions().bootBytes() > 0 ? recipe.partitions().bootBytes() : base.bootBytes(), recipe.partitions().rootBytes());
+            FileTree bootTree = base.bootTree();
             try {
-                boot = new BootPartition(kernel, card.partUuid(2), card.partUuid(1), recipe.boot().config(), cmdline);
+                new KeptBootPartition(recipe.boot().config(), recipe.boot().cmdline(),
+                        Map.of(base.bootPartUuid(), card.partUuid(1), base.rootPartUuid(), card.partUuid(2))).applyTo(bootTree, root, time);
             } catch (IllegalArgumentException e) {
                 throw new InvalidDataException(recipe.source().getFileName() + ": boot: " + e.getMessage());
             }
-            List<String> modules = recipe.boot().modules().isEmpty() ? Initramfs.DEFAULT_MODULES : recipe.boot().modules();
-            byte[] initramfs = Initramfs.build(KernelModules.of(root, kernel), modules,
-                    (RegularFile) tools.lookup("/usr/bin/busybox"), time).bytes();
-            FileTree bootTree = boot.bootTree(root, initramfs, time);
-            boot.completeRoot(root, initramfs, time);
-            end("kernel " + kernel + ", initramfs " + (initramfs.length >> 10) + " KiB");
+            end("boot partition of the base kept, root=PARTUUID=" + card.partUuid(2));
 
-            begin("image");
-            card.write(bootTree, root.clampTimes(time), target);
-            end(target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB");
-        } finally {
-            deleteTree(spool);
+            write(card, bootTree.clampTimes(time), root, target);
         }
+    }
+
+    private AptRepository repository(Recipe.Apt apt) {
+        return new AptRepository(apt.source(), cache, offline, apt.snapshot() == null ? null : apt.snapshot().time());
+    }
+
+    /** The index stage; sets the build time unless given: the snapshot's, else the Release's. */
+    private PackageIndex index(AptRepository repo, Recipe.Apt apt) throws IOException {
+        begin("index", 1, Progress.Unit.STEPS);
+        PackageIndex index = repo.index();
+        usedTime = buildTime(fixedTime, apt.snapshot(), repo::releaseDate);
+        end(index.size() + " packages in " + apt.suite() + " " + String.join(",", apt.components())
+                + (apt.snapshot() != null ? " at " + apt.snapshot() : ""));
+        return index;
+    }
+
+    /** Where the time of a build comes from, when it is not fixed. */
+    interface ReleaseDate {
+        Timestamp get() throws InvalidDataException;
+    }
+
+    /**
+     * The time of a build: SOURCE_DATE_EPOCH when set, else the snapshot's (the archive as it
+     * was then, so the time does not move either), else the Release's Date.
+     */
+    static Timestamp buildTime(Timestamp sourceDateEpoch, DebianSnapshot snapshot, ReleaseDate release) throws InvalidDataException {
+        if (sourceDateEpoch != null) {
+            return sourceDateEpoch;
+        }
+        return snapshot != null ? Timestamp.of(snapshot.time()) : release.get();
+    }
+
+    private List<Path> download(AptRepository repo, List<PackageEntry> packages) throws IOException {
+        long total = 0;
+        for (PackageEntry p : packages) {
+            total += Math.max(0, p.size());
+        }
+        begin("download", total, Progress.Unit.BYTES);
+        List<Path> debs = new DebDownloader(repo).fetch(packages, n -> bar.advance(n));
+        end(debs.size() + " .deb files, " + (total >> 20) + " MiB");
+        return debs;
+    }
+
+    private ForeignInstaller.Options installOptions(Recipe.Apt apt, Path spool, java.util.function.BiConsumer<Integer, Integer> unpacked) {
+        return new ForeignInstaller.Options(apt.architecture(), usedTime, spool, w -> { }, unpacked);
+    }
+
+    private void overlay(FileTree root) throws IOException {
+        Timestamp time = usedTime;
+        begin("overlay", recipe.overlays().size() + recipe.files().size(), Progress.Unit.FILES);
+        for (Path overlay : recipe.overlays()) {
+            merge(root.root(), HostDirectoryReader.read(overlay, null, false).root(), time);
+            bar.advance(1);
+        }
+        Metadata dir = Metadata.of(0755, time);
+        for (Recipe.FileSpec f : recipe.files()) {
+            root.put(f.path(), new RegularFile(new Metadata(f.mode(), f.uid(), f.gid(), time, time, time, walt.vpn.tree.Xattrs.NONE),
+                    new BytesContent(f.content())), dir);
+            bar.advance(1);
+        }
+        forgetMachineIdentity(root, time);
+        end(recipe.overlays().size() + " overlays, " + recipe.files().size() + " files");
+    }
+
+    private void write(SdCardImage card, FileTree boot, FileTree root, Path target) throws IOException {
+        FileTree clamped = root.clampTimes(usedTime);
+        begin("image", boot.contentBytes() + clamped.contentBytes(), Progress.Unit.BYTES);
+        card.write(boot, clamped, target, n -> bar.advance(n));
+        end(target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB");
     }
 
     private Path cacheRoot() throws IOException {
@@ -262,15 +386,18 @@ public final class ImageBuilder {
         }
     }
 
-    private void begin(String name) {
-        say.accept(name);
+    private Progress.Bar begin(String name, long total, Progress.Unit unit) {
         stageStart = System.nanoTime();
         stages.add(new Stage(name, -1, ""));
+        bar = progress.bar(name, total, unit);
+        return bar;
     }
 
     private void end(String detail) {
         Stage s = stages.remove(stages.size() - 1);
         stages.add(new Stage(s.name(), (System.nanoTime() - stageStart) / 1_000_000, detail));
+        bar.finish();
+        bar = null;
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -3,6 +3,7 @@ package walt.vpn.image;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.LongConsumer;
 import walt.vpn.disk.AtomicOutput;
 import walt.vpn.disk.DiskLayout;
 import walt.vpn.disk.MbrPartitionEntry;
@@ -46,6 +47,11 @@ public record SdCardImage(long seed, Timestamp creationTime, long bootBytes, lon
 
     /** Writes the image to {@code target}, atomically: the file appears only once complete. */
     public void write(FileTree boot, FileTree root, Path target) throws IOException {
+        write(boot, root, target, n -> { });
+    }
+
+    /** The same, telling {@code written} the bytes as the filesystems are written. */
+    public void write(FileTree boot, FileTree root, Path target, LongConsumer written) throws IOException {
         FatWriter fat = new FatWriter(FatOptions.defaults().withLabel(BOOT_LABEL.toUpperCase()).withSeed(seed ^ 0xB007).withCreationTime(creationTime));
         Ext4Writer ext4 = new Ext4Writer(Ext4Options.defaults().withLabel(ROOT_LABEL).withSeed(seed).withCreationTime(creationTime));
         long bootSize = bootBytes > 0 ? bootBytes : Math.max(MIN_BOOT_BYTES, fat.sizeFor(boot));
@@ -54,8 +60,8 @@ public record SdCardImage(long seed, Timestamp creationTime, long bootBytes, lon
         try (AtomicOutput out = new AtomicOutput(target)) {
             try (PartitionedImage img = layout.create(out.tempPath())) {
                 List<PartitionedImage.Partition> parts = img.partitions();
-                Storage bootPart = img.partition(parts.get(0).number());
-                Storage rootPart = img.partition(parts.get(1).number());
+                Storage bootPart = new ProgressStorage(img.partition(parts.get(0).number()), written);
+                Storage rootPart = new ProgressStorage(img.partition(parts.get(1).number()), written);
                 fat.write(boot, bootPart);
                 ext4.write(root, rootPart);
                 img.disk().flush();

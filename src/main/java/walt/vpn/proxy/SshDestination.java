@@ -1,5 +1,6 @@
 package walt.vpn.proxy;
 
+import walt.vpn.ssh.NextHop;
 import walt.vpn.ssh.Printable;
 import java.util.regex.Pattern;
 

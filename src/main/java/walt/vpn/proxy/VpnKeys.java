@@ -2,7 +2,6 @@ package walt.vpn.proxy;
 
 import walt.vpn.ssh.SshPublicKey;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,18 +16,6 @@ public record VpnKeys(SshPublicKey bootstrap, SshPublicKey ca) {
         if (!Files.exists(bootstrap) || !Files.exists(ca)) {
             throw new IOException("no VPN keys in " + stateDir + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first");
         }
-        return new VpnKeys(readKey(bootstrap), readKey(ca));
-    }
-
-    /** One key file; its name goes into the error, which the key's own checks lack. */
-    static SshPublicKey readKey(Path file) throws IOException {
-        if (Files.size(file) > 16384) {
-            throw new IOException(file + ": too big for an SSH public key");
-        }
-        try {
-            return SshPublicKey.parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException | java.nio.charset.MalformedInputException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
-        }
+        return new VpnKeys(SshPublicKey.read(bootstrap), SshPublicKey.read(ca));
     }
 }

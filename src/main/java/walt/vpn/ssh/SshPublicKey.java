@@ -58,6 +58,18 @@ public record SshPublicKey(String type, String base64) {
         return new SshPublicKey(parts[0], parts[1]);
     }
 
+    /** One key file; its name goes into the error, which the key's own checks lack. */
+    public static SshPublicKey read(java.nio.file.Path file) throws java.io.IOException {
+        if (java.nio.file.Files.size(file) > 16384) {
+            throw new java.io.IOException(file + ": too big for an SSH public key");
+        }
+        try {
+            return parse(java.nio.file.Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException | java.nio.charset.MalformedInputException e) {
+            throw new java.io.IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** As {@code ssh-keygen -lf} shows it: {@code SHA256:} and unpadded base64. */
     public String fingerprint() {
         try {

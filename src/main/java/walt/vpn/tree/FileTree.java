@@ -94,6 +94,29 @@ public final class FileTree {
         return counts;
     }
 
+    /** The newest mtime in the tree, whole seconds: a time that depends on the content only. */
+    public Timestamp newestTime() {
+        Timestamp[] newest = {Timestamp.EPOCH};
+        walk((p, n) -> {
+            if (n.metadata().mtime().compareTo(newest[0]) > 0) {
+                newest[0] = n.metadata().mtime();
+            }
+        });
+        return Timestamp.ofSeconds(newest[0].seconds());
+    }
+
+    /** The bytes of every regular file, a hard-linked one once: what a writer has to copy. */
+    public long contentBytes() {
+        long[] sum = {0};
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
+        walk((p, n) -> {
+            if (n instanceof RegularFile f && seen.put(f, Boolean.TRUE) == null) {
+                sum[0] += f.content().size();
+            }
+        });
+        return sum[0];
+    }
+
     /** A copy with every time later than {@code limit} set to it, hard links kept. */
     public FileTree clampTimes(Timestamp limit) {
         Map<Node, Node> done = new IdentityHashMap<>();

@@ -47,13 +47,17 @@ class LocalMirrorTest {
 
     /** Writes Packages.gz and an InRelease listing it, clear-signed by gpg. */
     private void publish(String packages) throws Exception {
+        publish(packages, "");
+    }
+
+    private void publish(String packages, String moreReleaseFields) throws Exception {
         Path dists = Files.createDirectories(root.resolve("dists/walt/main/binary-arm64"));
         java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
         try (var out = new java.util.zip.GZIPOutputStream(gz)) {
             out.write(packages.getBytes(StandardCharsets.UTF_8));
         }
         Files.write(dists.resolve("Packages.gz"), gz.toByteArray());
-        String release = "Origin: walt-test\nSuite: walt\nCodename: walt\nArchitectures: arm64\nComponents: main\nSHA256:\n "
+        String release = "Origin: walt-test\nSuite: walt\nCodename: walt\n" + moreReleaseFields + "Architectures: arm64\nComponents: main\nSHA256:\n "
                 + sha256(gz.toByteArray()) + " " + gz.size() + " main/binary-arm64/Packages.gz\n";
         Path plain = Files.writeString(dir.resolve("Release"), release);
         Path signed = root.resolve("dists/walt/InRelease");
@@ -152,5 +156,32 @@ class LocalMirrorTest {
     void offlineWithAColdCacheSaysWhatIsMissing() {
         InvalidDataException e = assertThrows(InvalidDataException.class, () -> repo(true).index());
         assertTrue(e.getMessage().startsWith("offline, and no cached"), e.getMessage());
+    }
+
+    @Test
+    void aSnapshotShapedMirrorIsReadAtTheSnapshotsTime() throws Exception {
+        DebianSnapshot snapshot = DebianSnapshot.parse("2025-06-01T00:00:00Z");
+        Path top = root;
+        root = Files.createDirectories(top.resolve("archive/debian/20250601T000000Z"));
+        byte[] deb = "a package of June 2025".getBytes(StandardCharsets.UTF_8);
+        Files.createDirectories(root.resolve("pool"));
+        Files.write(root.resolve("pool/hello_1.0-1_arm64.deb"), deb);
+        Files.write(root.resolve("pool/libhello_1.2-1_arm64.deb"), deb);
+        // As snapshot.debian.org serves it: valid then, expired today.
+        publish(packagesText(deb), "Date: Sat, 31 May 2025 20:00:00 UTC\nValid-Until: Sat, 07 Jun 2025 20:00:00 UTC\n");
+        root = top;
+
+        URI mirror = snapshot.mirror("http://127.0.0.1:" + port + "/archive/debian/{snapshot}/");
+        assertEquals("http://127.0.0.1:" + port + "/archive/debian/20250601T000000Z/", mirror.toString());
+        AptSource source = new AptSource(mirror, "walt", List.of("main"), "arm64", keyring);
+        AptRepository atSnapshot = new AptRepository(source, dir.resolve("cache"), false, snapshot.time());
+        PackageIndex index = atSnapshot.index();
+        List<PackageEntry> set = new DependencyResolver(index, Map.of(), Map.of()).resolve(List.of("hello"), false);
+        assertEquals(List.of(deb.length, deb.length), new DebDownloader(atSnapshot).fetch(set, n -> { }).stream()
+                .map(p -> (int) p.toFile().length()).toList());
+
+        InvalidDataException today = assertThrows(InvalidDataException.class,
+                () -> new AptRepository(source, dir.resolve("cache"), false).index());
+        assertTrue(today.getMessage().contains("expired on Sat, 07 Jun 2025"), today.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package walt.vpn.proxy;
 
+import walt.vpn.ssh.NextHop;
 import walt.vpn.ssh.SshPublicKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

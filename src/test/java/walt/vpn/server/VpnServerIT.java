@@ -27,14 +27,15 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import walt.vpn.testing.LabServer;
 import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 
 /**
  * The server side as installed: {@code walt vpn-server init} and {@code run} on a "server"
- * lab host (its own network, /etc: the accounts init makes stay there) with a real sshd using
- * the generated drop-in; nodes are real {@code ssh} clients on a "node" host; the operator
- * uses {@code walt vpn monitor|nodes|revoke}.
+ * lab host (its own network and /etc: the accounts init makes stay there) with a real sshd
+ * using the generated drop-in; nodes are real {@code ssh} clients on a "node" host; the
+ * operator uses {@code walt vpn monitor|nodes|revoke}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VpnServerIT {
@@ -42,9 +43,9 @@ class VpnServerIT {
     static final String SERVER_IP = "10.77.0.1";
     static final Path BASE = Path.of("/run/walt-vpn-server-it");
     static NetworkLab lab;
-    static NetworkLab.Host server;
+    static NetworkLab.Host serverHost;
     static NetworkLab.Host node;
-    static Process daemon;
+    static LabServer server;
     static Path knownHosts;
     static Process tunnelA;
 
@@ -53,66 +54,33 @@ class VpnServerIT {
         Tools.require("sshd");
         Tools.require("ssh");
         Tools.require("mknod");
-        lab = NetworkLab.open("vpn-server-it", ServerAccounts.ENROL, ServerAccounts.TUNNEL);
-        deleteTree(BASE);
-        Files.createDirectories(BASE);
-        server = lab.addHost("server");
+        lab = NetworkLab.open("vpn-server-it", LabServer.ENROL_USER, LabServer.TUNNEL_USER);
+        serverHost = lab.addHost("server");
         node = lab.addHost("node");
-        lab.link(server, SERVER_IP + "/24", node, "10.77.0.2/24");
-        // Where /dev/net/tun is not 0666 the daemon opens it to the tunnel account through its
-        // group: the server gets its own 0600 node of the same device over /dev/net/tun, so that
-        // path is taken without changing this machine's device.
-        Path tun = lab.dir().resolve("tun");
-        Tools.Result mknod = Tools.run("mknod", "-m", "0600", tun.toString(), "c", "10", "200");
-        assertEquals(0, mknod.exit(), mknod.all());
-        lab.ok(server, "mount", "--bind", tun.toString(), "/dev/net/tun");
-
-        Tools.Result init = exec(server, walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
-        assertEquals(0, init.exit(), init.all());
-        assertTrue(init.stdout().contains("created CA key") || init.stdout().contains("kept CA key"), init.stdout());
-        Tools.Result again = exec(server, walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
+        lab.link(serverHost, SERVER_IP + "/24", node, "10.77.0.2/24");
+        server = LabServer.start(BASE, lab, serverHost, SERVER_IP, 22, "wv-net");
+        Tools.Result again = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.stdout().contains("kept CA key"), "init is idempotent: " + again.stdout());
-
-        Tools.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", BASE.resolve("hostkey").toString()), BASE, 30);
         knownHosts = BASE.resolve("known_hosts");
         Files.writeString(knownHosts, SERVER_IP + " " + Files.readString(BASE.resolve("hostkey.pub")));
-        Files.writeString(BASE.resolve("sshd_config"), String.join("\n",
-                "ListenAddress " + SERVER_IP, "Port 22", "HostKey " + BASE.resolve("hostkey"),
-                "PidFile " + BASE.resolve("sshd.pid"), "UsePAM no", "StrictModes yes", "LogLevel VERBOSE",
-                "AllowUsers " + ServerAccounts.ENROL + " " + ServerAccounts.TUNNEL,
-                "Include " + BASE.resolve("sshd/walt-vpn.conf"), ""));
-        lab.createDirectory(Path.of("/run/sshd"));
-        Tools.Result check = exec(server, List.of(Tools.find("sshd"), "-t", "-f", BASE.resolve("sshd_config").toString()), 30);
-        assertEquals(0, check.exit(), "sshd accepts the drop-in: " + check.all());
-        lab.start(server, BASE.resolve("sshd.log"), List.of(Tools.find("sshd"), "-D", "-e", "-f", BASE.resolve("sshd_config").toString()));
-        daemon = lab.start(server, BASE.resolve("daemon.log"), walt("vpn-server", "run", "--request-timeout", "60"));
-        waitFor("the daemon's sockets", () -> Files.exists(BASE.resolve("run/admin.sock")) && Files.exists(BASE.resolve("run/enroll.sock")));
-        waitFor("sshd", () -> log("sshd.log").contains("Server listening"));
     }
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (lab != null) {
-            lab.close();
-        }
-        if (System.getenv("WALT_IT_KEEP") == null) {
-            deleteTree(BASE);
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } finally {
+            if (lab != null) {
+                lab.close();
+            }
         }
     }
 
     static List<String> walt(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", Path.of(System.getProperty("walt.jar", "target/walt-vpn.jar")).toAbsolutePath().toString()));
-        cmd.addAll(List.of(args));
-        if (args[0].equals("vpn-server")) {
-            cmd.addAll(List.of("--state-dir", BASE.resolve("state").toString(), "--run-dir", BASE.resolve("run").toString(),
-                    "--sshd-drop-in", BASE.resolve("sshd/walt-vpn.conf").toString(),
-                    "--libexec-dir", BASE.resolve("lib").toString(), "--bridge", "wv-net"));
-        } else {
-            cmd.addAll(List.of("--run-dir", BASE.resolve("run").toString()));
-        }
-        return cmd;
+        return server.walt(args);
     }
 
     /** A node's own key, made "on the node". */
@@ -145,7 +113,7 @@ class VpnServerIT {
 
     /** Runs {@code walt vpn monitor --accept FP} and waits until it is listening. */
     static Process monitorAccepting(String fingerprint, String logName) throws Exception {
-        Process p = lab.start(server, BASE.resolve(logName), walt("vpn", "monitor", "--accept", fingerprint, "--timeout", "60"));
+        Process p = server.background(walt("vpn", "monitor", "--accept", fingerprint, "--timeout", "60"), logName);
         waitFor("the monitor", () -> log(logName).contains("waiting for nodes"));
         return p;
     }
@@ -173,9 +141,8 @@ class VpnServerIT {
         return lab.start(node, BASE.resolve(keyName + "-tunnel.log"), cmd);
     }
 
-    static String serverSys(String path) throws Exception {
-        Tools.Result r = exec(server, List.of("cat", path), 10);
-        return r.exit() == 0 ? r.stdout().strip() : "";
+    static String serverSys(String path) {
+        return server.sys(path);
     }
 
     @Test
@@ -195,11 +162,11 @@ class VpnServerIT {
         enrolled("node-a", "b8:27:eb:00:00:0a", 1);
         tunnelA = tunnel("node-a", "any");
         Process a = tunnelA;
-        waitFor("node-a's tap on the server", () -> serverSysQuiet("/sys/class/net/tap1/carrier").equals("1"));
-        String link = exec(server, List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
+        waitFor("node-a's tap on the server", () -> serverSys("/sys/class/net/tap1/carrier").equals("1"));
+        String link = server.exec(List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
         assertTrue(link.contains("master wv-net"), link);
-        lab.ok(server, "ip", "addr", "replace", "10.78.0.1/24", "dev", "wv-net");
-        waitFor("the node's tap", () -> quiet(() -> exec(node, List.of("ip", "link", "show", "tap0"), 10).exit() == 0));
+        lab.ok(serverHost, "ip", "addr", "replace", "10.78.0.1/24", "dev", "wv-net");
+        server.await("the node's tap", () -> exec(node, List.of("ip", "link", "show", "tap0"), 10).exit() == 0, 60);
         lab.ok(node, "ip", "addr", "replace", "10.78.0.2/24", "dev", "tap0");
         lab.ok(node, "ip", "link", "set", "tap0", "up");
         Tools.Result ping = exec(node, List.of("ping", "-c", "3", "-W", "2", "10.78.0.1"), 30);
@@ -216,7 +183,7 @@ class VpnServerIT {
         assertNotEquals(0, stolen.exitValue());
         assertEquals("1", serverSys("/sys/class/net/tap1/carrier"), "node-a keeps its tap");
         Process own = tunnel("node-b", "any");
-        waitFor("node-b's own tap", () -> serverSysQuiet("/sys/class/net/tap2/carrier").equals("1"));
+        waitFor("node-b's own tap", () -> serverSys("/sys/class/net/tap2/carrier").equals("1"));
         assertTrue(own.isAlive());
     }
 
@@ -293,18 +260,18 @@ class VpnServerIT {
     @Test
     @Order(5)
     void revokingANodeCutsItsTunnelAndRefusesItsCertificate() throws Exception {
-        Tools.Result revoke = exec(server, walt("vpn", "revoke", "node-1"), 60);
+        Tools.Result revoke = server.exec(walt("vpn", "revoke", "node-1"), 60);
         assertEquals(0, revoke.exit(), revoke.all());
         assertTrue(revoke.stdout().contains("revoked node-1 (b8:27:eb:00:00:0a"), revoke.stdout());
         assertTrue(tunnelA.waitFor(30, TimeUnit.SECONDS), "node-a's live tunnel is cut");
-        waitFor("tap1 to go", () -> serverSysQuiet("/sys/class/net/tap1/carrier").isEmpty());
+        waitFor("tap1 to go", () -> serverSys("/sys/class/net/tap1/carrier").isEmpty());
         Process again = tunnel("node-a", "any");
         assertTrue(again.waitFor(30, TimeUnit.SECONDS));
         assertNotEquals(0, again.exitValue());
         assertTrue(log("node-a-tunnel.log").contains("Permission denied"), log("node-a-tunnel.log"));
         assertEquals("1", serverSys("/sys/class/net/tap2/carrier"), "node-b is not affected");
 
-        Tools.Result nodes = exec(server, walt("vpn", "nodes", "--json"), 60);
+        Tools.Result nodes = server.exec(walt("vpn", "nodes", "--json"), 60);
         assertEquals(0, nodes.exit(), nodes.all());
         JsonNode list = new ObjectMapper().readTree(nodes.stdout());
         assertEquals(3, list.size(), nodes.stdout());
@@ -312,7 +279,7 @@ class VpnServerIT {
         assertEquals("b8:27:eb:00:00:0a", list.get(0).path("mac").asText());
         assertEquals(fingerprint(BASE.resolve("node-a")), list.get(0).path("fingerprint").asText());
         assertEquals("active", list.get(1).path("state").asText());
-        String table = exec(server, walt("vpn", "nodes"), 60).stdout();
+        String table = server.exec(walt("vpn", "nodes"), 60).stdout();
         assertTrue(table.lines().anyMatch(l -> l.startsWith("node-2") && l.contains("b8:27:eb:00:00:0b") && l.contains("active")), table);
         String audit = Files.readString(BASE.resolve("state/audit.log"));
         assertTrue(audit.contains("revoked node-1 mac=b8:27:eb:00:00:0a"), audit);
@@ -329,9 +296,9 @@ class VpnServerIT {
         assertEquals("rw-------", mode(BASE.resolve("run/admin.sock")));
         assertEquals("rw-rw----", mode(BASE.resolve("run/enroll.sock")));
         // Group names as the server knows them: its accounts are in its own /etc.
-        assertEquals(ServerAccounts.ENROL + "\n", lab.ok(server, "stat", "-c", "%G", BASE.resolve("run/enroll.sock").toString()).stdout());
+        assertEquals(ServerAccounts.ENROL + "\n", lab.ok(serverHost, "stat", "-c", "%G", BASE.resolve("run/enroll.sock").toString()).stdout());
         // The daemon opened the server's 0600 /dev/net/tun to the tunnel account, and to nobody else.
-        assertEquals("crw-rw---- " + ServerAccounts.TUNNEL + "\n", lab.ok(server, "stat", "-c", "%A %G", "/dev/net/tun").stdout());
+        assertEquals("crw-rw---- " + ServerAccounts.TUNNEL + "\n", lab.ok(serverHost, "stat", "-c", "%A %G", "/dev/net/tun").stdout());
     }
 
     static Tools.Result exec(NetworkLab.Host host, List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
@@ -342,52 +309,11 @@ class VpnServerIT {
         return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
-    interface Check {
-        boolean test() throws Exception;
-    }
-
-    static boolean quiet(Check c) {
-        try {
-            return c.test();
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    static String serverSysQuiet(String path) {
-        try {
-            return serverSys(path);
-        } catch (Exception e) {
-            return "";
-        }
-    }
-
     static String log(String name) {
-        try {
-            return Files.readString(BASE.resolve(name));
-        } catch (IOException e) {
-            return "";
-        }
+        return server.log(name);
     }
 
     static void waitFor(String what, BooleanSupplier condition) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what + "\ndaemon: " + log("daemon.log") + "\nsshd: " + log("sshd.log"));
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        server.await(what, condition::getAsBoolean, 60);
     }
 }

@@ -48,6 +48,11 @@ public record BootPartition(String kernelVersion, String rootPartUuid, String bo
         check(VERSION, kernelVersion, "kernel version");
         check(PARTUUID, rootPartUuid, "root PARTUUID");
         check(PARTUUID, bootPartUuid, "boot PARTUUID");
+        checkSettings(config, extraCmdline);
+    }
+
+    /** The recipe's config.txt settings and kernel arguments, as both files can hold them. */
+    static void checkSettings(Map<String, String> config, List<String> extraCmdline) {
         for (Map.Entry<String, String> e : config.entrySet()) {
             check(CONFIG_KEY, e.getKey(), "config.txt key");
             check(CONFIG_VALUE, e.getValue(), "config.txt value of " + e.getKey());

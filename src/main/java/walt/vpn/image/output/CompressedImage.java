@@ -13,9 +13,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.XZOutputStream;
 import walt.vpn.disk.AtomicOutput;
+import walt.vpn.image.ProgressInputStream;
 
 /**
  * An image compressed for download, on every core: zstd with its own worker threads, xz as
@@ -48,20 +50,27 @@ public final class CompressedImage {
 
     /** Writes {@code image} compressed to {@code target}, atomically. */
     public static void write(Path image, Path target, Format format, int threads) throws IOException {
+        write(image, target, format, threads, n -> { });
+    }
+
+    /** The same, telling {@code read} the bytes of the image as they are compressed. */
+    public static void write(Path image, Path target, Format format, int threads, LongConsumer read) throws IOException {
         try (AtomicOutput out = new AtomicOutput(target)) {
             try (OutputStream os = Files.newOutputStream(out.tempPath())) {
-                if (format == Format.ZST) {
-                    zstd(image, os, threads);
-                } else {
-                    xz(image, os, threads);
+                try (InputStream in = new ProgressInputStream(Files.newInputStream(image), read)) {
+                    if (format == Format.ZST) {
+                        zstd(in, os, threads);
+                    } else {
+                        xz(in, os, threads);
+                    }
                 }
             }
             out.commit();
         }
     }
 
-    private static void zstd(Path image, OutputStream os, int threads) throws IOException {
-        try (InputStream in = Files.newInputStream(image); ZstdOutputStream z = new ZstdOutputStream(os, ZSTD_LEVEL)) {
+    private static void zstd(InputStream in, OutputStream os, int threads) throws IOException {
+        try (ZstdOutputStream z = new ZstdOutputStream(os, ZSTD_LEVEL)) {
             z.setChecksum(true);
             if (threads > 1) {
                 z.setWorkers(threads);
@@ -70,13 +79,13 @@ public final class CompressedImage {
         }
     }
 
-    private static void xz(Path image, OutputStream os, int threads) throws IOException {
+    private static void xz(InputStream in, OutputStream os, int threads) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "xz");
             t.setDaemon(true);
             return t;
         });
-        try (InputStream in = Files.newInputStream(image)) {
+        try {
             // A window of chunks in flight: memory stays bounded whatever the image size.
             List<Future<byte[]>> window = new ArrayList<>();
             while (true) {

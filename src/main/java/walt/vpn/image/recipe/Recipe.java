@@ -4,6 +4,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import walt.vpn.deb.AptSource;
+import walt.vpn.deb.DebianSnapshot;
 
 /**
  * What an image is made of, as read from a recipe file (image-recipes/*.yaml); see
@@ -11,7 +13,7 @@ import java.util.Map;
  *
  * @param name        output name (letters, digits, '.', '_', '-')
  * @param description free text for humans and the Imager entry
- * @param base        a Debian base built from packages
+ * @param base        what the image starts from: a Debian base built from packages, or an image file
  * @param packages    packages to install on top of the base
  * @param overlays    folders copied over the root filesystem, in order
  * @param files       single files to add, after the overlays
@@ -19,8 +21,26 @@ import java.util.Map;
  * @param partitions  partition sizes (0 = automatic)
  * @param outputs     formats to write besides the raw image
  */
-public record Recipe(Path source, String name, String description, DebianBase base, List<String> packages,
+public record Recipe(Path source, String name, String description, Base base, List<String> packages,
                      List<Path> overlays, List<FileSpec> files, Boot boot, Partitions partitions, Outputs outputs) {
+
+    /** What the image starts from. */
+    public sealed interface Base permits DebianBase, ImageBase {
+        /** Where packages come from, or null when an image base adds none. */
+        Apt apt();
+    }
+
+    /**
+     * A signed Debian repository.
+     *
+     * @param snapshot the moment of snapshot.debian.org the mirror is pinned to, or null
+     */
+    public record Apt(URI mirror, String suite, String architecture, List<String> components, Path keyring,
+                      DebianSnapshot snapshot) {
+        public AptSource source() {
+            return new AptSource(mirror, suite, components, architecture, keyring);
+        }
+    }
 
     /**
      * A base made from a Debian repository.
@@ -28,8 +48,20 @@ public record Recipe(Path source, String name, String description, DebianBase ba
      * @param essential install the Essential/required set and configure packages at first boot
      *                  (false only for test images that run no dpkg)
      */
-    public record DebianBase(URI mirror, String suite, String architecture, List<String> components, Path keyring,
-                             boolean essential) {
+    public record DebianBase(Apt apt, boolean essential) implements Base {
+    }
+
+    /**
+     * A base that is an SD card image already (Raspberry Pi OS, or one of ours): its root and
+     * boot partitions are kept and the recipe's packages, overlays and files added.
+     *
+     * @param file   the image file ({@code .img}, {@code .img.xz}, {@code .img.zst}), or null
+     *               when it is downloaded
+     * @param url    where to download it from (into the build cache), or null for a local file
+     * @param sha256 of the file as given (compressed), lower-case hex
+     * @param apt    the repository of the added packages, or null when the recipe adds none
+     */
+    public record ImageBase(Path file, URI url, String sha256, Apt apt) implements Base {
     }
 
     /** A file to add, with its content given inline or read from a source file. */

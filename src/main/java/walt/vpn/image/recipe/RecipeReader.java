@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import walt.vpn.deb.AptSource;
+import walt.vpn.deb.DebianSnapshot;
 import walt.vpn.tree.InvalidDataException;
 
 /**
@@ -33,9 +34,10 @@ import walt.vpn.tree.InvalidDataException;
  *     mirror: http://deb.debian.org/debian
  *     components: [main, non-free-firmware]
  *     keyring: /usr/share/keyrings/debian-archive-keyring.gpg
+ *     snapshot: 2025-06-01T00:00:00Z # optional; or 20250601T000000Z
  *     essential: true                # the required set, configured at first boot
  * packages: [systemd-sysv, openssh-server]
- * overlays: [overlay]                # folders relative to the recipe
+ * overlays: [overlay, ../rootfs-overlay]   # folders relative to the recipe's folder
  * files:
  *   - {path: /etc/hostname, content: "node\n", mode: "0644"}
  *   - {path: /usr/local/bin/x, source: files/x, mode: "0755", owner: 0, group: 0}
@@ -46,6 +48,37 @@ import walt.vpn.tree.InvalidDataException;
  * partitions: {boot: auto, root: auto}   # or sizes: 256M, 2G
  * outputs: {formats: [raw], bmap: false}
  * </pre>
+ *
+ * <p><b>Snapshot.</b> With {@code snapshot}, the mirror is snapshot.debian.org at that time
+ * ({@code https://snapshot.debian.org/archive/debian/20250601T000000Z/}); a {@code mirror} given
+ * as well must say where the time goes with {@code {snapshot}} (a local copy of the snapshot
+ * archive, {@code http://cache.lan/debian/{snapshot}/}). The Release must have been valid at that
+ * time, and the time is the build time unless SOURCE_DATE_EPOCH says otherwise: the same recipe
+ * gives the same image whenever it is built.
+ *
+ * <p><b>Image base.</b> Instead of {@code debian}, a base can be an SD card image with an MBR,
+ * a FAT boot partition and an ext4 root (Raspberry Pi OS, or an image of ours):
+ *
+ * <pre>
+ * base:
+ *   image:
+ *     path: raspios-lite.img.xz      # .img, .img.xz or .img.zst; relative to the recipe, or absolute
+ *     # url: https://host/raspios-lite.img.xz   # instead of path: downloaded into the build cache
+ *     sha256: 0123...cdef            # of the file as given (compressed); required
+ *   apt:                             # where the added packages come from: the keys of
+ *     suite: bookworm                # base.debian but essential, with the same defaults;
+ *     mirror: http://deb.debian.org/debian     # required when packages is not empty
+ *     components: [main]
+ * packages: [hello]
+ * </pre>
+ *
+ * The base's root and boot partitions are read (no loop mount), its dpkg status says what is
+ * installed, and only what {@code packages} still needs is added (configured at first boot by
+ * the base's systemd). The boot partition is kept: {@code boot.config} settings replace or
+ * are added to its config.txt, {@code boot.cmdline} arguments are added to its cmdline.txt, and
+ * the old disk's PARTUUIDs in cmdline.txt and /etc/fstab become the new image's.
+ * {@code boot.modules} is refused (the base keeps its own initramfs); {@code partitions.boot:
+ * auto} keeps the base's boot partition size.
  */
 public final class RecipeReader {
 
@@ -53,6 +86,7 @@ public final class RecipeReader {
     private static final Pattern PACKAGE = Pattern.compile("[a-z0-9][a-z0-9+.-]+");
     private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern SIZE = Pattern.compile("([0-9]+)([KMGT]?)");
+    private static final Pattern IMAGE_FILE = Pattern.compile(".+\\.img(\\.xz|\\.zst)?");
     private static final Set<String> FORMATS = Set.of("raw", "zst", "xz");
     private static final int MAX_RECIPE = 1 << 20;
 
@@ -91,9 +125,10 @@ public final class RecipeReader {
             throw error("name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
         }
         String description = text(top, "description", "");
-        Recipe.DebianBase base = base(required(top, "base", "base"));
+        List<String> listed = strings(top, "packages");
+        Recipe.Base base = base(required(top, "base", "base"), !listed.isEmpty());
         List<String> packages = new ArrayList<>();
-        for (String p : strings(top, "packages")) {
+        for (String p : listed) {
             if (!PACKAGE.matcher(p).matches()) {
                 throw error("packages[" + packages.size() + "]", "'" + p + "' is not a Debian package name");
             }
@@ -102,7 +137,7 @@ public final class RecipeReader {
         List<Path> overlays = new ArrayList<>();
         List<String> ov = strings(top, "overlays");
         for (int i = 0; i < ov.size(); i++) {
-            Path p = inside(ov.get(i), "overlays[" + i + "]");
+            Path p = relative(ov.get(i), "overlays[" + i + "]");
             if (!Files.isDirectory(p)) {
                 throw error("overlays[" + i + "]", "'" + ov.get(i) + "' is not a folder next to the recipe");
             }
@@ -110,35 +145,115 @@ public final class RecipeReader {
         }
         List<Recipe.FileSpec> files = files(top.get("files"));
         Recipe.Boot boot = boot(top.get("boot"));
+        if (base instanceof Recipe.ImageBase && !boot.modules().isEmpty()) {
+            throw error("boot.modules", "only for a debian base: an image base keeps its own initramfs");
+        }
         Recipe.Partitions partitions = partitions(top.get("partitions"));
         Recipe.Outputs outputs = outputs(top.get("outputs"));
         return new Recipe(file, name, description, base, List.copyOf(packages), List.copyOf(overlays), files, boot, partitions, outputs);
     }
 
-    private Recipe.DebianBase base(JsonNode base) throws InvalidDataException {
-        keys(base, "base", Set.of("debian"));
-        JsonNode d = required(base, "debian", "base.debian");
-        keys(d, "base.debian", Set.of("suite", "architecture", "mirror", "components", "keyring", "essential"));
+    private Recipe.Base base(JsonNode base, boolean addsPackages) throws InvalidDataException {
+        keys(base, "base", Set.of("debian", "image", "apt"));
+        if (base.has("debian") == base.has("image")) {
+            throw error("base", "give exactly one of debian (a base made from packages) and image (an SD card image file)");
+        }
+        if (base.has("debian")) {
+            if (base.has("apt")) {
+                throw error("base.apt", "only for an image base: a debian base's packages come from base.debian");
+            }
+            JsonNode d = base.get("debian");
+            keys(d, "base.debian", Set.of("suite", "architecture", "mirror", "snapshot", "components", "keyring", "essential"));
+            return new Recipe.DebianBase(apt(d, "base.debian"), bool(d, "essential", true));
+        }
+        JsonNode img = required(base, "image", "base.image");
+        keys(img, "base.image", Set.of("path", "url", "sha256"));
+        if (img.has("path") == img.has("url")) {
+            throw error("base.image", "give exactly one of path (a file) and url (downloaded into the build cache)");
+        }
+        Path file = null;
+        URI url = null;
+        String name;
+        if (img.has("path")) {
+            // Unlike overlays, a base image may live anywhere: its sha256 pins what it is.
+            file = this.file.getParent().resolve(text(img, "path", "")).normalize();
+            if (!Files.isRegularFile(file)) {
+                throw error("base.image.path", "no such file " + file);
+            }
+            name = file.getFileName().toString();
+        } else {
+            url = url(text(img, "url", ""), "base.image.url", Set.of("http", "https"));
+            name = url.getPath() == null ? "" : url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
+        }
+        if (!IMAGE_FILE.matcher(name).matches()) {
+            throw error(img.has("path") ? "base.image.path" : "base.image.url", "'" + name + "' is not a .img, .img.xz or .img.zst file");
+        }
+        String sha256 = text(img, "sha256", null);
+        if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
+            throw error("base.image.sha256", sha256 == null ? "missing: the image's SHA256 (sha256sum FILE) pins what the base is"
+                    : "'" + sha256 + "' is not a SHA256 (64 hex digits)");
+        }
+        Recipe.Apt apt = null;
+        if (base.has("apt")) {
+            JsonNode a = base.get("apt");
+            keys(a, "base.apt", Set.of("suite", "architecture", "mirror", "snapshot", "components", "keyring"));
+            apt = apt(a, "base.apt");
+        } else if (addsPackages) {
+            throw error("base.apt", "missing: an image base needs the repository its added packages come from");
+        }
+        return new Recipe.ImageBase(file, url, sha256.toLowerCase(java.util.Locale.ROOT), apt);
+    }
+
+    /** A repository: the keys of base.debian and base.apt. */
+    private Recipe.Apt apt(JsonNode d, String at) throws InvalidDataException {
         String suite = text(d, "suite", AptSource.DEFAULT_SUITE);
         String arch = text(d, "architecture", "arm64");
+        DebianSnapshot snapshot = null;
+        if (d.has("snapshot")) {
+            try {
+                snapshot = DebianSnapshot.parse(text(d, "snapshot", ""));
+            } catch (IllegalArgumentException e) {
+                throw error(at + ".snapshot", e.getMessage());
+            }
+        }
         URI mirror;
         try {
-            mirror = URI.create(text(d, "mirror", AptSource.DEBIAN.toString()));
+            if (snapshot != null) {
+                mirror = snapshot.mirror(text(d, "mirror", null));
+            } else {
+                String m = text(d, "mirror", AptSource.DEBIAN.toString());
+                if (m.contains(DebianSnapshot.PLACEHOLDER)) {
+                    throw new IllegalArgumentException("has " + DebianSnapshot.PLACEHOLDER + " but no snapshot time is given");
+                }
+                mirror = URI.create(m);
+            }
         } catch (IllegalArgumentException e) {
-            throw error("base.debian.mirror", "not a URL: " + e.getMessage());
+            throw error(at + ".mirror", e.getMessage());
         }
         List<String> components = d.has("components") ? strings(d, "components") : List.of("main", "non-free-firmware");
         Path keyring = Path.of(text(d, "keyring", AptSource.DEBIAN_KEYRING.toString()));
         if (!keyring.isAbsolute()) {
-            keyring = inside(keyring.toString(), "base.debian.keyring");
+            keyring = inside(keyring.toString(), at + ".keyring");
         }
-        boolean essential = bool(d, "essential", true);
+        Recipe.Apt apt = new Recipe.Apt(mirror, suite, arch, List.copyOf(components), keyring, snapshot);
         try {
-            new AptSource(mirror, suite, components, arch, keyring);
+            apt.source();
         } catch (IllegalArgumentException e) {
-            throw error("base.debian", e.getMessage());
+            throw error(at, e.getMessage());
         }
-        return new Recipe.DebianBase(mirror, suite, arch, List.copyOf(components), keyring, essential);
+        return apt;
+    }
+
+    private URI url(String text, String at, Set<String> schemes) throws InvalidDataException {
+        try {
+            URI u = new URI(text);
+            if (u.getScheme() == null || !schemes.contains(u.getScheme()) || u.getHost() == null) {
+                throw error(at, "'" + text + "' is not an " + String.join(" or ", new java.util.TreeSet<>(schemes)) + " URL");
+            }
+            return u;
+        } catch (java.net.URISyntaxException e) {
+            throw error(at, "not a URL: " + e.getMessage());
+        }
     }
 
     private List<Recipe.FileSpec> files(JsonNode node) throws IOException {
@@ -270,6 +385,18 @@ public final class RecipeReader {
     }
 
     /** A path relative to the recipe's folder that stays inside it. */
+    /**
+     * A folder named relative to the recipe; it may lie beside the recipe's folder (the node
+     * recipe takes the project's rootfs-overlay/), but an absolute path would make the
+     * recipe mean different things on different machines.
+     */
+    private Path relative(String rel, String at) throws InvalidDataException {
+        if (rel.startsWith("/") || rel.startsWith("~")) {
+            throw error(at, "'" + rel + "' must be relative to the recipe's folder");
+        }
+        return file.getParent().resolve(rel).normalize();
+    }
+
     private Path inside(String rel, String at) throws InvalidDataException {
         Path dir = file.getParent();
         Path p = dir.resolve(rel).normalize();

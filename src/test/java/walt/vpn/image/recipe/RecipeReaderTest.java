@@ -29,10 +29,11 @@ class RecipeReaderTest {
             assertEquals(p.getFileName().toString().replace(".yaml", ""), r.name(), "output named after its recipe: " + p);
         }
         Recipe base = RecipeReader.read(Path.of("image-recipes/rpi3bp-base.yaml"));
-        assertEquals("trixie", base.base().suite());
-        assertTrue(base.base().essential());
+        Recipe.DebianBase debian = (Recipe.DebianBase) base.base();
+        assertEquals("trixie", debian.apt().suite());
+        assertTrue(debian.essential());
         assertTrue(base.packages().containsAll(List.of("openssh-server", "systemd-sysv")));
-        assertTrue(base.base().components().contains("non-free-firmware"), "raspi-firmware lives there");
+        assertTrue(debian.apt().components().contains("non-free-firmware"), "raspi-firmware lives there");
     }
 
     private String error(String yaml) throws Exception {
@@ -50,7 +51,7 @@ class RecipeReaderTest {
         assertEquals("r.yaml: packages[1]: 'Foo Bar' is not a Debian package name", error(OK + "packages: [ok, Foo Bar]\n"));
         assertEquals("r.yaml: base: missing", error("name: r\n"));
         assertEquals("r.yaml: name: 'a/b' must be 1-64 letters, digits, '.', '_' or '-'", error("name: a/b\nbase: {debian: {}}\n"));
-        assertTrue(error(OK + "overlays: [../../etc]\n").contains("overlays[0]: '../../etc' leaves the recipe's folder"));
+        assertTrue(error(OK + "overlays: [/etc]\n").contains("overlays[0]: '/etc' must be relative to the recipe's folder"));
         assertTrue(error(OK + "files:\n  - {path: /etc/x, content: a, mode: 644}\n").contains("files[0].mode: '644' must be a quoted octal mode"));
         assertTrue(error(OK + "files:\n  - {path: /etc/x, content: a, mode: \"9\"}\n").contains("files[0].mode: '9' is not an octal mode"));
         assertTrue(error(OK + "files:\n  - {path: etc/x, content: a}\n").contains("files[0].path: must be an absolute path"));
@@ -74,5 +75,74 @@ class RecipeReaderTest {
         assertEquals(0755, x.mode());
         assertEquals(1000, x.uid());
         assertEquals("bytes", new String(x.content()));
+    }
+
+    private static final String SHA = "ab".repeat(32);
+
+    @Test
+    void anImageBaseNamesItsFileHashAndRepository() throws Exception {
+        Files.write(dir.resolve("base.img.zst"), new byte[] {1});
+        Path f = dir.resolve("r.yaml");
+        Files.writeString(f, "name: r\nbase:\n  image: {path: base.img.zst, sha256: " + SHA.toUpperCase() + "}\n"
+                + "  apt: {suite: bookworm, components: [main], snapshot: 20250601T000000Z}\npackages: [hello]\n");
+        Recipe r = RecipeReader.read(f);
+        Recipe.ImageBase base = (Recipe.ImageBase) r.base();
+        assertEquals(dir.resolve("base.img.zst"), base.file());
+        assertEquals(SHA, base.sha256(), "lower case, as sha256sum prints it");
+        assertEquals(null, base.url());
+        assertEquals("bookworm", base.apt().suite());
+        assertEquals(List.of("main"), base.apt().components());
+        assertEquals("https://snapshot.debian.org/archive/debian/20250601T000000Z/", base.apt().mirror().toString());
+        assertEquals(java.time.Instant.parse("2025-06-01T00:00:00Z"), base.apt().snapshot().time());
+
+        Files.writeString(f, "name: r\nbase:\n  image: {url: 'https://example.org/x/raspios.img.xz', sha256: " + SHA + "}\n");
+        Recipe.ImageBase byUrl = (Recipe.ImageBase) RecipeReader.read(f).base();
+        assertEquals("https://example.org/x/raspios.img.xz", byUrl.url().toString());
+        assertEquals(null, byUrl.file());
+        assertEquals(null, byUrl.apt(), "no packages, no repository needed");
+    }
+
+    @Test
+    void imageBaseMistakesAreNamed() throws Exception {
+        Files.write(dir.resolve("base.img"), new byte[] {1});
+        Files.write(dir.resolve("base.iso"), new byte[] {1});
+        String img = "name: r\nbase:\n  image: {path: base.img, sha256: " + SHA + "}\n";
+        assertEquals("r.yaml: base.apt: missing: an image base needs the repository its added packages come from", error(img + "packages: [hello]\n"));
+        assertEquals("r.yaml: base.image.sha256: missing: the image's SHA256 (sha256sum FILE) pins what the base is",
+                error("name: r\nbase:\n  image: {path: base.img}\n"));
+        assertEquals("r.yaml: base.image.sha256: 'abc' is not a SHA256 (64 hex digits)", error("name: r\nbase:\n  image: {path: base.img, sha256: abc}\n"));
+        assertTrue(error("name: r\nbase:\n  image: {path: nothere.img.xz, sha256: " + SHA + "}\n")
+                .startsWith("r.yaml: base.image.path: no such file "), "the file is checked when the recipe is read");
+        assertEquals("r.yaml: base.image.path: 'base.iso' is not a .img, .img.xz or .img.zst file",
+                error("name: r\nbase:\n  image: {path: base.iso, sha256: " + SHA + "}\n"));
+        assertEquals("r.yaml: base.image: give exactly one of path (a file) and url (downloaded into the build cache)",
+                error("name: r\nbase:\n  image: {path: base.img, url: 'https://a/b.img', sha256: " + SHA + "}\n"));
+        assertEquals("r.yaml: base.image.url: 'ftp://a/b.img' is not an http or https URL",
+                error("name: r\nbase:\n  image: {url: 'ftp://a/b.img', sha256: " + SHA + "}\n"));
+        assertEquals("r.yaml: base: give exactly one of debian (a base made from packages) and image (an SD card image file)",
+                error("name: r\nbase:\n  debian: {}\n  image: {path: base.img, sha256: " + SHA + "}\n"));
+        assertEquals("r.yaml: base.apt: only for an image base: a debian base's packages come from base.debian",
+                error("name: r\nbase:\n  debian: {}\n  apt: {}\n"));
+        assertEquals("r.yaml: base.apt.essential: unknown key", error(img + "  apt: {essential: true}\n"));
+        assertEquals("r.yaml: boot.modules: only for a debian base: an image base keeps its own initramfs", error(img + "boot: {modules: [ext4]}\n"));
+    }
+
+    @Test
+    void aSnapshotPinsTheMirror() throws Exception {
+        Path f = dir.resolve("r.yaml");
+        Files.writeString(f, "name: r\nbase:\n  debian: {snapshot: '2025-06-01T12:30:00Z', mirror: 'http://cache.lan/debian/{snapshot}/'}\n");
+        Recipe.Apt apt = ((Recipe.DebianBase) RecipeReader.read(f).base()).apt();
+        assertEquals("http://cache.lan/debian/20250601T123000Z/", apt.mirror().toString());
+        assertEquals("20250601T123000Z", apt.snapshot().stamp());
+        Files.writeString(f, OK);
+        assertEquals(null, ((Recipe.DebianBase) RecipeReader.read(f).base()).apt().snapshot());
+
+        assertTrue(error("name: r\nbase:\n  debian: {snapshot: 2025-06-01}\n")
+                .startsWith("r.yaml: base.debian.snapshot: '2025-06-01' is not a UTC time like 2025-06-01T00:00:00Z"));
+        assertTrue(error("name: r\nbase:\n  debian: {snapshot: 20251301T000000Z}\n").startsWith("r.yaml: base.debian.snapshot: '20251301T000000Z' is not a valid date"));
+        assertTrue(error("name: r\nbase:\n  debian: {snapshot: 20250601T000000Z, mirror: 'http://cache.lan/debian'}\n")
+                .startsWith("r.yaml: base.debian.mirror: a mirror used with a snapshot must say where the time goes with {snapshot}"));
+        assertEquals("r.yaml: base.debian.mirror: has {snapshot} but no snapshot time is given",
+                error("name: r\nbase:\n  debian: {mirror: 'http://cache.lan/debian/{snapshot}/'}\n"));
     }
 }

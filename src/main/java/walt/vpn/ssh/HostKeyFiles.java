@@ -1,4 +1,4 @@
-package walt.vpn.proxy;
+package walt.vpn.ssh;
 
 import walt.vpn.ssh.SshPublicKey;
 import java.io.IOException;
@@ -31,7 +31,7 @@ public final class HostKeyFiles {
         files.sort(null);
         List<SshPublicKey> keys = new ArrayList<>();
         for (Path file : files) {
-            keys.add(VpnKeys.readKey(file));
+            keys.add(SshPublicKey.read(file));
         }
         return List.copyOf(keys);
     }

@@ -1,4 +1,4 @@
-package walt.vpn.proxy;
+package walt.vpn.ssh;
 
 import walt.vpn.ssh.Printable;
 import java.net.Inet6Address;

@@ -1,4 +1,4 @@
-package walt.vpn.proxy;
+package walt.vpn.ssh;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,21 +1,22 @@
-package walt.vpn.cli;
+package walt.vpn.image;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.LongConsumer;
 import walt.vpn.disk.Storage;
 
 /**
  * Reports the bytes a writer puts into storage to a progress bar: the writers need no
  * progress API of their own, and stay silent in library use.
  */
-final class ProgressStorage implements Storage {
+public final class ProgressStorage implements Storage {
 
     private final Storage target;
-    private final ProgressBar bar;
+    private final LongConsumer written;
 
-    ProgressStorage(Storage target, ProgressBar bar) {
+    public ProgressStorage(Storage target, LongConsumer written) {
         this.target = target;
-        this.bar = bar;
+        this.written = written;
     }
 
     @Override
@@ -32,7 +33,7 @@ final class ProgressStorage implements Storage {
     public void write(long position, ByteBuffer src) throws IOException {
         int n = src.remaining();
         target.write(position, src);
-        bar.advance(n);
+        written.accept(n);
     }
 
     @Override

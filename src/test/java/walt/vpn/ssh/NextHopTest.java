@@ -1,4 +1,4 @@
-package walt.vpn.proxy;
+package walt.vpn.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,0 +1,198 @@
+package walt.vpn.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import walt.vpn.image.NodeBaseCache;
+import walt.vpn.image.Progress;
+import walt.vpn.image.SiteImage;
+import walt.vpn.image.output.BlockMapFile;
+import walt.vpn.image.output.CompressedImage;
+import walt.vpn.server.SshKeygen;
+import walt.vpn.ssh.HostKeyFiles;
+import walt.vpn.ssh.LocalHostName;
+import walt.vpn.ssh.NextHop;
+import walt.vpn.ssh.Printable;
+import walt.vpn.ssh.SshPublicKey;
+import walt.vpn.template.BootstrapKey;
+import walt.vpn.template.SiteConfig;
+import walt.vpn.template.SiteFiles;
+import walt.vpn.template.SiteHop;
+import walt.vpn.template.VmSettings;
+
+@Command(name = "setup-node", mixinStandardHelpOptions = true,
+        description = {"Write the SD card image of VPN nodes (rpi3bp-vpn.img in the current folder). The image may be",
+            "flashed on any number of boards, as long as the VPN entrypoint stays the same. Only the boot partition's",
+            "walt-vpn/ folder holds the site: the root filesystem comes from a base built once from the default recipe."})
+final class SetupNodeCommand implements Callable<Integer> {
+
+    @Option(names = "--entrypoint", paramLabel = "HOST[:PORT]",
+            description = "The proxy nodes connect to first (asked for when not given); the server's own address makes it the entrypoint.")
+    String entrypoint;
+
+    @Option(names = "--proxy", paramLabel = "HOST[:PORT]",
+            description = "A further proxy after the entrypoint, in chain order (repeatable), as the previous proxy reaches it.")
+    List<String> proxies = new ArrayList<>();
+
+    @Option(names = "--server", paramLabel = "HOST[:PORT]",
+            description = "The WalT server as the last proxy reaches it, exactly as in that proxy's setup-proxy --next (default: `hostname -f`).")
+    String server;
+
+    @Option(names = "--host-keys", paramLabel = "HOST[:PORT]=FILE",
+            description = "Host keys to pin for a proxy: setup-proxy's output ('host-key:' lines), a .pub file or known_hosts lines (repeatable).")
+    Map<String, Path> hostKeyFiles = new LinkedHashMap<>();
+
+    @Option(names = "--server-host-keys", paramLabel = "DIR",
+            description = "The server's ssh_host_*_key.pub to pin (default: ${DEFAULT-VALUE}).")
+    Path serverHostKeys = HostKeyFiles.DEFAULT_DIR;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Server state with ca.pub and the bootstrap key; made here with only those keys when absent (default: ${DEFAULT-VALUE}).")
+    Path stateDir = Path.of("/var/lib/walt/vpn");
+
+    @Option(names = "--base", paramLabel = "IMAGE", description = "Node base image to use instead of the cached one built from --recipe.")
+    Path base;
+
+    @Option(names = "--recipe", paramLabel = "FILE", description = "Recipe of the node base (default: image-recipes/rpi3bp-vpn-node.yaml of walt-vpn).")
+    Path recipe;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Download and base image cache (default: $XDG_CACHE_HOME/walt-vpn or ~/.cache/walt-vpn).")
+    Path cache;
+
+    @Option(names = "--offline", description = "Build the base from the cache only: no network.")
+    boolean offline;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "The raw image (default: ${DEFAULT-VALUE}).")
+    Path output = Path.of("rpi3bp-vpn.img");
+
+    @Option(names = "--format", split = ",", paramLabel = "raw|zst|xz", description = "Also write these (default: raw only).")
+    List<String> formats = List.of("raw");
+
+    @Option(names = "--bmap", description = "Also write a block map for bmaptool copy.")
+    boolean bmap;
+
+    @Option(names = "--vm-memory", paramLabel = "MiB", description = "The WalT node VM's memory (default: ${DEFAULT-VALUE}).")
+    int vmMemory = VmSettings.DEFAULT.memoryMiB();
+
+    @Option(names = "--vm-cpus", paramLabel = "N", description = "The WalT node VM's CPUs (default: ${DEFAULT-VALUE}).")
+    int vmCpus = VmSettings.DEFAULT.cpus();
+
+    @Option(names = "--yes", description = "Answer yes to questions: pin the host keys found by scanning a proxy without --host-keys.")
+    boolean yes;
+
+    @Override
+    public Integer call() throws Exception {
+        for (String f : formats) {
+            if (!List.of("raw", "zst", "xz").contains(f)) {
+                throw new IllegalArgumentException("--format takes raw, zst and xz, not '" + Printable.of(f) + "'");
+            }
+        }
+        NextHop serverAddress = NextHop.parse(server != null ? server : LocalHostName.fullyQualified());
+        NextHop entry = NextHop.parse(entrypoint != null ? entrypoint : ask("VPN entrypoint (HOST[:PORT]): "));
+        List<NextHop> chain = new ArrayList<>();
+        if (!entry.equals(serverAddress)) {
+            chain.add(entry);
+        }
+        for (String p : proxies) {
+            chain.add(NextHop.parse(p));
+        }
+        Map<NextHop, Path> keyFiles = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : hostKeyFiles.entrySet()) {
+            keyFiles.put(NextHop.parse(e.getKey()), e.getValue());
+        }
+        for (NextHop h : keyFiles.keySet()) {
+            if (!chain.contains(h)) {
+                throw new IllegalArgumentException("--host-keys names " + h + ", which is not a proxy of the chain");
+            }
+        }
+        List<SiteHop> hops = new ArrayList<>();
+        for (NextHop h : chain) {
+            hops.add(new SiteHop(h, keyFiles.containsKey(h) ? PinnedKeys.read(keyFiles.get(h)) : PinnedKeys.scan(h, yes)));
+        }
+        SiteHop serverHop = new SiteHop(serverAddress, HostKeyFiles.read(serverHostKeys));
+        ServerKeys keys = ServerKeys.obtain(stateDir);
+        SiteConfig site = new SiteConfig(hops, serverHop, keys.bootstrap(), keys.ca(), new VmSettings(vmMemory, vmCpus));
+        Map<String, byte[]> files = SiteFiles.render(site);
+
+        Path baseImage = base;
+        if (baseImage == null) {
+            Path recipeFile = recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml");
+            Path cacheRoot = cache != null ? cache : BuildCommand.defaultCache();
+            NodeBaseCache bases = new NodeBaseCache(cacheRoot);
+            if (!Files.isRegularFile(bases.location(recipeFile))) {
+                System.err.println("walt: building the node base image from " + recipeFile + " (once; it is cached)");
+            }
+            baseImage = bases.obtain(recipeFile, cacheRoot, offline, SourceDateEpoch.fromEnvironment(), Progress.onTerminal());
+        }
+        Path image = output.toAbsolutePath();
+        SiteImage.write(baseImage, SiteFiles.FOLDER, files, image);
+        List<Path> written = new ArrayList<>(List.of(image));
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (String f : formats) {
+            if (!f.equals("raw")) {
+                CompressedImage.Format format = f.equals("zst") ? CompressedImage.Format.ZST : CompressedImage.Format.XZ;
+                Path target = image.resolveSibling(image.getFileName() + format.suffix());
+                CompressedImage.write(image, target, format, threads);
+                written.add(target);
+            }
+        }
+        Path bmapFile = image.resolveSibling(image.getFileName().toString().replaceFirst("\\.img$", "") + ".bmap");
+        if (bmap) {
+            BlockMapFile.write(image, bmapFile);
+            written.add(bmapFile);
+        }
+        for (Path p : written) {
+            System.out.println("wrote " + p);
+        }
+        System.out.println("entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
+                + hops.size() + " prox" + (hops.size() == 1 ? "y" : "ies"));
+        System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"
+                + (bmap ? "   or:  bmaptool copy --bmap " + bmapFile.getFileName() + " " + image.getFileName() + " /dev/sdX" : ""));
+        System.out.println("then run `walt vpn monitor` to accept each node as it asks to join.");
+        return 0;
+    }
+
+    private static String ask(String prompt) throws IOException {
+        if (System.console() == null) {
+            throw new IllegalArgumentException("give the VPN entrypoint with --entrypoint HOST[:PORT]");
+        }
+        System.err.print(prompt);
+        String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        if (line == null || line.isBlank()) {
+            throw new IllegalArgumentException("no VPN entrypoint given");
+        }
+        return line.strip();
+    }
+
+    /** The CA public key and the bootstrap key pair, made in the state folder (and nothing else) when absent. */
+    record ServerKeys(SshPublicKey ca, BootstrapKey bootstrap) {
+        static ServerKeys obtain(Path stateDir) throws IOException {
+            Path ca = stateDir.resolve("ca");
+            Path bootstrap = stateDir.resolve("bootstrap");
+            if (!Files.exists(ca) || !Files.exists(bootstrap)) {
+                Files.createDirectories(stateDir);
+                Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx--x--x"));
+                SshKeygen keygen = new SshKeygen();
+                boolean made = keygen.generateIfAbsent(ca, "walt-vpn CA");
+                made |= keygen.generateIfAbsent(bootstrap, "walt-vpn bootstrap");
+                if (made) {
+                    System.err.println("walt: no VPN server state yet: made the CA and bootstrap keys in " + stateDir
+                            + " (nothing else was changed; `walt vpn-server init` completes the server)");
+                }
+            }
+            return new ServerKeys(SshPublicKey.read(stateDir.resolve("ca.pub")),
+                    new BootstrapKey(Files.readString(bootstrap, StandardCharsets.US_ASCII)));
+        }
+    }
+}

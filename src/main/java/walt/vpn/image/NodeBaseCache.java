@@ -1,0 +1,149 @@
+package walt.vpn.image;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import walt.vpn.image.output.BlockMapFile;
+import walt.vpn.image.recipe.Recipe;
+import walt.vpn.image.recipe.RecipeReader;
+import walt.vpn.tree.Timestamp;
+
+/**
+ * Base images built once and kept, keyed by everything that shapes them: the recipe's bytes,
+ * the content and modes of its overlay folders, and the builder itself (this jar). A second
+ * {@code setup-node} finds the image made by the first and only copies it.
+ */
+public final class NodeBaseCache {
+
+    /** Beside each cached base: its runs of non-zero 4 KiB blocks, so copies skip the holes. */
+    private static final String RUNS = "blocks";
+
+    private final Path dir;
+
+    public NodeBaseCache(Path cacheRoot) {
+        this.dir = cacheRoot.resolve("node-images");
+    }
+
+    /** Where the base of {@code recipeFile} is (or will be) kept. */
+    public Path location(Path recipeFile) throws IOException {
+        Recipe r = RecipeReader.read(recipeFile);
+        return dir.resolve(r.name() + "-" + key(recipeFile, r).substring(0, 16)).resolve(r.name() + ".img");
+    }
+
+    /** The cached base, built first when absent. */
+    public Path obtain(Path recipeFile, Path downloadCache, boolean offline, Timestamp sourceDateEpoch, Progress progress)
+            throws IOException {
+        Path image = location(recipeFile);
+        if (Files.isRegularFile(image)) {
+            return image;
+        }
+        Files.createDirectories(dir);
+        Path work = Files.createTempDirectory(dir, ".build-");
+        try {
+            ImageBuilder builder = new ImageBuilder(RecipeReader.read(recipeFile), downloadCache, offline, sourceDateEpoch, progress);
+            builder.build(work.resolve(image.getFileName()));
+            StringBuilder runs = new StringBuilder();
+            for (BlockMapFile.Range r : BlockMapFile.ranges(work.resolve(image.getFileName()))) {
+                runs.append(r.first()).append(' ').append(r.last()).append('\n');
+            }
+            Files.writeString(work.resolve(RUNS), runs);
+            try {
+                Files.move(work, image.getParent(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                // Another run built the same base meanwhile: same key, same content; keep theirs.
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename in " + dir, e);
+            }
+            return image;
+        } finally {
+            if (Files.exists(work)) {
+                try (Stream<Path> s = Files.walk(work)) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The block runs kept beside a cached base, or null for an image from elsewhere. */
+    static List<long[]> blockRuns(Path image) throws IOException {
+        Path f = image.toAbsolutePath().resolveSibling(RUNS);
+        if (!Files.isRegularFile(f) || Files.getLastModifiedTime(f).compareTo(Files.getLastModifiedTime(image)) < 0) {
+            return null;
+        }
+        List<long[]> runs = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
+            String[] p = line.split(" ");
+            runs.add(new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])});
+        }
+        return runs;
+    }
+
+    private static String key(Path recipeFile, Recipe r) throws IOException {
+        MessageDigest md = sha256();
+        field(md, "walt-vpn node base 1");
+        md.update(Files.readAllBytes(recipeFile));
+        for (Path overlay : r.overlays()) {
+            field(md, "overlay");
+            List<Path> all;
+            try (Stream<Path> s = Files.walk(overlay)) {
+                all = s.sorted().toList();
+            }
+            for (Path p : all) {
+                field(md, overlay.relativize(p).toString());
+                if (Files.isSymbolicLink(p)) {
+                    field(md, "-> " + Files.readSymbolicLink(p));
+                } else if (Files.isRegularFile(p)) {
+                    field(md, Files.isExecutable(p) ? "x" : "-");
+                    md.update(Files.readAllBytes(p));
+                } else {
+                    field(md, "d");
+                }
+            }
+        }
+        field(md, "builder");
+        md.update(builderIdentity());
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * The running jar, by path, size and time: a rebuilt builder may make a different image
+     * from the same recipe. (Not its hash: hashing 25 MB on every setup-node costs more than
+     * the copy itself.)
+     */
+    private static byte[] builderIdentity() throws IOException {
+        try {
+            Path jar = Path.of(NodeBaseCache.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            String id = jar.toString();
+            if (Files.isRegularFile(jar)) {
+                id += " " + Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis();
+            }
+            return id.getBytes(StandardCharsets.UTF_8);
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            return new byte[0];
+        }
+    }
+
+    private static void field(MessageDigest md, String s) {
+        md.update(s.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
