@@ -31,9 +31,13 @@ clean_line() {
     LC_ALL=C tr '\t\n' '  ' | LC_ALL=C tr -cd ' -~' | sed 's/ *$//' | cut -c 1-300
 }
 
-# The last line of a file, cleaned; "$2" when the file holds nothing.
+# The last line of a file (ssh's messages), cleaned; "$2" when the file holds nothing. When a
+# ProxyJump hop fails, the outer ssh ends with lines of its own ("Connection closed by UNKNOWN
+# port 65535") that hide the hop's reason (say "Host key verification failed."): skip them.
 last_line() {
-    line=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 | clean_line) || true
+    line=$(grep -v -e '^[[:space:]]*$' -e '^Connection closed by UNKNOWN port 65535' -e '^kex_exchange_identification: ' "$1" 2>/dev/null |
+        tail -n 1 | clean_line) || true
+    [ -n "$line" ] || line=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 | clean_line) || true
     printf '%s\n' "${line:-$2}"
 }
 

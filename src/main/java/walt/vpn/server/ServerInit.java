@@ -24,6 +24,9 @@ public final class ServerInit {
     public record Scope(boolean accounts, boolean bridge, Path systemdDir) {
     }
 
+    /** H2's code for a database another process has open. */
+    private static final int DATABASE_IN_USE = 90020;
+
     private final ServerPaths paths;
     private final String bridge;
     private final Path jar;
@@ -58,8 +61,15 @@ public final class ServerInit {
             AuditLog audit = new AuditLog(paths.auditLog(), Clock.systemUTC());
             new NodeAuthority(paths, registry, keygen, new TapDevices(bridge, ServerAccounts.TUNNEL), audit,
                     Clock.systemUTC(), Duration.ZERO).publish();
+            report.add("wrote " + paths.principals() + " and " + paths.krl());
+        } catch (SQLException e) {
+            // Run again while the daemon runs (say after an upgrade): the daemon holds the
+            // registry and has published both files from it at its start; they are its to keep.
+            if (e.getErrorCode() != DATABASE_IN_USE || !Files.exists(paths.principals()) || !Files.exists(paths.krl())) {
+                throw e;
+            }
+            report.add("kept " + paths.principals() + " and " + paths.krl() + " (the running daemon keeps them)");
         }
-        report.add("wrote " + paths.principals() + " and " + paths.krl());
         install();
         write(paths.sshdDropIn(), SshdDropIn.render(paths), "rw-r--r--");
         report.add("wrote sshd drop-in " + paths.sshdDropIn() + " (reload sshd to apply it)");

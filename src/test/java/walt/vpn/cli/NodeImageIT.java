@@ -60,7 +60,7 @@ class NodeImageIT {
         cache = (base != null && !base.isEmpty() ? Path.of(base) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests"))
                 .resolve("build-cache");
         work = Files.createTempDirectory("walt-node-image");
-        server = LabServer.start(Path.of("/run/walt-vpn-node-it"), null, "127.0.0.1", PORT, "wvn-net");
+        server = LabServer.start(Path.of("/run/walt-vpn-node-it"), "127.0.0.1", PORT, "wvn-net");
     }
 
     @AfterAll

@@ -16,8 +16,8 @@ import freemarker.template.TemplateException;
 import freemarker.template.TemplateExceptionHandler;
 import walt.vpn.testing.Tools;
 
-/** The node's static files as the tests use them: scripts run natively, templates rendered. */
-final class Node {
+/** The node's static files as the tests use them (here and in the end-to-end test): scripts run natively, templates rendered. */
+public final class Node {
 
     static final Path OVERLAY = Path.of("rootfs-overlay").toAbsolutePath();
     static final Path LIB = OVERLAY.resolve("usr/lib/walt-vpn");
@@ -27,7 +27,7 @@ final class Node {
     private Node() {
     }
 
-    static String script(String name) {
+    public static String script(String name) {
         return LIB.resolve(name).toString();
     }
 
@@ -39,7 +39,7 @@ final class Node {
     }
 
     /** Renders templates/{@code name} as setup-node will: Freemarker 2.3.35, errors raised. */
-    static String render(String name, Map<String, ?> model) throws IOException, TemplateException {
+    public static String render(String name, Map<String, ?> model) throws IOException, TemplateException {
         Configuration cfg = new Configuration(Configuration.VERSION_2_3_35);
         cfg.setDirectoryForTemplateLoading(TEMPLATES.toFile());
         cfg.setDefaultEncoding("UTF-8");
@@ -59,7 +59,7 @@ final class Node {
     }
 
     /** Waits up to {@code seconds} for {@code condition}; fails with {@code what} and {@code diagnostics} if it never holds. */
-    static void await(BooleanSupplier condition, int seconds, String what, Supplier<String> diagnostics) throws InterruptedException {
+    public static void await(BooleanSupplier condition, int seconds, String what, Supplier<String> diagnostics) throws InterruptedException {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
@@ -70,7 +70,7 @@ final class Node {
     }
 
     /** Whether a file (a log being written) holds {@code text} yet. */
-    static boolean contains(Path file, String text) {
+    public static boolean contains(Path file, String text) {
         try {
             return Files.exists(file) && Files.readString(file).contains(text);
         } catch (IOException e) {
@@ -79,7 +79,7 @@ final class Node {
     }
 
     /** A file's text for a failure message, or nothing if it is not there. */
-    static String text(Path file) {
+    public static String text(Path file) {
         try {
             return file != null && Files.exists(file) ? "\n--- " + file + "\n" + Files.readString(file) : "";
         } catch (IOException e) {
@@ -88,15 +88,15 @@ final class Node {
     }
 
     /** A fake /sys holding what the scripts read: network interfaces and USB hubs. */
-    static final class Sysfs {
-        final Path root;
+    public static final class Sysfs {
+        public final Path root;
 
-        Sysfs(Path root) {
+        public Sysfs(Path root) {
             this.root = root;
         }
 
         /** An interface with its MAC and addr_assign_type (0 permanent, 1 random, 3 set by user). */
-        Sysfs net(String name, String mac, int assignType) throws IOException {
+        public Sysfs net(String name, String mac, int assignType) throws IOException {
             Path d = Files.createDirectories(root.resolve("class/net").resolve(name));
             Files.writeString(d.resolve("address"), mac + "\n");
             Files.writeString(d.resolve("addr_assign_type"), assignType + "\n");

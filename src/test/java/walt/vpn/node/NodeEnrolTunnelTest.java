@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import walt.vpn.testing.NetNamespaces;
+import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 
 /**
@@ -45,11 +45,11 @@ class NodeEnrolTunnelTest {
     private static final String PROXY_ADDR = "10.231.1.1";
     private static final String SERVER_ADDR = "10.231.2.2";
 
-    private NetNamespaces net;
+    private NetworkLab net;
     private Path lab;
-    private String node;
-    private String proxy;
-    private String server;
+    private NetworkLab.Host node;
+    private NetworkLab.Host proxy;
+    private NetworkLab.Host server;
     private Path state;
     private Path site;
     private Path proxyLog;
@@ -58,26 +58,25 @@ class NodeEnrolTunnelTest {
 
     @BeforeAll
     void setUp() throws Exception {
-        NetNamespaces.require();
-        for (String t : List.of("sshd", "ssh", "ssh-keygen", "useradd", "userdel", "ping")) {
+        for (String t : List.of("sshd", "ssh", "ssh-keygen", "useradd", "ping")) {
             Tools.require(t);
         }
-        net = new NetNamespaces("wvnode");
+        net = NetworkLab.open("node-enrol", PROXY_USER, ENROL_USER, TUNNEL_USER);
         // sshd runs AuthorizedKeysCommand only from a path no one but root can change, up to /:
         // not under the checkout, which may lie in /tmp.
         lab = Files.createTempDirectory(Path.of("/run"), "walt-vpn-node-lab-");
         Files.setPosixFilePermissions(lab, PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (String u : List.of(PROXY_USER, ENROL_USER, TUNNEL_USER)) {
-            Tools.run("userdel", u); // a leftover of a killed run
-            ok(Tools.run("useradd", "-r", "-M", "-d", lab.toString(), "-s", "/bin/sh", "-p", "*", u));
-        }
-        Files.createDirectories(Path.of("/run/sshd"));
+        net.createDirectory(Path.of("/run/sshd"));
 
-        node = net.add("node");
-        proxy = net.add("proxy");
-        server = net.add("server");
-        net.link(node, "wvn0", NODE_ADDR + "/24", proxy, "wvp0", PROXY_ADDR + "/24");
-        net.link(proxy, "wvp1", "10.231.2.1/24", server, "wvs0", SERVER_ADDR + "/24");
+        node = net.addHost("node");
+        proxy = net.addHost("proxy");
+        server = net.addHost("server");
+        net.link(node, NODE_ADDR + "/24", proxy, PROXY_ADDR + "/24");
+        net.link(proxy, "10.231.2.1/24", server, SERVER_ADDR + "/24");
+        // The accounts live in the hosts' own /etc, never on this machine.
+        account(proxy, PROXY_USER);
+        account(server, ENROL_USER);
+        account(server, TUNNEL_USER);
 
         Path bootstrap = keygen(lab.resolve("bootstrap"));
         Path proxyHostKey = keygen(lab.resolve("proxy_host_key"));
@@ -92,9 +91,6 @@ class NodeEnrolTunnelTest {
         if (net != null) {
             net.close();
         }
-        for (String u : List.of(PROXY_USER, ENROL_USER, TUNNEL_USER)) {
-            Tools.run("userdel", u);
-        }
         if (lab != null) {
             Tools.run("rm", "-rf", "--one-file-system", lab.toString());
         }
@@ -103,7 +99,7 @@ class NodeEnrolTunnelTest {
     @Test
     @Order(1)
     void enrolsThroughTheProxyAfterADenialAndBadAnswers() throws Exception {
-        Tools.Result r = net.run(node, 120, env, Node.script("enroll.sh"));
+        Tools.Result r = net.run(node, 120, env, List.of(Node.script("enroll.sh")));
         String out = r.stdout();
         assertEquals(0, r.exit(), r.all() + logs());
         Path key = state.resolve("id_ed25519");
@@ -146,7 +142,7 @@ class NodeEnrolTunnelTest {
         assertTrue(Files.readString(proxyLog).contains(bootstrapFp), logs());
 
         // Once enrolled, the service does not ask again.
-        Tools.Result again = net.run(node, 60, env, Node.script("enroll.sh"));
+        Tools.Result again = net.run(node, 60, env, List.of(Node.script("enroll.sh")));
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.stdout().contains("node already enrolled"), again.stdout());
         assertEquals(4, Files.readAllLines(enrol.resolve("requests")).size());
@@ -156,7 +152,7 @@ class NodeEnrolTunnelTest {
     @Order(2)
     void tunnelBridgesATapThatReachesTheServer() throws Exception {
         Path log = lab.resolve("tunnel.log");
-        Process tunnel = net.start(node, env, log, Node.script("tunnel.sh"));
+        Process tunnel = net.start(node, env, log, List.of(Node.script("tunnel.sh")));
         try {
             waitFor(() -> Node.contains(log, "tunnel: up, tap"), 60, "tunnel up", log);
             String ports = net.ok(node, "ip", "-o", "link", "show", "master", "walt-vpn-br").stdout();
@@ -170,12 +166,12 @@ class NodeEnrolTunnelTest {
             }, 30, "server tap7 carrier", log);
             // Stand in for the VM: an address on the bridge, then ping the server's tap.
             net.ok(node, "ip", "addr", "add", "10.231.9.2/24", "dev", "walt-vpn-br");
-            Tools.Result ping = net.run(node, 60, Map.of(), "ping", "-c", "3", "-W", "5", "10.231.9.1");
+            Tools.Result ping = net.run(node, 60, Map.of(), List.of("ping", "-c", "3", "-W", "5", "10.231.9.1"));
             assertEquals(0, ping.exit(), ping.all() + Files.readString(log) + logs());
             assertTrue(ping.stdout().contains("3 received"), ping.stdout());
             assertTrue(Files.readString(serverLog).contains("ID walt-vpn:node-1:" + MAC + " (serial 7)"), logs());
         } finally {
-            NetNamespaces.stop(tunnel);
+            NetworkLab.stop(tunnel);
         }
         assertTrue(Files.exists(state.resolve("id_ed25519-cert.pub")), "a working certificate is kept");
     }
@@ -187,7 +183,7 @@ class NodeEnrolTunnelTest {
         Files.copy(site.resolve("bootstrap"), good);
         Files.copy(keygen(lab.resolve("bootstrap-other")), site.resolve("bootstrap"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         try {
-            Tools.Result r = net.run(node, 60, once(), Node.script("tunnel.sh"));
+            Tools.Result r = net.run(node, 60, once(), List.of(Node.script("tunnel.sh")));
             assertEquals(255, r.exit(), r.all() + logs());
             assertTrue(r.stdout().contains(PROXY_USER + "@" + PROXY_ADDR + ": Permission denied"), r.stdout());
             assertFalse(r.stdout().contains("refused the node certificate"), r.stdout());
@@ -204,7 +200,7 @@ class NodeEnrolTunnelTest {
         Files.writeString(spec, "serial: 7\n");
         Path krl = lab.resolve("server/revoked.krl");
         ok(Tools.run("ssh-keygen", "-q", "-k", "-u", "-f", krl.toString(), "-s", lab.resolve("enrol/ca.pub").toString(), spec.toString()));
-        Tools.Result r = net.run(node, 60, once(), Node.script("tunnel.sh"));
+        Tools.Result r = net.run(node, 60, once(), List.of(Node.script("tunnel.sh")));
         assertEquals(255, r.exit(), r.all() + logs());
         assertTrue(r.stdout().contains(TUNNEL_USER + "@" + SERVER_ADDR + ": Permission denied"), r.stdout());
         assertTrue(r.stdout().contains("walt-vpn: tunnel: the server refused the node certificate (expired or revoked): enrolling again"), r.stdout());
@@ -226,11 +222,11 @@ class NodeEnrolTunnelTest {
         Map<String, String> refused = new HashMap<>(env);
         refused.put("WALT_VPN_SITE", other.toString());
         Path log = lab.resolve("backoff.log");
-        Process tunnel = net.start(node, refused, log, Node.script("tunnel.sh"));
+        Process tunnel = net.start(node, refused, log, List.of(Node.script("tunnel.sh")));
         try {
             waitFor(() -> Node.text(log).split("next attempt in", -1).length > 3, 30, "three retries", log);
         } finally {
-            NetNamespaces.stop(tunnel);
+            NetworkLab.stop(tunnel);
         }
         List<String> pauses = Files.readAllLines(log).stream().filter(l -> l.contains("next attempt in")).toList();
         assertEquals(List.of("walt-vpn: tunnel: next attempt in 1s", "walt-vpn: tunnel: next attempt in 2s", "walt-vpn: tunnel: next attempt in 2s"),
@@ -255,7 +251,7 @@ class NodeEnrolTunnelTest {
         Path cfg = sshdConfig(dir, PROXY_ADDR, hostKey, PROXY_USER,
                 "AuthorizedKeysFile " + dir.resolve("authorized_keys"));
         proxyLog = dir.resolve("sshd.log");
-        net.start(proxy, Map.of(), proxyLog, "/usr/sbin/sshd", "-D", "-e", "-f", cfg.toString());
+        net.start(proxy, proxyLog, List.of("/usr/sbin/sshd", "-D", "-e", "-f", cfg.toString()));
         waitFor(() -> Node.contains(proxyLog, "Server listening on"), 20, "proxy sshd", proxyLog);
     }
 
@@ -264,7 +260,7 @@ class NodeEnrolTunnelTest {
         // The enrolment account's state: the test CA, the requests seen, a counter.
         Path enrol = Files.createDirectories(lab.resolve("enrol"));
         keygen(enrol.resolve("ca"));
-        ok(Tools.run("chown", "-R", ENROL_USER, enrol.toString()));
+        net.ok(server, "chown", "-R", ENROL_USER, enrol.toString());
         Files.setPosixFilePermissions(enrol, PosixFilePermissions.fromString("rwx------"));
 
         Path keys = dir.resolve("enrol-keys");
@@ -321,8 +317,8 @@ class NodeEnrolTunnelTest {
         Path tun = dir.resolve("tun");
         ok(Tools.run("mknod", "-m", "0666", tun.toString(), "c", "10", "200"));
         serverLog = dir.resolve("sshd.log");
-        net.start(server, Map.of(), serverLog, "sh", "-c", "mount --bind \"$0\" /dev/net/tun && exec /usr/sbin/sshd -D -e -f \"$1\"",
-                tun.toString(), cfg.toString());
+        net.start(server, serverLog, List.of("sh", "-c", "mount --bind \"$0\" /dev/net/tun && exec /usr/sbin/sshd -D -e -f \"$1\"",
+                tun.toString(), cfg.toString()));
         waitFor(() -> Node.contains(serverLog, "Server listening on"), 20, "server sshd", serverLog);
     }
 
@@ -355,6 +351,11 @@ class NodeEnrolTunnelTest {
         env.putAll(Map.of("WALT_VPN_STATE", state.toString(), "WALT_VPN_SITE", site.toString(), "WALT_VPN_SYSFS", sys.root.toString(),
                 "WALT_VPN_RETRY_MIN", "1", "WALT_VPN_RETRY_MAX", "1", "WALT_VPN_BACKOFF_MIN", "1", "WALT_VPN_BACKOFF_MAX", "2",
                 "HOME", lab.resolve("node").toString()));
+    }
+
+    /** A system account on {@code host} whose home is the lab directory (sshd looks there for nothing). */
+    private void account(NetworkLab.Host host, String user) throws Exception {
+        net.ok(host, "useradd", "-r", "-M", "-d", lab.toString(), "-s", "/bin/sh", "-p", "*", user);
     }
 
     private static Path keygen(Path key) throws Exception {

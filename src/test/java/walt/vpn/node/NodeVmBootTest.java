@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import walt.vpn.testing.NetNamespaces;
+import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 
 /**
@@ -29,17 +29,16 @@ class NodeVmBootTest {
     private static final String FIRMWARE = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
     private static final String MARKER = "WALT-VPN-NETBOOT-MARKER";
 
-    private NetNamespaces net;
+    private NetworkLab net;
     private Path lab;
 
     @BeforeAll
     void setUp() throws Exception {
-        NetNamespaces.require();
         for (String t : List.of("qemu-system-aarch64", "dnsmasq", "mkimage")) {
             Tools.require(t);
         }
         assumeTrue(Files.exists(Path.of(FIRMWARE)), FIRMWARE + " missing (package u-boot-qemu)");
-        net = new NetNamespaces("wvvm");
+        net = NetworkLab.open("node-vm");
         lab = Files.createTempDirectory("node-vm-");
     }
 
@@ -55,7 +54,7 @@ class NodeVmBootTest {
 
     @Test
     void waitsForTheTunnelRetriesThenNetworkBootsThroughTheBridge() throws Exception {
-        String ns = net.add("node");
+        NetworkLab.Host ns = net.addHost("node");
         net.ok(ns, "ip", "link", "add", "walt-vpn-br", "type", "bridge");
         net.ok(ns, "ip", "link", "add", "wvtun0", "type", "veth", "peer", "name", "wvsrv0");
         net.ok(ns, "ip", "addr", "add", "10.231.5.1/24", "dev", "wvsrv0");
@@ -81,7 +80,7 @@ class NodeVmBootTest {
         Path console = lab.resolve("console.log");
         // WALT_VPN_KVM_DEVICE stays /dev/kvm: where it exists (an x86 host) QEMU falls back to TCG.
         Process vm = net.start(ns, Map.of("WALT_VPN_SITE", site.toString(), "WALT_VPN_SYSFS", sys.root.toString(),
-                "WALT_VPN_STATE", lab.resolve("state").toString()), console, Node.script("vm.sh"));
+                "WALT_VPN_STATE", lab.resolve("state").toString()), console, List.of(Node.script("vm.sh")));
         try {
             Node.await(() -> Node.contains(console, "vm: waiting for the tunnel"), 30, "wait for the tunnel", () -> Node.text(console));
             Thread.sleep(2000);
@@ -98,7 +97,7 @@ class NodeVmBootTest {
                     "second network boot", () -> Node.text(console));
             assertTrue(Node.contains(console, "resetting ..."), Node.text(console));
 
-            net.start(ns, Map.of(), dnsmasqLog, dnsmasq);
+            net.start(ns, dnsmasqLog, List.of(dnsmasq));
             Node.await(() -> Node.contains(console, MARKER + "\n") || Node.contains(console, MARKER + "\r"), 180, "boot script run",
                     () -> Node.text(console) + Node.text(dnsmasqLog));
             String text = Files.readString(console);
@@ -109,7 +108,7 @@ class NodeVmBootTest {
                     Node.text(dnsmasqLog));
             assertFalse(Node.contains(dnsmasqLog, "52:52:52:52:52:52"), Node.text(dnsmasqLog));
         } finally {
-            NetNamespaces.stop(vm);
+            NetworkLab.stop(vm);
         }
     }
 }

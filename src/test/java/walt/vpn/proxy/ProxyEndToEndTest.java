@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import walt.vpn.testing.LabSshd;
 import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 import walt.vpn.testing.WaltMain;

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -27,34 +28,37 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import walt.vpn.testing.LabServer;
-import walt.vpn.testing.NetworkNamespace;
+import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 
 /**
- * The server side as installed: {@code walt vpn-server init} and {@code run} in a "server"
- * network namespace with a real sshd using the generated drop-in; nodes are real {@code ssh}
- * clients in a "node" namespace; the operator uses {@code walt vpn monitor|nodes|revoke}.
+ * The server side as installed: {@code walt vpn-server init} and {@code run} on a "server"
+ * lab host (its own network and /etc: the accounts init makes stay there) with a real sshd
+ * using the generated drop-in; nodes are real {@code ssh} clients on a "node" host; the
+ * operator uses {@code walt vpn monitor|nodes|revoke}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VpnServerIT {
 
     static final String SERVER_IP = "10.77.0.1";
     static final Path BASE = Path.of("/run/walt-vpn-server-it");
-    static NetworkNamespace serverNs;
-    static NetworkNamespace node;
+    static NetworkLab lab;
+    static NetworkLab.Host serverHost;
+    static NetworkLab.Host node;
     static LabServer server;
     static Path knownHosts;
     static Process tunnelA;
 
     @BeforeAll
     static void setUp() throws Exception {
-        NetworkNamespace.requireSupport();
         Tools.require("sshd");
         Tools.require("ssh");
-        serverNs = NetworkNamespace.create("wv-srv");
-        node = NetworkNamespace.create("wv-node");
-        serverNs.link("eth0", SERVER_IP + "/24", node, "eth0", "10.77.0.2/24");
-        server = LabServer.start(BASE, serverNs, SERVER_IP, 22, "wv-net");
+        Tools.require("mknod");
+        lab = NetworkLab.open("vpn-server-it", LabServer.ENROL_USER, LabServer.TUNNEL_USER);
+        serverHost = lab.addHost("server");
+        node = lab.addHost("node");
+        lab.link(serverHost, SERVER_IP + "/24", node, "10.77.0.2/24");
+        server = LabServer.start(BASE, lab, serverHost, SERVER_IP, 22, "wv-net");
         Tools.Result again = server.exec(walt("vpn-server", "init", "--systemd-dir", "/nonexistent"), 120);
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.stdout().contains("kept CA key"), "init is idempotent: " + again.stdout());
@@ -64,14 +68,14 @@ class VpnServerIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (node != null) {
-            node.close();
-        }
-        if (serverNs != null) {
-            serverNs.close();
-        }
-        if (server != null) {
-            server.close();
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } finally {
+            if (lab != null) {
+                lab.close();
+            }
         }
     }
 
@@ -104,7 +108,7 @@ class VpnServerIT {
     static Tools.Result enrol(Path key, String mac) throws Exception {
         List<String> cmd = ssh(key, ServerAccounts.ENROL);
         cmd.addAll(List.of("enroll", mac));
-        return node.exec(cmd, 90);
+        return exec(node, cmd, 90);
     }
 
     /** Runs {@code walt vpn monitor --accept FP} and waits until it is listening. */
@@ -134,7 +138,7 @@ class VpnServerIT {
         Path key = BASE.resolve(keyName);
         List<String> cmd = ssh(key, ServerAccounts.TUNNEL, "-o", "CertificateFile=" + BASE.resolve(keyName + "-cert.pub"), "-N",
                 "-o", "Tunnel=ethernet", "-w", "any:" + remoteUnit, "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInterval=5");
-        return node.start(cmd, BASE.resolve(keyName + "-tunnel.log"));
+        return lab.start(node, BASE.resolve(keyName + "-tunnel.log"), cmd);
     }
 
     static String serverSys(String path) {
@@ -161,11 +165,11 @@ class VpnServerIT {
         waitFor("node-a's tap on the server", () -> serverSys("/sys/class/net/tap1/carrier").equals("1"));
         String link = server.exec(List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
         assertTrue(link.contains("master wv-net"), link);
-        serverNs.ip("addr", "replace", "10.78.0.1/24", "dev", "wv-net");
-        server.await("the node's tap", () -> node.exec(List.of("ip", "link", "show", "tap0"), 10).exit() == 0, 60);
-        node.ip("addr", "replace", "10.78.0.2/24", "dev", "tap0");
-        node.ip("link", "set", "tap0", "up");
-        Tools.Result ping = node.exec(List.of("ping", "-c", "3", "-W", "2", "10.78.0.1"), 30);
+        lab.ok(serverHost, "ip", "addr", "replace", "10.78.0.1/24", "dev", "wv-net");
+        server.await("the node's tap", () -> exec(node, List.of("ip", "link", "show", "tap0"), 10).exit() == 0, 60);
+        lab.ok(node, "ip", "addr", "replace", "10.78.0.2/24", "dev", "tap0");
+        lab.ok(node, "ip", "link", "set", "tap0", "up");
+        Tools.Result ping = exec(node, List.of("ping", "-c", "3", "-W", "2", "10.78.0.1"), 30);
         assertEquals(0, ping.exit(), ping.all());
         assertTrue(a.isAlive());
     }
@@ -191,7 +195,7 @@ class VpnServerIT {
         assertFalse(hostile.stderr().contains("\u001b"), "nothing echoed raw");
         List<String> noArgs = ssh(nodeKey("node-a"), ServerAccounts.ENROL);
         noArgs.add("sh");
-        assertEquals(EnrolmentCommand.ERROR, node.exec(noArgs, 60).exit(), "no shell for the enrolment account");
+        assertEquals(EnrolmentCommand.ERROR, exec(node, noArgs, 60).exit(), "no shell for the enrolment account");
         // Straight at the daemon's socket: an endless line, broken JSON, and many idle connections.
         List<SocketChannel> idle = new ArrayList<>();
         try {
@@ -225,7 +229,7 @@ class VpnServerIT {
             for (int i = 0; i < 8; i++) {
                 List<String> cmd = ssh(nodeKey("flood-" + i), ServerAccounts.ENROL);
                 cmd.addAll(List.of("enroll", String.format("b8:27:eb:00:01:%02x", i)));
-                flood.add(node.start(cmd, BASE.resolve("flood.log")));
+                flood.add(lab.start(node, BASE.resolve("flood.log"), cmd));
             }
             waitFor("the flood to be capped", () -> log("flood.log").split("too many pending requests from", -1).length - 1 >= 4);
             // ...and when those nodes hang up, their requests go; a real node then enrols.
@@ -291,7 +295,14 @@ class VpnServerIT {
         assertEquals("rw-------", mode(BASE.resolve("state/audit.log")));
         assertEquals("rw-------", mode(BASE.resolve("run/admin.sock")));
         assertEquals("rw-rw----", mode(BASE.resolve("run/enroll.sock")));
-        assertEquals(ServerAccounts.ENROL, Files.getAttribute(BASE.resolve("run/enroll.sock"), "posix:group").toString());
+        // Group names as the server knows them: its accounts are in its own /etc.
+        assertEquals(ServerAccounts.ENROL + "\n", lab.ok(serverHost, "stat", "-c", "%G", BASE.resolve("run/enroll.sock").toString()).stdout());
+        // The daemon opened the server's 0600 /dev/net/tun to the tunnel account, and to nobody else.
+        assertEquals("crw-rw---- " + ServerAccounts.TUNNEL + "\n", lab.ok(serverHost, "stat", "-c", "%A %G", "/dev/net/tun").stdout());
+    }
+
+    static Tools.Result exec(NetworkLab.Host host, List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        return lab.run(host, timeoutSeconds, Map.of(), command);
     }
 
     static String mode(Path p) throws IOException {

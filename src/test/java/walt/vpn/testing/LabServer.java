@@ -12,9 +12,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * A WalT VPN server for tests, installed as an operator would: {@code walt vpn-server init}
  * and {@code run} from the packaged jar, and a real sshd with the generated drop-in listening
- * on one address and port, optionally inside a network namespace. Everything lives under a
- * root-owned folder in /run (sshd refuses paths others can write to); {@link #close()} stops
- * the processes, removes the accounts it created and puts /dev/net/tun back as it was.
+ * on one address and port, on this machine or on a {@link NetworkLab} host. Everything lives
+ * under a root-owned folder in /run (sshd refuses paths others can write to); {@link #close()}
+ * stops the processes, removes the accounts it created and, on this machine, puts
+ * /dev/net/tun back as it was. A lab host has its own accounts and its own 0600 node of the
+ * tun device bound over /dev/net/tun, so this machine's are never touched there.
  */
 public final class LabServer implements AutoCloseable {
 
@@ -22,32 +24,48 @@ public final class LabServer implements AutoCloseable {
     public static final String TUNNEL_USER = "walt-vpn";
 
     private final Path base;
-    private final NetworkNamespace ns;
+    private final NetworkLab lab;
+    private final NetworkLab.Host host;
     private final String bridge;
     private final List<Process> processes = new ArrayList<>();
     private final List<String> createdUsers = new ArrayList<>();
     private final Object tunGroup;
     private final Set<PosixFilePermission> tunMode;
 
-    private LabServer(Path base, NetworkNamespace ns, String bridge) throws IOException {
+    private LabServer(Path base, NetworkLab lab, NetworkLab.Host host, String bridge) throws IOException {
         this.base = base;
-        this.ns = ns;
+        this.lab = lab;
+        this.host = host;
         this.bridge = bridge;
         this.tunGroup = Files.getAttribute(Path.of("/dev/net/tun"), "posix:group");
         this.tunMode = Files.getPosixFilePermissions(Path.of("/dev/net/tun"));
     }
 
-    /**
-     * Installs and starts a server: state under {@code base}, sshd on {@code address:port},
-     * node taps joining {@code bridge}; in {@code nsOrNull}, or in this machine's namespace.
-     */
-    public static LabServer start(Path base, NetworkNamespace nsOrNull, String address, int port, String bridge) throws Exception {
+    /** Installs and starts a server on this machine: state under {@code base}, sshd on {@code address:port}, node taps joining {@code bridge}. */
+    public static LabServer start(Path base, String address, int port, String bridge) throws Exception {
+        return start(base, null, null, address, port, bridge);
+    }
+
+    /** The same on {@code host} of {@code lab}. */
+    public static LabServer start(Path base, NetworkLab lab, NetworkLab.Host host, String address, int port, String bridge)
+            throws Exception {
         deleteTree(base);
         Files.createDirectories(base);
-        LabServer s = new LabServer(base, nsOrNull, bridge);
+        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        LabServer s = new LabServer(base, lab, host, bridge);
         try {
+            if (host != null) {
+                // The daemon opens a 0600 /dev/net/tun to the tunnel account through its group:
+                // the host's own node of the device takes that change.
+                Path tun = lab.dir().resolve(host.namespace() + "-tun");
+                Tools.Result mknod = Tools.run("mknod", "-m", "0600", tun.toString(), "c", "10", "200");
+                if (mknod.exit() != 0) {
+                    throw new IOException("mknod: " + mknod.all());
+                }
+                lab.ok(host, "mount", "--bind", tun.toString(), "/dev/net/tun");
+            }
             for (String u : List.of(ENROL_USER, TUNNEL_USER)) {
-                if (Tools.run(List.of("id", "-u", u), base, 10).exit() != 0) {
+                if (s.exec(List.of("id", "-u", u), 10).exit() != 0) {
                     s.createdUsers.add(u);
                 }
             }
@@ -62,7 +80,7 @@ public final class LabServer implements AutoCloseable {
                     "AllowUsers " + ENROL_USER + " " + TUNNEL_USER,
                     "Include " + base.resolve("sshd/walt-vpn.conf"), ""));
             Files.createDirectories(Path.of("/run/sshd"));
-            Tools.Result check = Tools.run(List.of("sshd", "-t", "-f", base.resolve("sshd_config").toString()), base, 30);
+            Tools.Result check = s.exec(List.of(Tools.find("sshd"), "-t", "-f", base.resolve("sshd_config").toString()), 30);
             if (check.exit() != 0) {
                 throw new IOException("sshd refuses the drop-in: " + check.all());
             }
@@ -112,17 +130,14 @@ public final class LabServer implements AutoCloseable {
 
     /** Runs a command where the server is, to completion. */
     public Tools.Result exec(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-        return ns != null ? ns.exec(command, timeoutSeconds) : Tools.run(command, base, timeoutSeconds);
+        return host != null ? lab.run(host, timeoutSeconds, java.util.Map.of(), command) : Tools.run(command, base, timeoutSeconds);
     }
 
     /** Starts a command where the server is, output to {@code logName} in the base folder; stopped on close. */
     public Process background(List<String> command, String logName) throws IOException {
         Path log = base.resolve(logName);
-        if (ns != null) {
-            return ns.start(command, log);
-        }
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+        Process p = host != null ? lab.start(host, log, command)
+                : new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         processes.add(p);
         return p;
     }
@@ -178,7 +193,7 @@ public final class LabServer implements AutoCloseable {
                 p.destroyForcibly();
             }
         }
-        if (ns == null) {
+        if (host == null) {
             // The taps the daemon made (they joined our bridge), then the bridge.
             Path ports = Path.of("/sys/class/net", bridge, "brif");
             if (Files.isDirectory(ports)) {
@@ -190,10 +205,12 @@ public final class LabServer implements AutoCloseable {
                 Tools.run(List.of("ip", "link", "del", bridge), Path.of("/"), 10);
             }
         }
-        Files.setAttribute(Path.of("/dev/net/tun"), "posix:group", tunGroup);
-        Files.setPosixFilePermissions(Path.of("/dev/net/tun"), tunMode);
+        if (host == null) {
+            Files.setAttribute(Path.of("/dev/net/tun"), "posix:group", tunGroup);
+            Files.setPosixFilePermissions(Path.of("/dev/net/tun"), tunMode);
+        }
         for (String u : createdUsers) {
-            Tools.run(List.of("userdel", u), Path.of("/"), 30);
+            exec(List.of("userdel", u), 30);
         }
         if (System.getenv("WALT_IT_KEEP") == null) {
             deleteTree(base);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -18,7 +19,8 @@ import java.util.stream.Stream;
  * machine's: accounts made there stay there), {@code /home} and {@code /etc/ssh}, in a private
  * mount namespace kept for the host's life (every process of a host must see the same overlay);
  * so several sshd and their accounts live side by side, and the machine's own accounts are
- * never touched. Hosts are joined by veth pairs. {@link #close()} stops every
+ * never touched. Each host has its own /sys too, so /sys/class/net lists its own network
+ * devices. Hosts are joined by veth pairs. {@link #close()} stops every
  * process started here and removes the namespaces and the files, whatever state the test left.
  */
 public final class NetworkLab implements AutoCloseable {
@@ -107,6 +109,9 @@ public final class NetworkLab implements AutoCloseable {
                 null, 30));
         check(Tools.run("ip", "netns", "add", host.namespace()));
         check(Tools.run("ip", "-n", host.namespace(), "link", "set", "lo", "up"));
+        // sysfs shows the network devices of the namespace that mounted it: without its own,
+        // the host's /sys/class/net would list this machine's interfaces, not the host's.
+        check(Tools.run(inside(host, List.of("mount", "-t", "sysfs", "lab-sys", "/sys")), null, 30, Map.of()));
         return host;
     }
 
@@ -130,22 +135,58 @@ public final class NetworkLab implements AutoCloseable {
         }
     }
 
-    /** Runs a command on a host and waits for it. */
+    /** Runs a command on a host and waits for it (at most a minute). */
     public Tools.Result run(Host host, List<String> command) throws IOException, InterruptedException {
-        return Tools.run(inside(host, command), null, 60, Map.of());
+        return run(host, 60, Map.of(), command);
     }
 
     public Tools.Result run(Host host, String... command) throws IOException, InterruptedException {
         return run(host, List.of(command));
     }
 
-    /** Starts a long-running command on a host; its stderr goes to {@code log}. */
+    /** Runs a command on a host with extra environment variables and waits for it, at most {@code timeoutSeconds}. */
+    public Tools.Result run(Host host, long timeoutSeconds, Map<String, String> env, List<String> command)
+            throws IOException, InterruptedException {
+        return Tools.run(inside(host, command), null, timeoutSeconds, env);
+    }
+
+    /** Runs a command on a host, failing the test unless it succeeds. */
+    public Tools.Result ok(Host host, String... command) throws IOException, InterruptedException {
+        Tools.Result r = run(host, command);
+        if (r.exit() != 0) {
+            throw new AssertionError("on " + host.namespace() + ", " + String.join(" ", command) + " failed: " + r.all());
+        }
+        return r;
+    }
+
+    /** Starts a long-running command on a host; its output (both streams) is appended to {@code log}. */
     public Process start(Host host, Path log, List<String> command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(inside(host, command));
-        pb.redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return start(host, Map.of(), log, command);
+    }
+
+    /**
+     * As above, with extra environment variables. Its standard input stays open (a pipe nobody
+     * writes to), as for a service: a client reading it does not see an end of file.
+     */
+    public Process start(Host host, Map<String, String> env, Path log, List<String> command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(inside(host, command)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("LC_ALL", "C");
+        pb.environment().putAll(env);
         Process p = pb.start();
         processes.add(p);
         return p;
+    }
+
+    /** Stops a process started here and everything it started: politely, then by force. */
+    public static void stop(Process p) throws InterruptedException {
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
     }
 
     /** The account files as the upper layer of the host's /etc, with their modes, without the absent accounts. */
@@ -191,6 +232,12 @@ public final class NetworkLab implements AutoCloseable {
             p.waitFor();
         }
         for (Host host : hosts) {
+            // Processes someone else started on the host (daemons that detached) go too.
+            for (String pid : Tools.run("ip", "netns", "pids", host.namespace()).stdout().split("\\s+")) {
+                if (!pid.isBlank()) {
+                    ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
             Tools.run("ip", "netns", "del", host.namespace());
             Tools.run("umount", host.mountNamespace().toString());
         }

@@ -14,14 +14,15 @@ import walt.vpn.tree.Timestamp;
 /**
  * Debian 13 arm64's kernel, static busybox and Raspberry Pi firmware, downloaded once into the
  * test cache and unpacked once per test run into a tree: what the boot side is built from.
- * Tests are skipped when the mirror cannot be reached and nothing is cached.
+ * Tests are skipped when the mirror cannot be reached and nothing is cached. The end-to-end
+ * test network-boots this kernel.
  */
-final class TrixieArm64 {
+public final class TrixieArm64 {
 
     static final String MIRROR = "http://deb.debian.org/debian";
-    static final Timestamp TIME = Timestamp.ofSeconds(1_750_000_000L);
+    public static final Timestamp TIME = Timestamp.ofSeconds(1_750_000_000L);
 
-    record Unpacked(FileTree root, String kernelVersion, RegularFile busybox) {
+    public record Unpacked(FileTree root, String kernelVersion, RegularFile busybox) {
     }
 
     private static Unpacked unpacked;
@@ -29,7 +30,7 @@ final class TrixieArm64 {
     private TrixieArm64() {
     }
 
-    static synchronized Unpacked get() throws IOException, InterruptedException {
+    public static synchronized Unpacked get() throws IOException, InterruptedException {
         if (unpacked != null) {
             return unpacked;
         }

@@ -1,24 +1,31 @@
-package walt.vpn.proxy;
+package walt.vpn.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import walt.vpn.testing.NetworkLab;
-import walt.vpn.testing.Tools;
 
 /**
  * A real sshd on a lab host, as a proxy or server runs it, except {@code UsePAM no} (the
- * strictest case for account checks) and root's keys in {@code /etc/ssh/root_keys}, so the
- * machine's own root account is never touched.
+ * strictest case for account checks) and, when root may log in, root's keys in
+ * {@code /etc/ssh/root_keys}, so the machine's own root account is never touched.
  */
-final class LabSshd {
+public final class LabSshd {
 
     private LabSshd() {
     }
 
     /** Makes the host's ed25519 host key and config, starts sshd and waits until it listens. */
-    static Path start(NetworkLab lab, NetworkLab.Host host, String rootKey) throws IOException, InterruptedException {
+    public static Path start(NetworkLab lab, NetworkLab.Host host, String rootKey) throws IOException, InterruptedException {
+        NetworkLab.write(host.etcSsh().resolve("root_keys"), rootKey + "\n");
+        return start(lab, host, List.of("Match User root", "  AuthorizedKeysFile /etc/ssh/root_keys"));
+    }
+
+    /**
+     * The same sshd with {@code more} lines after the common ones (say an {@code Include} of
+     * the server's drop-in): a server that root does not log in to.
+     */
+    public static Path start(NetworkLab lab, NetworkLab.Host host, List<String> more) throws IOException, InterruptedException {
         Path etc = host.etcSsh();
         Path hostKey = etc.resolve("ssh_host_ed25519_key");
         if (!Files.exists(hostKey)) {
@@ -27,16 +34,15 @@ final class LabSshd {
                 throw new IOException("ssh-keygen: " + made.all());
             }
         }
-        NetworkLab.write(etc.resolve("root_keys"), rootKey + "\n");
-        NetworkLab.write(etc.resolve("sshd_config"), String.join("\n",
+        List<String> config = new java.util.ArrayList<>(List.of(
                 "Port 22",
                 "HostKey /etc/ssh/ssh_host_ed25519_key",
                 "UsePAM no",
                 "PidFile none",
-                "LogLevel VERBOSE",
-                "Match User root",
-                "  AuthorizedKeysFile /etc/ssh/root_keys",
-                ""));
+                "LogLevel VERBOSE"));
+        config.addAll(more);
+        config.add("");
+        NetworkLab.write(etc.resolve("sshd_config"), String.join("\n", config));
         // sshd's privilege separation directory; the package makes it only when its service starts.
         lab.createDirectory(Path.of("/run/sshd"));
         Path log = lab.dir().resolve(host.namespace() + "-sshd.log");
