@@ -158,6 +158,30 @@ class VpnServerIT {
 
     @Test
     @Order(2)
+    void aScriptedMonitorDeniesEveryRequest() throws Exception {
+        Process monitor = server.background(walt("vpn", "monitor", "--deny-all", "--timeout", "30"), "deny-monitor.log");
+        waitFor("the denying monitor", () -> log("deny-monitor.log").contains("waiting for nodes"));
+        Tools.Result r = enrol(nodeKey("node-a"), "b8:27:eb:00:00:0a");
+        assertEquals(EnrolmentCommand.DENIED, r.exit(), r.all());
+        assertTrue(r.stderr().contains("denied: denied by the operator"), r.stderr());
+        assertEquals("", r.stdout());
+        waitFor("the monitor to report the denial", () -> log("deny-monitor.log").contains("denied: denied by the operator"));
+        assertTrue(log("deny-monitor.log").contains("MAC b8:27:eb:00:00:0a, key " + fingerprint(nodeKey("node-a"))), log("deny-monitor.log"));
+        monitor.destroy();
+        assertTrue(monitor.waitFor(10, TimeUnit.SECONDS));
+        waitFor("the monitor to leave", () -> enrolDenialReason().contains("no operator"));
+    }
+
+    static String enrolDenialReason() {
+        try {
+            return enrol(nodeKey("node-a"), "b8:27:eb:00:00:0a").stderr();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    @Test
+    @Order(3)
     void anAcceptedNodeGetsACertificateAndItsTunnelReachesTheBridge() throws Exception {
         enrolled("node-a", "b8:27:eb:00:00:0a", 1);
         tunnelA = tunnel("node-a", "any");
@@ -175,7 +199,7 @@ class VpnServerIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void anotherNodeCannotTakeTheFirstNodesTap() throws Exception {
         enrolled("node-b", "b8:27:eb:00:00:0b", 2);
         Process stolen = tunnel("node-b", "1");
@@ -188,7 +212,7 @@ class VpnServerIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void garbageOnTheEnrolmentChannelLeavesTheDaemonUp() throws Exception {
         Tools.Result hostile = enrol(nodeKey("node-a"), "\u001b[2J;reboot");
         assertEquals(EnrolmentCommand.ERROR, hostile.exit(), hostile.all());
@@ -258,7 +282,7 @@ class VpnServerIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void revokingANodeCutsItsTunnelAndRefusesItsCertificate() throws Exception {
         Tools.Result revoke = server.exec(walt("vpn", "revoke", "node-1"), 60);
         assertEquals(0, revoke.exit(), revoke.all());
@@ -286,7 +310,7 @@ class VpnServerIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void filesAndSocketsAreOwnerOnly() throws Exception {
         assertEquals("rwx--x--x", mode(BASE.resolve("state")));
         assertEquals("rwx------", mode(BASE.resolve("state/registry")));
