@@ -82,7 +82,8 @@ if [ "${BENCH_FIRST_BOOT:-0}" = 1 ]; then
         case "$line" in
           *"walt-vpn first boot: preinst install"*) [ -n "$first" ] || first=$(date +%s) ;;
           *"walt-vpn first boot: all packages configured"*) configured=$(date +%s) ;;
-          *"login:"*)
+          # The line before the prompt: "login: " itself has no newline for read to end on.
+          *" ttyS1"*)
             echo "first boot under raspi3b TCG: preinst scripts + dpkg --configure -a $(( configured - first )) s;" \
               "login prompt $(( $(date +%s) - start )) s after power-on"
             pkill -f "qemu-system-aarch64 -M raspi3b" || true
