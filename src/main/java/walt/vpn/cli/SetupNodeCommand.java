@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +18,8 @@ import walt.vpn.image.Progress;
 import walt.vpn.image.SiteImage;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.output.CompressedImage;
-import walt.vpn.server.SshKeygen;
+import walt.vpn.server.ServerInit;
+import walt.vpn.server.ServerPaths;
 import walt.vpn.ssh.HostKeyFiles;
 import walt.vpn.ssh.LocalHostName;
 import walt.vpn.ssh.NextHop;
@@ -130,10 +130,11 @@ final class SetupNodeCommand implements Callable<Integer> {
             Path recipeFile = recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml");
             Path cacheRoot = cache != null ? cache : BuildCommand.defaultCache();
             NodeBaseCache bases = new NodeBaseCache(cacheRoot);
-            if (!Files.isRegularFile(bases.location(recipeFile))) {
+            NodeBaseCache.Entry nodeBase = bases.entry(recipeFile);
+            if (!nodeBase.cached()) {
                 System.err.println("walt: building the node base image from " + recipeFile + " (once; it is cached)");
             }
-            baseImage = bases.obtain(recipeFile, cacheRoot, offline, SourceDateEpoch.fromEnvironment(), Progress.onTerminal());
+            baseImage = bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(), Progress.onTerminal());
         }
         Path image = output.toAbsolutePath();
         SiteImage.write(baseImage, SiteFiles.FOLDER, files, image);
@@ -178,21 +179,15 @@ final class SetupNodeCommand implements Callable<Integer> {
     /** The CA public key and the bootstrap key pair, made in the state folder (and nothing else) when absent. */
     record ServerKeys(SshPublicKey ca, BootstrapKey bootstrap) {
         static ServerKeys obtain(Path stateDir) throws IOException {
-            Path ca = stateDir.resolve("ca");
-            Path bootstrap = stateDir.resolve("bootstrap");
-            if (!Files.exists(ca) || !Files.exists(bootstrap)) {
-                Files.createDirectories(stateDir);
-                Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx--x--x"));
-                SshKeygen keygen = new SshKeygen();
-                boolean made = keygen.generateIfAbsent(ca, "walt-vpn CA");
-                made |= keygen.generateIfAbsent(bootstrap, "walt-vpn bootstrap");
-                if (made) {
+            ServerPaths paths = ServerPaths.defaults(stateDir.toAbsolutePath().normalize());
+            if (!Files.exists(paths.caKey()) || !Files.exists(paths.bootstrapKey())) {
+                if (ServerInit.ensureKeys(paths).any()) {
                     System.err.println("walt: no VPN server state yet: made the CA and bootstrap keys in " + stateDir
                             + " (nothing else was changed; `walt vpn-server init` completes the server)");
                 }
             }
-            return new ServerKeys(SshPublicKey.read(stateDir.resolve("ca.pub")),
-                    new BootstrapKey(Files.readString(bootstrap, StandardCharsets.US_ASCII)));
+            return new ServerKeys(SshPublicKey.read(paths.caPub()),
+                    new BootstrapKey(Files.readString(paths.bootstrapKey(), StandardCharsets.US_ASCII)));
         }
     }
 }

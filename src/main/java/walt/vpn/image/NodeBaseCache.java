@@ -33,23 +33,30 @@ public final class NodeBaseCache {
         this.dir = cacheRoot.resolve("node-images");
     }
 
-    /** Where the base of {@code recipeFile} is (or will be) kept. */
-    public Path location(Path recipeFile) throws IOException {
+    /** A recipe and where its base is (or will be) kept. */
+    public record Entry(Recipe recipe, Path image) {
+        public boolean cached() {
+            return Files.isRegularFile(image);
+        }
+    }
+
+    /** Reads the recipe and works out its key: once per run. */
+    public Entry entry(Path recipeFile) throws IOException {
         Recipe r = RecipeReader.read(recipeFile);
-        return dir.resolve(r.name() + "-" + key(recipeFile, r).substring(0, 16)).resolve(r.name() + ".img");
+        return new Entry(r, dir.resolve(r.name() + "-" + key(recipeFile, r).substring(0, 16)).resolve(r.name() + ".img"));
     }
 
     /** The cached base, built first when absent. */
-    public Path obtain(Path recipeFile, Path downloadCache, boolean offline, Timestamp sourceDateEpoch, Progress progress)
+    public Path obtain(Entry entry, Path downloadCache, boolean offline, Timestamp sourceDateEpoch, Progress progress)
             throws IOException {
-        Path image = location(recipeFile);
-        if (Files.isRegularFile(image)) {
+        Path image = entry.image();
+        if (entry.cached()) {
             return image;
         }
         Files.createDirectories(dir);
         Path work = Files.createTempDirectory(dir, ".build-");
         try {
-            ImageBuilder builder = new ImageBuilder(RecipeReader.read(recipeFile), downloadCache, offline, sourceDateEpoch, progress);
+            ImageBuilder builder = new ImageBuilder(entry.recipe(), downloadCache, offline, sourceDateEpoch, progress);
             builder.build(work.resolve(image.getFileName()));
             StringBuilder runs = new StringBuilder();
             for (BlockMapFile.Range r : BlockMapFile.ranges(work.resolve(image.getFileName()))) {

@@ -28,8 +28,7 @@ public final class SiteImage {
     }
 
     public static void write(Path base, String folder, Map<String, byte[]> files, Path target) throws IOException {
-        if (Files.isSameFile(base.toAbsolutePath().getParent(), target.toAbsolutePath().getParent())
-                && base.getFileName().equals(target.getFileName())) {
+        if (Files.exists(target) && Files.isSameFile(base, target)) {
             throw new IllegalArgumentException("the output would replace the base image: " + target);
         }
         try (AtomicOutput out = new AtomicOutput(target)) {

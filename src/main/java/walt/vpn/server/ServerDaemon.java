@@ -146,10 +146,6 @@ public final class ServerDaemon implements AutoCloseable {
         return s;
     }
 
-    public EnrolmentDesk desk() {
-        return desk;
-    }
-
     @Override
     public void close() throws IOException, SQLException {
         for (ServerSocketChannel s : new ServerSocketChannel[] {enrolServer, adminServer}) {

@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import walt.vpn.disk.AtomicOutput;
 
 /**
@@ -44,15 +43,12 @@ public final class ServerInit {
 
     /** Does the work; returns one line per thing made or found. */
     public List<String> run(Scope scope) throws IOException, SQLException {
-        Files.createDirectories(paths.stateDir());
-        // Traversable, not listable: sshd reads the principals file as the tunnel account.
-        // Everything secret inside is owner-only itself.
-        Files.setPosixFilePermissions(paths.stateDir(), PosixFilePermissions.fromString("rwx--x--x"));
+        KeysMade made = ensureKeys(paths);
+        note(made.ca(), "CA key " + paths.caKey());
+        note(made.bootstrap(), "bootstrap key " + paths.bootstrapKey());
         Files.createDirectories(paths.registryDir());
         Files.setPosixFilePermissions(paths.registryDir(), PosixFilePermissions.fromString("rwx------"));
         SshKeygen keygen = new SshKeygen();
-        note(keygen.generateIfAbsent(paths.caKey(), "walt-vpn CA"), "CA key " + paths.caKey());
-        note(keygen.generateIfAbsent(paths.bootstrapKey(), "walt-vpn bootstrap"), "bootstrap key " + paths.bootstrapKey());
         if (scope.accounts()) {
             account(ServerAccounts.ENROL, "/bin/sh");
             account(ServerAccounts.TUNNEL, "/usr/sbin/nologin");
@@ -83,6 +79,28 @@ public final class ServerInit {
             report.add("wrote " + unit + " (systemctl enable --now walt-vpn-server)");
         }
         return List.copyOf(report);
+    }
+
+    /** Which of the two key pairs {@link #ensureKeys} had to make. */
+    public record KeysMade(boolean ca, boolean bootstrap) {
+        public boolean any() {
+            return ca || bootstrap;
+        }
+    }
+
+    /**
+     * The state folder with the CA and bootstrap key pairs, made where absent. This much is
+     * what {@code setup-node} needs of a server not set up yet; init does the rest.
+     */
+    public static KeysMade ensureKeys(ServerPaths paths) throws IOException {
+        Files.createDirectories(paths.stateDir());
+        // Traversable, not listable: sshd reads the principals file as the tunnel account.
+        // Everything secret inside is owner-only itself.
+        Files.setPosixFilePermissions(paths.stateDir(), PosixFilePermissions.fromString("rwx--x--x"));
+        SshKeygen keygen = new SshKeygen();
+        boolean ca = keygen.generateIfAbsent(paths.caKey(), "walt-vpn CA");
+        boolean bootstrap = keygen.generateIfAbsent(paths.bootstrapKey(), "walt-vpn bootstrap");
+        return new KeysMade(ca, bootstrap);
     }
 
     /** Copies the jar and writes the two commands sshd runs: root-owned, as sshd demands. */
@@ -139,17 +157,7 @@ public final class ServerInit {
     }
 
     private static int run(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(cmd[0] + " did not finish");
-            }
-            return p.exitValue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
+        return HostCommand.run(List.of(cmd), 60, "passwd").exit();
     }
 
     private void note(boolean made, String what) {

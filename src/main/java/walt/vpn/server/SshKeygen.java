@@ -10,9 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The OpenSSH key tool, for the three things OpenSSH must agree with byte for byte: key
@@ -94,29 +92,8 @@ public final class SshKeygen {
         }
     }
 
-    private void run(List<String> cmd) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new IOException("ssh-keygen is not installed (apt-get install openssh-client)");
-        }
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("ssh-keygen did not finish");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException("ssh-keygen failed: " + out.strip().replaceAll("\\s+", " "));
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
+    private static void run(List<String> cmd) throws IOException {
+        HostCommand.check(cmd, 60, "openssh-client");
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -11,7 +11,6 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The server's ends of the tunnels: one persistent tap per node, owned by the tunnel account
@@ -28,10 +27,6 @@ public final class TapDevices {
         }
         this.bridge = bridge;
         this.owner = owner;
-    }
-
-    public String bridge() {
-        return bridge;
     }
 
     /**
@@ -143,15 +138,6 @@ public final class TapDevices {
     private static void ip(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("ip " + String.join(" ", args) + ": " + out.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
+        HostCommand.check(cmd, 30, "iproute2");
     }
 }
