@@ -20,23 +20,25 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/hostkeys/ssh_host_ed25519_key"
 ssh-keygen -q -t ed25519 -N '' -f "$work/proxy"
 echo "host-key: $(cut -d' ' -f1,2 "$work/proxy.pub")" > "$work/proxy-keys"
 ours() {
-  rm -f "$work/site.img"
   "$top/walt" vpn setup-node --entrypoint entry.example.org --host-keys "entry.example.org=$work/proxy-keys" \
     --server walt.example.org --server-host-keys "$work/hostkeys" --state-dir "$work/state" -o "$work/site.img"
 }
 echo "bench: node base image (built once, then from the cache)" >&2
+rm -f "$work/site.img"
 ours >/dev/null
 base="$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/walt-vpn/node-images/rpi3bp-vpn-node-*/rpi3bp-vpn-node.img | head -1)"
 reference() {
-  rm -f "$work/copy.img"
   cp --sparse=always "$base" "$work/copy.img"
 }
 
+# Each run starts with no output file; removing the previous one (and its cached pages) is
+# not timed.
 median() {
   local t=()
-  "$@" >/dev/null 2>&1
+  rm -f "$work/site.img" "$work/copy.img"; "$@" >/dev/null 2>&1
   for _ in $(seq "$runs"); do
     local s e
+    rm -f "$work/site.img" "$work/copy.img"; sync
     s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
     t+=("$(echo "$e - $s" | bc)")
   done

@@ -100,6 +100,67 @@ final class SetupNodeCommand implements Callable<Integer> {
         }
         NextHop serverAddress = NextHop.parse(server != null ? server : LocalHostName.fullyQualified());
         NextHop entry = NextHop.parse(entrypoint != null ? entrypoint : ask("VPN entrypoint (HOST[:PORT]): "));
+        Path image = output.toAbsolutePath();
+        Path baseImage = base;
+        NodeBaseCache bases = null;
+        NodeBaseCache.Entry nodeBase = null;
+        Path recipeFile = base != null ? null
+                : recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml");
+        Path cacheRoot = cache != null ? cache : BuildCommand.defaultCache();
+        if (baseImage == null) {
+            bases = new NodeBaseCache(cacheRoot);
+            nodeBase = bases.entry(recipeFile);
+            if (nodeBase.cached()) {
+                baseImage = nodeBase.image();
+            }
+        }
+        // The copy of the base is nearly all the work: it runs while the site is read and
+        // rendered. A base still to be built comes after them, so that bad input fails at once.
+        SiteImage card = baseImage != null ? SiteImage.copyOf(baseImage, image) : null;
+        SiteConfig site;
+        try {
+            site = siteConfig(serverAddress, entry);
+            Map<String, byte[]> files = SiteFiles.render(site);
+            if (card == null) {
+                System.err.println("walt: building the node base image from " + recipeFile + " (once; it is cached)");
+                card = SiteImage.copyOf(bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(),
+                        Progress.onTerminal()), image);
+            }
+            card.complete(SiteFiles.FOLDER, files);
+        } finally {
+            if (card != null) {
+                card.close();
+            }
+        }
+        List<Path> written = new ArrayList<>(List.of(image));
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (String f : formats) {
+            if (!f.equals("raw")) {
+                CompressedImage.Format format = f.equals("zst") ? CompressedImage.Format.ZST : CompressedImage.Format.XZ;
+                Path target = image.resolveSibling(image.getFileName() + format.suffix());
+                CompressedImage.write(image, target, format, threads);
+                written.add(target);
+            }
+        }
+        Path bmapFile = image.resolveSibling(image.getFileName().toString().replaceFirst("\\.img$", "") + ".bmap");
+        if (bmap) {
+            BlockMapFile.write(image, bmapFile);
+            written.add(bmapFile);
+        }
+        for (Path p : written) {
+            System.out.println("wrote " + p);
+        }
+        int proxyCount = site.proxies().size();
+        System.out.println("entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
+                + proxyCount + " prox" + (proxyCount == 1 ? "y" : "ies"));
+        System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"
+                + (bmap ? "   or:  bmaptool copy --bmap " + bmapFile.getFileName() + " " + image.getFileName() + " /dev/sdX" : ""));
+        System.out.println("then run `walt vpn monitor` to accept each node as it asks to join.");
+        return 0;
+    }
+
+    /** The site from the command line and the server state: every value checked here. */
+    private SiteConfig siteConfig(NextHop serverAddress, NextHop entry) throws IOException {
         List<NextHop> chain = new ArrayList<>();
         if (!entry.equals(serverAddress)) {
             chain.add(entry);
@@ -122,46 +183,7 @@ final class SetupNodeCommand implements Callable<Integer> {
         }
         SiteHop serverHop = new SiteHop(serverAddress, HostKeyFiles.read(serverHostKeys));
         ServerKeys keys = ServerKeys.obtain(stateDir);
-        SiteConfig site = new SiteConfig(hops, serverHop, keys.bootstrap(), keys.ca(), new VmSettings(vmMemory, vmCpus));
-        Map<String, byte[]> files = SiteFiles.render(site);
-
-        Path baseImage = base;
-        if (baseImage == null) {
-            Path recipeFile = recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml");
-            Path cacheRoot = cache != null ? cache : BuildCommand.defaultCache();
-            NodeBaseCache bases = new NodeBaseCache(cacheRoot);
-            NodeBaseCache.Entry nodeBase = bases.entry(recipeFile);
-            if (!nodeBase.cached()) {
-                System.err.println("walt: building the node base image from " + recipeFile + " (once; it is cached)");
-            }
-            baseImage = bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(), Progress.onTerminal());
-        }
-        Path image = output.toAbsolutePath();
-        SiteImage.write(baseImage, SiteFiles.FOLDER, files, image);
-        List<Path> written = new ArrayList<>(List.of(image));
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        for (String f : formats) {
-            if (!f.equals("raw")) {
-                CompressedImage.Format format = f.equals("zst") ? CompressedImage.Format.ZST : CompressedImage.Format.XZ;
-                Path target = image.resolveSibling(image.getFileName() + format.suffix());
-                CompressedImage.write(image, target, format, threads);
-                written.add(target);
-            }
-        }
-        Path bmapFile = image.resolveSibling(image.getFileName().toString().replaceFirst("\\.img$", "") + ".bmap");
-        if (bmap) {
-            BlockMapFile.write(image, bmapFile);
-            written.add(bmapFile);
-        }
-        for (Path p : written) {
-            System.out.println("wrote " + p);
-        }
-        System.out.println("entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
-                + hops.size() + " prox" + (hops.size() == 1 ? "y" : "ies"));
-        System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"
-                + (bmap ? "   or:  bmaptool copy --bmap " + bmapFile.getFileName() + " " + image.getFileName() + " /dev/sdX" : ""));
-        System.out.println("then run `walt vpn monitor` to accept each node as it asks to join.");
-        return 0;
+        return new SiteConfig(hops, serverHop, keys.bootstrap(), keys.ca(), new VmSettings(vmMemory, vmCpus));
     }
 
     private static String ask(String prompt) throws IOException {

@@ -28,7 +28,9 @@ import walt.vpn.tree.Xattrs;
 /**
  * A FAT32 or FAT16 volume: read as a file tree, or edited in place (add, replace and delete
  * files, make directories). Changes to the FAT and FSInfo are held until {@link #flush()}
- * (also done by {@link #close()}); closing does not close the storage, which the caller owns.
+ * (also done by {@link #close()}); closing does not close the storage, which the caller owns,
+ * and nothing here forces it to disk: that is the owner's choice (a sync of a fresh card-image
+ * copy costs more than the copy).
  */
 public final class FatVolume implements ReadableFilesystem, Closeable {
 
@@ -367,7 +369,10 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
         }
     }
 
-    /** Writes the FAT to every copy and, on FAT32, the FSInfo free count and next-free hint. */
+    /**
+     * Writes the FAT to every copy and, on FAT32, the FSInfo free count and next-free hint,
+     * into the storage (not forced to disk).
+     */
     public void flush() throws IOException {
         if (dirty) {
             guarded(this::flushUnchecked);
@@ -395,7 +400,6 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
                 }
             }
         }
-        storage.flush();
         dirty = false;
     }
 

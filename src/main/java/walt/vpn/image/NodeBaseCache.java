@@ -70,14 +70,38 @@ public final class NodeBaseCache {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot rename in " + dir, e);
             }
+            removeOlder(dir, entry.recipe().name(), image.getParent().getFileName().toString());
             return image;
         } finally {
             if (Files.exists(work)) {
-                try (Stream<Path> s = Files.walk(work)) {
-                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                deleteTree(work);
+            }
+        }
+    }
+
+    /**
+     * Removes the bases this one replaces: those of the same recipe name made from other
+     * inputs (an edited recipe, another walt-vpn build). Each is over half a gigabyte, and a key
+     * that changed never comes back. A run still copying one keeps reading its open file.
+     */
+    static void removeOlder(Path dir, String name, String keep) throws IOException {
+        List<Path> older;
+        try (Stream<Path> s = Files.list(dir)) {
+            older = s.filter(p -> {
+                String f = p.getFileName().toString();
+                return !f.equals(keep) && f.length() == name.length() + 17 && f.startsWith(name + "-")
+                        && f.substring(name.length() + 1).chars().allMatch(c -> Character.digit(c, 16) >= 0);
+            }).toList();
+        }
+        for (Path old : older) {
+            deleteTree(old);
+        }
+    }
+
+    private static void deleteTree(Path top) throws IOException {
+        try (Stream<Path> s = Files.walk(top)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

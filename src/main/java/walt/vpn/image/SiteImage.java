@@ -1,10 +1,13 @@
 package walt.vpn.image;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import walt.vpn.disk.AtomicOutput;
 import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.PartitionedImage;
@@ -18,48 +21,105 @@ import walt.vpn.tree.Timestamp;
  * A site's card image: a sparse copy of the node base image whose boot partition gains a
  * folder of site files. Only that folder differs between sites; the base is never modified.
  * Times come from the base (its config.txt), so the same inputs give the same bytes.
+ *
+ * <p>The copy is nearly all of the work and needs only the base, so it starts at once on its
+ * own thread ({@link #copyOf}); the caller renders the site meanwhile and then
+ * {@link #complete}s the image. Closing an image that was not completed stops the copy and
+ * leaves nothing behind.
  */
-public final class SiteImage {
+public final class SiteImage implements AutoCloseable {
 
     /** The boot partition: the FAT one every Raspberry Pi card starts with. */
     static final int BOOT_PARTITION = 1;
 
-    private SiteImage() {
+    private final Path base;
+    private final AtomicOutput out;
+    private final Thread copier;
+    private final CompletableFuture<Void> copied = new CompletableFuture<>();
+
+    private SiteImage(Path base, AtomicOutput out) {
+        this.base = base;
+        this.out = out;
+        this.copier = new Thread(this::copy, "copy " + base.getFileName());
+        copier.setDaemon(true);
     }
 
-    public static void write(Path base, String folder, Map<String, byte[]> files, Path target) throws IOException {
+    /** Starts copying {@code base} to a temporary file beside {@code target}. */
+    public static SiteImage copyOf(Path base, Path target) throws IOException {
+        if (!Files.isRegularFile(base)) {
+            throw new IllegalArgumentException("no such base image: " + base);
+        }
         if (Files.exists(target) && Files.isSameFile(base, target)) {
             throw new IllegalArgumentException("the output would replace the base image: " + target);
         }
-        try (AtomicOutput out = new AtomicOutput(target)) {
+        SiteImage image = new SiteImage(base, new AtomicOutput(target));
+        image.copier.start();
+        return image;
+    }
+
+    private void copy() {
+        try {
             List<long[]> runs = NodeBaseCache.blockRuns(base);
             if (runs != null) {
                 SparseCopy.copy(base, out.tempPath(), runs);
             } else {
                 SparseCopy.copy(base, out.tempPath());
             }
-            try (ImageFile img = ImageFile.openReadWrite(out.tempPath()); PartitionedImage disk = PartitionedImage.open(img)) {
-                if (disk.partitions().isEmpty() || disk.partitions().get(0).number() != BOOT_PARTITION) {
-                    throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
-                }
-                try (FatVolume fat = FatVolume.open(disk.partition(BOOT_PARTITION))) {
-                    FileTree tree = fat.readTree();
-                    Timestamp time = baseTime(tree);
-                    if (tree.lookup(folder) != null) {
-                        // A base that already carries a site (an earlier setup-node output).
-                        fat.delete(folder);
-                    }
-                    fat.mkdirs(folder, time);
-                    for (Map.Entry<String, byte[]> f : files.entrySet()) {
-                        fat.writeFile(folder + "/" + f.getKey(), new BytesContent(f.getValue()), time);
-                    }
-                    fat.flush();
-                }
-                // No fsync: like cp, the copy is left to the page cache; flashing (dd conv=fsync,
-                // bmaptool) is where durability matters.
-            }
-            out.commit();
+            copied.complete(null);
+        } catch (IOException | RuntimeException e) {
+            copied.completeExceptionally(e);
         }
+    }
+
+    /** Waits for the copy, writes {@code files} into the boot partition's {@code folder}, and puts the image in place. */
+    public void complete(String folder, Map<String, byte[]> files) throws IOException {
+        awaitCopy();
+        try (ImageFile img = ImageFile.openReadWrite(out.tempPath()); PartitionedImage disk = PartitionedImage.open(img)) {
+            if (disk.partitions().isEmpty() || disk.partitions().get(0).number() != BOOT_PARTITION) {
+                throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
+            }
+            try (FatVolume fat = FatVolume.open(disk.partition(BOOT_PARTITION))) {
+                FileTree tree = fat.readTree();
+                Timestamp time = baseTime(tree);
+                if (tree.lookup(folder) != null) {
+                    // A base that already carries a site (an earlier setup-node output).
+                    fat.delete(folder);
+                }
+                fat.mkdirs(folder, time);
+                for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                    fat.writeFile(folder + "/" + f.getKey(), new BytesContent(f.getValue()), time);
+                }
+            }
+            // No fsync: like cp, the copy is left to the page cache; flashing (dd conv=fsync,
+            // bmaptool) is where durability matters.
+        }
+        out.commit();
+    }
+
+    private void awaitCopy() throws IOException {
+        try {
+            copied.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while copying " + base);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw (RuntimeException) e.getCause();
+        }
+    }
+
+    /** Stops the copy if it still runs (its channels close on interrupt) and removes an uncompleted image. */
+    @Override
+    public void close() {
+        copier.interrupt();
+        try {
+            copier.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.close();
     }
 
     private static Timestamp baseTime(FileTree tree) {

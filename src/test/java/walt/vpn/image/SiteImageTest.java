@@ -1,0 +1,155 @@
+package walt.vpn.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import walt.vpn.disk.ImageFile;
+import walt.vpn.disk.PartitionedImage;
+import walt.vpn.testing.Tools;
+import walt.vpn.tree.BytesContent;
+import walt.vpn.tree.FileTree;
+import walt.vpn.tree.Metadata;
+import walt.vpn.tree.RegularFile;
+import walt.vpn.tree.Timestamp;
+
+/** The site image: a copy of a card image whose boot partition gains a folder, checked by mtools and fsck.fat. */
+class SiteImageTest {
+
+    private static final Timestamp T = Timestamp.ofSeconds(1_700_000_000L);
+
+    @TempDir
+    Path dir;
+
+    private Path base;
+    private byte[] baseBytes;
+
+    @BeforeEach
+    void card() throws Exception {
+        FileTree boot = FileTree.empty(T);
+        boot.put("/config.txt", new RegularFile(Metadata.of(0644, T), BytesContent.of("arm_64bit=1\n")), Metadata.of(0755, T));
+        FileTree root = FileTree.empty(T);
+        root.put("/etc/hostname", new RegularFile(Metadata.of(0644, T), BytesContent.of("node\n")), Metadata.of(0755, T));
+        base = dir.resolve("base.img");
+        new SdCardImage(3, T, 0, 64L << 20).write(boot, root, base);
+        baseBytes = Files.readAllBytes(base);
+    }
+
+    private static Map<String, byte[]> site(String entry) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("vpn.conf", ("entrypoint=" + entry + "\n").getBytes());
+        files.put("ca.pub", "ssh-ed25519 AAAA ca\n".getBytes());
+        return files;
+    }
+
+    @Test
+    void theCopyGainsTheSiteFolderAndNothingElseChanges() throws Exception {
+        Tools.require("mtype");
+        Tools.require("fsck.fat");
+        Path out = dir.resolve("out/site.img");
+        Files.createDirectories(out.getParent());
+        try (SiteImage img = SiteImage.copyOf(base, out)) {
+            img.complete("walt-vpn", site("a.example.org"));
+        }
+        assertTrue(java.util.Arrays.equals(baseBytes, Files.readAllBytes(base)), "the base was modified");
+        assertEquals(List.of(out), list(out.getParent()));
+        assertEquals(Files.size(base), Files.size(out));
+
+        PartitionedImage.Partition boot;
+        try (PartitionedImage p = PartitionedImage.open(ImageFile.openReadOnly(out))) {
+            boot = p.partitions().get(0);
+        }
+        Tools.Result conf = Tools.run(List.of("mtype", "-i", out + "@@" + boot.start(), "::walt-vpn/vpn.conf"), dir, 60, Map.of());
+        assertEquals("entrypoint=a.example.org\n", conf.stdout(), conf.all());
+        Tools.Result config = Tools.run(List.of("mtype", "-i", out + "@@" + boot.start(), "::config.txt"), dir, 60, Map.of());
+        assertEquals("arm_64bit=1\n", config.stdout(), config.all());
+        Path fat = dir.resolve("boot.fat");
+        try (FileChannel in = FileChannel.open(out); FileChannel f = FileChannel.open(fat, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long done = 0; done < boot.size(); ) {
+                done += in.transferTo(boot.start() + done, boot.size() - done, f);
+            }
+        }
+        Tools.Result fsck = Tools.run(List.of("fsck.fat", "-n", fat.toString()), dir, 60);
+        assertEquals(0, fsck.exit(), fsck.all());
+
+        byte[] a = Files.readAllBytes(out);
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != baseBytes[i] && (i < boot.start() || i >= boot.start() + boot.size())) {
+                throw new AssertionError("byte " + i + " differs outside the boot partition");
+            }
+        }
+    }
+
+    @Test
+    void aSiteImageAsBaseHasItsFolderReplaced() throws Exception {
+        Tools.require("mtype");
+        Path first = dir.resolve("first.img");
+        try (SiteImage img = SiteImage.copyOf(base, first)) {
+            img.complete("walt-vpn", site("a.example.org"));
+        }
+        Path second = dir.resolve("second.img");
+        Map<String, byte[]> other = new LinkedHashMap<>();
+        other.put("vpn.conf", "entrypoint=b.example.org\n".getBytes());
+        try (SiteImage img = SiteImage.copyOf(first, second)) {
+            img.complete("walt-vpn", other);
+        }
+        long start;
+        try (PartitionedImage p = PartitionedImage.open(ImageFile.openReadOnly(second))) {
+            start = p.partitions().get(0).start();
+        }
+        Tools.Result dirList = Tools.run(List.of("mdir", "-b", "-i", second + "@@" + start, "::walt-vpn"), dir, 60, Map.of());
+        assertEquals("::/walt-vpn/vpn.conf\n", dirList.stdout(), dirList.all());
+        Tools.Result conf = Tools.run(List.of("mtype", "-i", second + "@@" + start, "::walt-vpn/vpn.conf"), dir, 60, Map.of());
+        assertEquals("entrypoint=b.example.org\n", conf.stdout(), conf.all());
+    }
+
+    @Test
+    void closedBeforeCompletionItLeavesNothing() throws Exception {
+        Path out = dir.resolve("out/site.img");
+        Files.createDirectories(out.getParent());
+        try (SiteImage img = SiteImage.copyOf(base, out)) {
+            assertFalse(Files.exists(out));
+        }
+        assertEquals(List.of(), list(out.getParent()));
+    }
+
+    @Test
+    void itNeverReplacesItsBase() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SiteImage.copyOf(base, base));
+        assertTrue(e.getMessage().contains("would replace the base image"), e.getMessage());
+        assertTrue(java.util.Arrays.equals(baseBytes, Files.readAllBytes(base)));
+    }
+
+    @Test
+    void aBaseWithoutConfigTxtIsRefusedAndLeavesNothing() throws Exception {
+        FileTree boot = FileTree.empty(T);
+        boot.put("/cmdline.txt", new RegularFile(Metadata.of(0644, T), BytesContent.of("quiet\n")), Metadata.of(0755, T));
+        Path other = dir.resolve("other.img");
+        new SdCardImage(4, T, 0, 64L << 20).write(boot, FileTree.empty(T), other);
+        Path out = dir.resolve("out/site.img");
+        Files.createDirectories(out.getParent());
+        try (SiteImage img = SiteImage.copyOf(other, out)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> img.complete("walt-vpn", site("a")));
+            assertTrue(e.getMessage().contains("no config.txt"), e.getMessage());
+        }
+        assertEquals(List.of(), list(out.getParent()));
+    }
+
+    private static List<Path> list(Path d) throws Exception {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.sorted().toList();
+        }
+    }
+}
