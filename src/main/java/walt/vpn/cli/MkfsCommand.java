@@ -51,6 +51,11 @@ final class MkfsCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Image file to write.")
     Path output;
 
+    @Option(names = "--sync", description = {"Force the image to disk before it takes its name (as mke2fs does). Without it the",
+        "image is left to the page cache, like cp, tar and mcopy leave their output: it is whole once named, but a",
+        "power cut soon after may lose it."})
+    boolean sync;
+
     /** The two steps every filesystem writer offers, whatever its options type. */
     private record FilesystemWriter(Sizer sizer, Filler filler) {
     }
@@ -94,7 +99,9 @@ final class MkfsCommand implements Callable<Integer> {
             try (ImageFile img = ImageFile.createSparse(out.tempPath(), bytes);
                  Progress.Bar bar = Progress.onTerminal().bar("mkfs " + kind, tree.contentBytes(), Progress.Unit.BYTES)) {
                 writer.filler().write(tree, new ProgressStorage(img, bar::advance));
-                img.flush();
+                if (sync) {
+                    img.flush();
+                }
             }
             out.commit();
         }

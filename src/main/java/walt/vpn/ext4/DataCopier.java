@@ -33,6 +33,7 @@ final class DataCopier implements Closeable {
     static final int PIECE = 1 << 20;
     private static final int BUFFERS = 24;
     private static final int PIECE_BLOCKS = PIECE / Geometry.BLOCK;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PIECE).asReadOnlyBuffer();
 
     /** Blocks {@code [firstBlock, firstBlock + blocks)} of file {@code file}, read into one buffer. */
     private record Piece(int file, long firstBlock, int blocks) {
@@ -166,13 +167,12 @@ final class DataCopier implements Closeable {
             ch.position(piece.firstBlock() * Geometry.BLOCK);
             while (buf.hasRemaining()) {
                 if (ch.read(buf) < 0) {
-                    break; // the source shrank: what is missing reads as zeros
+                    break; // the source shrank
                 }
             }
         }
-        while (buf.hasRemaining()) {
-            buf.put((byte) 0);
-        }
+        // The tail of the last block (and what a shrunken source no longer has) reads as zeros.
+        buf.put(ZEROS.duplicate().limit(buf.remaining()));
         buf.flip();
         return buf;
     }
