@@ -13,7 +13,7 @@ public final class Main {
     }
 
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new WaltCommand());
+        CommandLine cl = CommandTree.forArguments(args);
         cl.setExecutionExceptionHandler(new ErrorReporter());
         cl.setParameterExceptionHandler(new ErrorReporter());
         return cl.execute(args);

@@ -13,8 +13,8 @@ import walt.vpn.server.ServerDaemon;
 import walt.vpn.server.ServerInit;
 
 @Command(name = "vpn-server", mixinStandardHelpOptions = true,
-        description = "The VPN's server side: CA, enrolment, node registry, tunnel taps.",
-        subcommands = {VpnServerCommand.Init.class, VpnServerCommand.Run.class})
+        description = "The VPN's server side: CA, enrolment, node registry, tunnel taps.")
+/* Its subcommands are listed in CommandTree, which builds only those the arguments reach. */
 final class VpnServerCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -3,8 +3,8 @@ package walt.vpn.cli;
 import picocli.CommandLine.Command;
 
 @Command(name = "walt", mixinStandardHelpOptions = true, version = "walt-vpn 0.1.0",
-        description = "WalT VPN: node images, server and proxies.",
-        subcommands = {VpnImageCommand.class, VpnCommand.class, VpnServerCommand.class})
+        description = "WalT VPN: node images, server and proxies.")
+/* Its subcommands are listed in CommandTree, which builds only those the arguments reach. */
 final class WaltCommand implements Runnable {
 
     @picocli.CommandLine.Spec

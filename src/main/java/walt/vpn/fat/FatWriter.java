@@ -10,7 +10,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import walt.vpn.disk.Storage;
+import walt.vpn.disk.WriteBehindStorage;
 import walt.vpn.tree.Directory;
 import walt.vpn.tree.FileTree;
 import walt.vpn.tree.InvalidDataException;
@@ -28,6 +31,8 @@ public final class FatWriter {
 
     static final int SECTOR = 512;
     private static final int BUFFER = 512 << 10;
+    private static final int BUFFERS = 4;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BUFFER).asReadOnlyBuffer();
     private static final long MAX_FILE = 0xFFFFFFFFL;
     /** A directory holds at most 65536 32-byte slots (FAT specification; fsck.fat agrees). */
     private static final int MAX_DIR_SLOTS = 65536;
@@ -154,7 +159,12 @@ public final class FatWriter {
         for (int copy = 0; copy < 2; copy++) {
             table.writeFullCopy(target, bs.fatOffset(copy), fat * SECTOR);
         }
-        new DataStream(target, bs.clusterOffset(2), clusterBytes).writeAll(plan);
+        // The data goes out behind the reading: the kernel copies into the image on one core
+        // while the next files are read on another.
+        try (WriteBehindStorage out = new WriteBehindStorage(target, BUFFER)) {
+            new DataStream(out, bs.clusterOffset(2), clusterBytes).writeAll(plan);
+            out.drain();
+        }
     }
 
     static long volumeId(long seed) {
@@ -293,16 +303,23 @@ public final class FatWriter {
     // ---- emission: the data region, front to back
 
     private final class DataStream {
-        private final Storage target;
+        private final WriteBehindStorage target;
         private final int clusterBytes;
-        // Direct, so that file-to-image copies skip the JDK's temporary direct buffer.
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+        // Filled here while the others are written; direct, so that file-to-image copies skip
+        // the JDK's temporary direct buffer.
+        private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
+        private ByteBuffer buf = newBuffer();
+        private int buffersMade = 1;
         private long bufStart;
 
-        DataStream(Storage target, long dataStart, int clusterBytes) {
+        DataStream(WriteBehindStorage target, long dataStart, int clusterBytes) {
             this.target = target;
             this.bufStart = dataStart;
             this.clusterBytes = clusterBytes;
+        }
+
+        private static ByteBuffer newBuffer() {
+            return ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         }
 
         void writeAll(Plan plan) throws IOException {
@@ -401,21 +418,36 @@ public final class FatWriter {
                     drain();
                 }
                 int n = (int) Math.min(buf.remaining(), pad);
-                for (int i = 0; i < n; i++) {
-                    buf.put((byte) 0);
-                }
+                buf.put(ZEROS.duplicate().limit(n));
                 pad -= n;
             }
         }
 
+        /** Hands the filled buffer to the writer thread and goes on with a free one. */
         private void drain() throws IOException {
-            buf.flip();
-            int n = buf.remaining();
+            ByteBuffer full = buf.flip();
+            int n = full.remaining();
             if (n > 0) {
-                target.write(bufStart, buf);
+                target.writeOwned(bufStart, full, () -> free.add(full));
+                bufStart += n;
+                buf = takeFree();
+            } else {
+                full.clear();
             }
-            bufStart += n;
-            buf.clear();
+        }
+
+        private ByteBuffer takeFree() throws IOException {
+            ByteBuffer b = free.poll();
+            if (b == null && buffersMade < BUFFERS) {
+                buffersMade++;
+                return newBuffer();
+            }
+            try {
+                return (b != null ? b : free.take()).clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing the FAT data");
+            }
         }
     }
 }
