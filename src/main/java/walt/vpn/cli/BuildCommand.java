@@ -18,6 +18,7 @@ import walt.vpn.image.ImageBuilder;
 import walt.vpn.image.Progress;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.output.CompressedImage;
+import walt.vpn.image.output.ImageFormat;
 import walt.vpn.image.output.ImagerEntry;
 import walt.vpn.image.recipe.Recipe;
 import walt.vpn.image.recipe.RecipeReader;
@@ -36,7 +37,7 @@ final class BuildCommand implements Callable<Integer> {
 
     @Option(names = "--format", split = ",", paramLabel = "raw,zst,xz",
             description = "Formats to write (default: the recipe's outputs, else raw). The raw image is always kept.")
-    List<String> formats;
+    List<ImageFormat> formats;
 
     @Option(names = "--bmap", description = "Also write a block map for bmaptool copy (default: the recipe's outputs.bmap).")
     boolean bmap;
@@ -50,12 +51,7 @@ final class BuildCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Recipe r = RecipeReader.read(recipe);
-        List<String> wanted = formats != null ? formats : r.outputs().formats();
-        for (String f : wanted) {
-            if (!List.of("raw", "zst", "xz").contains(f)) {
-                throw new IllegalArgumentException("--format takes raw, zst and xz, not '" + f + "'");
-            }
-        }
+        List<ImageFormat> wanted = formats != null ? formats : r.outputs().formats();
         Path dir = outputDir.toAbsolutePath();
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("output folder does not exist: " + outputDir);
@@ -66,13 +62,13 @@ final class BuildCommand implements Callable<Integer> {
         builder.build(image);
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         List<Path> written = new java.util.ArrayList<>(List.of(image));
-        for (String f : wanted) {
-            if (f.equals("raw")) {
+        for (ImageFormat f : wanted) {
+            CompressedImage.Format format = f.compression();
+            if (format == null) {
                 continue;
             }
-            CompressedImage.Format format = f.equals("zst") ? CompressedImage.Format.ZST : CompressedImage.Format.XZ;
             Path target = dir.resolve(image.getFileName() + format.suffix());
-            builder.stage(f, Files.size(image), Progress.Unit.BYTES, bar -> {
+            builder.stage(f.name(), Files.size(image), Progress.Unit.BYTES, bar -> {
                 CompressedImage.write(image, target, format, threads, bar::advance);
                 return target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB";
             });

@@ -18,12 +18,12 @@ import walt.vpn.image.Progress;
 import walt.vpn.image.SiteImage;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.output.CompressedImage;
+import walt.vpn.image.output.ImageFormat;
 import walt.vpn.server.ServerInit;
 import walt.vpn.server.ServerPaths;
 import walt.vpn.ssh.HostKeyFiles;
 import walt.vpn.ssh.LocalHostName;
 import walt.vpn.ssh.NextHop;
-import walt.vpn.ssh.Printable;
 import walt.vpn.ssh.SshPublicKey;
 import walt.vpn.template.BootstrapKey;
 import walt.vpn.template.SiteConfig;
@@ -77,7 +77,7 @@ final class SetupNodeCommand implements Callable<Integer> {
     Path output = Path.of("rpi3bp-vpn.img");
 
     @Option(names = "--format", split = ",", paramLabel = "raw|zst|xz", description = "Also write these (default: raw only).")
-    List<String> formats = List.of("raw");
+    List<ImageFormat> formats = List.of(ImageFormat.raw);
 
     @Option(names = "--bmap", description = "Also write a block map for bmaptool copy.")
     boolean bmap;
@@ -93,11 +93,6 @@ final class SetupNodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String f : formats) {
-            if (!List.of("raw", "zst", "xz").contains(f)) {
-                throw new IllegalArgumentException("--format takes raw, zst and xz, not '" + Printable.of(f) + "'");
-            }
-        }
         NextHop serverAddress = NextHop.parse(server != null ? server : LocalHostName.fullyQualified());
         NextHop entry = NextHop.parse(entrypoint != null ? entrypoint : ask("VPN entrypoint (HOST[:PORT]): "));
         Path image = output.toAbsolutePath();
@@ -134,9 +129,9 @@ final class SetupNodeCommand implements Callable<Integer> {
         }
         List<Path> written = new ArrayList<>(List.of(image));
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        for (String f : formats) {
-            if (!f.equals("raw")) {
-                CompressedImage.Format format = f.equals("zst") ? CompressedImage.Format.ZST : CompressedImage.Format.XZ;
+        for (ImageFormat f : formats) {
+            CompressedImage.Format format = f.compression();
+            if (format != null) {
                 Path target = image.resolveSibling(image.getFileName() + format.suffix());
                 CompressedImage.write(image, target, format, threads);
                 written.add(target);

@@ -3,6 +3,7 @@ package walt.vpn.image.recipe;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import walt.vpn.image.output.ImageFormat;
 import java.util.Map;
 import walt.vpn.deb.AptSource;
 import walt.vpn.deb.DebianSnapshot;
@@ -74,6 +75,6 @@ public record Recipe(Path source, String name, String description, Base base, Li
     public record Partitions(long bootBytes, long rootBytes) {
     }
 
-    public record Outputs(List<String> formats, boolean bmap) {
+    public record Outputs(List<ImageFormat> formats, boolean bmap) {
     }
 }

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import walt.vpn.deb.AptSource;
 import walt.vpn.deb.DebianSnapshot;
+import walt.vpn.image.output.ImageFormat;
 import walt.vpn.tree.InvalidDataException;
 
 /**
@@ -87,7 +88,6 @@ public final class RecipeReader {
     private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern SIZE = Pattern.compile("([0-9]+)([KMGT]?)");
     private static final Pattern IMAGE_FILE = Pattern.compile(".+\\.img(\\.xz|\\.zst)?");
-    private static final Set<String> FORMATS = Set.of("raw", "zst", "xz");
     private static final int MAX_RECIPE = 1 << 20;
 
     private final Path file;
@@ -331,14 +331,17 @@ public final class RecipeReader {
 
     private Recipe.Outputs outputs(JsonNode node) throws InvalidDataException {
         if (node == null || node.isNull()) {
-            return new Recipe.Outputs(List.of("raw"), false);
+            return new Recipe.Outputs(List.of(ImageFormat.raw), false);
         }
         keys(node, "outputs", Set.of("formats", "bmap"));
-        List<String> formats = node.has("formats") ? strings(node, "formats") : List.of("raw");
-        for (int i = 0; i < formats.size(); i++) {
-            if (!FORMATS.contains(formats.get(i))) {
-                throw error("outputs.formats[" + i + "]", "'" + formats.get(i) + "' is not one of raw, zst, xz");
+        List<String> names = node.has("formats") ? strings(node, "formats") : List.of("raw");
+        List<ImageFormat> formats = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            ImageFormat f = ImageFormat.named(names.get(i));
+            if (f == null) {
+                throw error("outputs.formats[" + i + "]", "'" + names.get(i) + "' is not one of raw, zst, xz");
             }
+            formats.add(f);
         }
         return new Recipe.Outputs(List.copyOf(formats), bool(node, "bmap", false));
     }
