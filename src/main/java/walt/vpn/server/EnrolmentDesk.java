@@ -28,6 +28,10 @@ public final class EnrolmentDesk {
     private record Pending(EnrolmentRequest request, CompletableFuture<Decision> decision) {
     }
 
+    /** A request as filed: its id (0 when it was refused at once) and the decision to come. */
+    public record Filed(long id, CompletableFuture<Decision> decision) {
+    }
+
     private final EnrolmentLimits limits;
     private final Clock clock;
     private final ScheduledExecutorService timer;
@@ -43,15 +47,15 @@ public final class EnrolmentDesk {
         this.audit = audit;
     }
 
-    /** Files a request; the future completes with the operator's decision, a denial or an expiry. */
-    public CompletableFuture<Decision> submit(MacAddress mac, SshPublicKey key, String source) {
+    /** Files a request; its future completes with the operator's decision, a denial or an expiry. */
+    public Filed submit(MacAddress mac, SshPublicKey key, String source) {
         EnrolmentRequest request;
         CompletableFuture<Decision> decision = new CompletableFuture<>();
         synchronized (this) {
             String refusal = refusal(key, source);
             if (refusal != null) {
                 audit.record("enrolment denied mac=" + mac + " key=" + key.fingerprint() + " from=" + source + ": " + refusal);
-                return CompletableFuture.completedFuture(Decision.deny(refusal));
+                return new Filed(0, CompletableFuture.completedFuture(Decision.deny(refusal)));
             }
             request = new EnrolmentRequest(nextId++, mac, key, source, clock.instant());
             pending.put(request.id(), new Pending(request, decision));
@@ -62,7 +66,7 @@ public final class EnrolmentDesk {
         for (Monitor m : monitors) {
             m.offered(request);
         }
-        return decision;
+        return new Filed(request.id(), decision);
     }
 
     private String refusal(SshPublicKey key, String source) {
@@ -91,12 +95,6 @@ public final class EnrolmentDesk {
     /** The node went away before an answer. */
     public void withdraw(long id) {
         close(id, Decision.deny("request withdrawn"));
-    }
-
-    /** The request id of this future, for withdrawing it. */
-    public synchronized long idOf(CompletableFuture<Decision> decision) {
-        return pending.values().stream().filter(p -> p.decision() == decision).mapToLong(p -> p.request().id())
-                .findFirst().orElse(-1);
     }
 
     private boolean close(long id, Decision decision) {

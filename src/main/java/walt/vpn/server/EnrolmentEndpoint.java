@@ -40,7 +40,8 @@ final class EnrolmentEndpoint {
             peer.write(answer("error", e.getMessage()));
             return;
         }
-        CompletableFuture<Decision> decision = desk.submit(mac, key, source);
+        EnrolmentDesk.Filed filed = desk.submit(mac, key, source);
+        CompletableFuture<Decision> decision = filed.decision();
         CompletableFuture<Void> answered = decision.thenAcceptAsync(d -> reply(peer, d, mac, key, source), executor);
         // Blocks until the node hangs up or the reply closes the connection.
         try {
@@ -51,7 +52,7 @@ final class EnrolmentEndpoint {
             // the reply closed it, or the peer broke off
         }
         if (!decision.isDone()) {
-            desk.withdraw(desk.idOf(decision));
+            desk.withdraw(filed.id());
         }
         answered.join();
     }

@@ -64,7 +64,7 @@ class EnrolmentDeskTest {
     @Test
     void withoutAMonitorEveryRequestIsDeniedAtOnce() throws Exception {
         EnrolmentDesk desk = new EnrolmentDesk(EnrolmentLimits.DEFAULT, Clock.systemUTC(), timer, audit);
-        CompletableFuture<Decision> d = desk.submit(mac(1), key(1), "10.0.0.1");
+        CompletableFuture<Decision> d = desk.submit(mac(1), key(1), "10.0.0.1").decision();
         assertTrue(d.isDone());
         assertFalse(d.get().accepted());
         assertTrue(d.get().reason().contains("monitor"), d.get().reason());
@@ -72,11 +72,24 @@ class EnrolmentDeskTest {
     }
 
     @Test
+    void aFiledRequestIsWithdrawnByItsId() throws Exception {
+        EnrolmentDesk desk = new EnrolmentDesk(EnrolmentLimits.DEFAULT, Clock.systemUTC(), timer, audit);
+        desk.addMonitor(monitor);
+        EnrolmentDesk.Filed first = desk.submit(mac(1), key(1), "10.0.0.1");
+        EnrolmentDesk.Filed second = desk.submit(mac(2), key(2), "10.0.0.2");
+        assertEquals(List.of(first.id(), second.id()), desk.pending().stream().map(EnrolmentRequest::id).toList());
+        desk.withdraw(second.id());
+        assertEquals("request withdrawn", second.decision().get().reason());
+        assertFalse(first.decision().isDone());
+        assertEquals(List.of(first.id()), desk.pending().stream().map(EnrolmentRequest::id).toList());
+    }
+
+    @Test
     void theOperatorDecidesAndTheMonitorSeesIt() throws Exception {
         EnrolmentDesk desk = new EnrolmentDesk(EnrolmentLimits.DEFAULT, Clock.systemUTC(), timer, audit);
         desk.addMonitor(monitor);
-        CompletableFuture<Decision> a = desk.submit(mac(1), key(1), "10.0.0.1");
-        CompletableFuture<Decision> b = desk.submit(mac(2), key(2), "10.0.0.1");
+        CompletableFuture<Decision> a = desk.submit(mac(1), key(1), "10.0.0.1").decision();
+        CompletableFuture<Decision> b = desk.submit(mac(2), key(2), "10.0.0.1").decision();
         assertFalse(a.isDone());
         assertTrue(desk.decide(1, true, "root"));
         assertFalse(desk.decide(1, false, "root"), "decided twice");
@@ -93,14 +106,14 @@ class EnrolmentDeskTest {
     void pendingRequestsAreCappedPerKeyPerSourceAndOverall() throws Exception {
         EnrolmentDesk desk = new EnrolmentDesk(new EnrolmentLimits(5, 3, 1, Duration.ofMinutes(1)), Clock.systemUTC(), timer, audit);
         desk.addMonitor(monitor);
-        assertFalse(desk.submit(mac(1), key(1), "10.0.0.1").isDone());
-        assertTrue(desk.submit(mac(1), key(1), "10.0.0.2").get().reason().contains("already pending"));
-        assertFalse(desk.submit(mac(2), key(2), "10.0.0.1").isDone());
-        assertFalse(desk.submit(mac(3), key(3), "10.0.0.1").isDone());
-        assertTrue(desk.submit(mac(4), key(4), "10.0.0.1").get().reason().contains("from 10.0.0.1"));
-        assertFalse(desk.submit(mac(5), key(5), "10.0.0.2").isDone());
-        assertFalse(desk.submit(mac(6), key(6), "10.0.0.3").isDone());
-        assertTrue(desk.submit(mac(7), key(7), "10.0.0.4").get().reason().contains("too many pending"));
+        assertFalse(desk.submit(mac(1), key(1), "10.0.0.1").decision().isDone());
+        assertTrue(desk.submit(mac(1), key(1), "10.0.0.2").decision().get().reason().contains("already pending"));
+        assertFalse(desk.submit(mac(2), key(2), "10.0.0.1").decision().isDone());
+        assertFalse(desk.submit(mac(3), key(3), "10.0.0.1").decision().isDone());
+        assertTrue(desk.submit(mac(4), key(4), "10.0.0.1").decision().get().reason().contains("from 10.0.0.1"));
+        assertFalse(desk.submit(mac(5), key(5), "10.0.0.2").decision().isDone());
+        assertFalse(desk.submit(mac(6), key(6), "10.0.0.3").decision().isDone());
+        assertTrue(desk.submit(mac(7), key(7), "10.0.0.4").decision().get().reason().contains("too many pending"));
         assertEquals(5, desk.pending().size());
     }
 
@@ -108,11 +121,11 @@ class EnrolmentDeskTest {
     void requestsExpireAndAreDeniedWhenTheLastMonitorLeaves() throws Exception {
         EnrolmentDesk desk = new EnrolmentDesk(new EnrolmentLimits(5, 5, 1, Duration.ofMillis(300)), Clock.systemUTC(), timer, audit);
         desk.addMonitor(monitor);
-        CompletableFuture<Decision> a = desk.submit(mac(1), key(1), "10.0.0.1");
+        CompletableFuture<Decision> a = desk.submit(mac(1), key(1), "10.0.0.1").decision();
         assertEquals("request expired", a.get(10, TimeUnit.SECONDS).reason());
         EnrolmentDesk patient = new EnrolmentDesk(EnrolmentLimits.DEFAULT, Clock.systemUTC(), timer, audit);
         patient.addMonitor(monitor);
-        CompletableFuture<Decision> b = patient.submit(mac(2), key(2), "10.0.0.1");
+        CompletableFuture<Decision> b = patient.submit(mac(2), key(2), "10.0.0.1").decision();
         patient.removeMonitor(monitor);
         assertTrue(b.get(1, TimeUnit.SECONDS).reason().contains("monitor stopped"));
         assertEquals(List.of(), patient.pending());
