@@ -14,6 +14,7 @@ import freemarker.template.Configuration;
 import freemarker.template.Template;
 import freemarker.template.TemplateException;
 import freemarker.template.TemplateExceptionHandler;
+import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 
 /** The node's static files as the tests use them (here and in the end-to-end test): scripts run natively, templates rendered. */
@@ -25,6 +26,16 @@ public final class Node {
     static final Path TEMPLATES = Path.of("templates").toAbsolutePath();
 
     private Node() {
+    }
+
+    /** Ends a test's namespace lab and removes its scratch folder (never crossing into a mount inside it). */
+    static void closeLab(NetworkLab net, Path scratch) throws IOException, InterruptedException {
+        if (net != null) {
+            net.close();
+        }
+        if (scratch != null) {
+            Tools.run("rm", "-rf", "--one-file-system", scratch.toString());
+        }
     }
 
     public static String script(String name) {

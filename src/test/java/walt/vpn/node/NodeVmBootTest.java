@@ -44,12 +44,7 @@ class NodeVmBootTest {
 
     @AfterAll
     void tearDown() throws Exception {
-        if (net != null) {
-            net.close();
-        }
-        if (lab != null) {
-            Tools.run("rm", "-rf", "--one-file-system", lab.toString());
-        }
+        Node.closeLab(net, lab);
     }
 
     @Test
