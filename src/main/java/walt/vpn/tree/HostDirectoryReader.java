@@ -50,6 +50,7 @@ public final class HostDirectoryReader {
 
     private final Path root;
     private boolean keepOwners;
+    private boolean checkoutModes;
     private TreeOverrides overrides;
 
     private final Map<String, Node> byInode = new ConcurrentHashMap<>();
@@ -74,6 +75,16 @@ public final class HostDirectoryReader {
     /** Keep the host's uid and gid instead of making everything root-owned. */
     public HostDirectoryReader keepOwners(boolean keep) {
         this.keepOwners = keep;
+        return this;
+    }
+
+    /**
+     * Modes as git keeps them, whatever the umask of the checkout: 0755 for directories and for
+     * files with an x bit, 0644 for other files. For folders from a repository (recipe overlays),
+     * whose images must not depend on who checked them out.
+     */
+    public HostDirectoryReader checkoutModes(boolean normalize) {
+        this.checkoutModes = normalize;
         return this;
     }
 
@@ -203,7 +214,12 @@ public final class HostDirectoryReader {
         Timestamp atime = Timestamp.of(((FileTime) a.get("lastAccessTime")).toInstant());
         Timestamp ctime = Timestamp.of(((FileTime) a.get("ctime")).toInstant());
         Xattrs x = readXattrs && xattrsSupported ? userXattrs(p) : Xattrs.NONE;
-        return new Metadata(mode & 07777, uid, gid, mtime, atime, ctime, x);
+        int permissions = mode & 07777;
+        FileType type = FileType.ofMode(mode);
+        if (checkoutModes && (type == FileType.DIRECTORY || type == FileType.REGULAR)) {
+            permissions = type == FileType.DIRECTORY || (mode & 0111) != 0 ? 0755 : 0644;
+        }
+        return new Metadata(permissions, uid, gid, mtime, atime, ctime, x);
     }
 
     private static Xattrs userXattrs(Path p) throws IOException {

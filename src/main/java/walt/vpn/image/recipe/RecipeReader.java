@@ -38,7 +38,8 @@ import walt.vpn.tree.InvalidDataException;
  *     snapshot: 2025-06-01T00:00:00Z # optional; or 20250601T000000Z
  *     essential: true                # the required set, configured at first boot
  * packages: [systemd-sysv, openssh-server]
- * overlays: [overlay, ../rootfs-overlay]   # folders relative to the recipe's folder
+ * overlays: [overlay, ../rootfs-overlay]   # folders relative to the recipe's folder, owned by root,
+ *                                    # modes as git keeps them (0755 dirs and executables, else 0644)
  * files:
  *   - {path: /etc/hostname, content: "node\n", mode: "0644"}
  *   - {path: /usr/local/bin/x, source: files/x, mode: "0755", owner: 0, group: 0}
