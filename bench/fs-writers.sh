@@ -30,18 +30,21 @@ du -sb "$work/tree" "$work/fattree" "$work/fatsmall" >&2
 # FAT32 room: the content, a cluster's slack per file, and headroom.
 fat_kib=$(( (bytes * 3 / 2 + 64 * 1048576) / 1024 ))
 
-# Median wall seconds of "${@:2}" over $runs runs, after one warm-up run. Its output "$1" is
-# removed, and the disk settled, before each timed run: deleting a gigabyte of cached pages is
-# nobody's work.
+# Median wall seconds of "${@:2}" over $runs runs, after a warm-up run (and a run of walt that
+# puts a first run's classes into its class archive). Its output "$1" is removed, and the disk
+# settled, before each timed run: deleting a gigabyte of cached pages is nobody's work. A run
+# that fails stops the bench: a fast failure is no result.
 median() {
   local t=() out="$1"
   shift
-  rm -f "$out"; sync; "$@" >/dev/null 2>&1
+  rm -f "$out"; sync
+  "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
+  "$top/walt" --version >/dev/null
   for _ in $(seq "$runs"); do
     local s e
     rm -f "$out"; sync
     s=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
+    "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
     e=$(date +%s.%N)
     t+=("$(echo "$e - $s" | bc)")
   done
@@ -67,9 +70,11 @@ t_our_fat=$(median "$work/our.fat" our_fat)
 t_ref_fat_small=$(median "$work/ref-small.fat" ref_fat_small)
 t_our_fat_small=$(median "$work/our-small.fat" our_fat_small)
 
-e2fsck -fn "$work/our.img" >/dev/null 2>&1 || { echo "bench: our ext4 image is not clean" >&2; exit 1; }
-for f in our.fat our-small.fat; do
-  fsck.fat -n "$work/$f" >/dev/null 2>&1 || { echo "bench: our FAT image $f is not clean" >&2; exit 1; }
+for f in our.img ref.img; do
+  e2fsck -fn "$work/$f" >/dev/null 2>&1 || { echo "bench: ext4 image $f is not clean" >&2; exit 1; }
+done
+for f in our.fat ref.fat our-small.fat ref-small.fat; do
+  fsck.fat -n "$work/$f" >/dev/null 2>&1 || { echo "bench: FAT image $f is not clean" >&2; exit 1; }
 done
 
 # Peak resident memory (MiB) of the walt JVM: the launcher execs java, so time(1) sees it.
@@ -81,19 +86,20 @@ rss() {
 rss_ext4=$(rss ext4 --from "$work/tree" --size "$ext4_size")
 rss_fat=$(rss fat --from "$work/fattree" --size "${fat_kib}K")
 
-ratio() { echo "scale=2; $1 / $2" | bc; }
+# Ratios to 6 places for the verdicts (2 would truncate 0.509 to a passing 0.50), shown to 2.
+ratio() { echo "scale=6; $1 / $2" | bc; }
 verdict() { if [ "$(echo "$1 <= $2" | bc)" = 1 ]; then echo PASS; else echo MISS; fi; }
 r_ext4=$(ratio "$t_our_ext4" "$t_ref_ext4")
 r_ext4_sync=$(ratio "$t_our_ext4_sync" "$t_ref_ext4")
 r_fat=$(ratio "$t_our_fat" "$t_ref_fat")
 r_fat_small=$(ratio "$t_our_fat_small" "$t_ref_fat_small")
 printf '%-6s %12s %12s %8s %10s\n' fs "reference s" "walt s" ratio "walt RSS"
-printf '%-6s %12.2f %12.2f %8s %7s MiB\n' ext4 "$t_ref_ext4" "$t_our_ext4" "$r_ext4" "$rss_ext4"
-printf '%-6s %12.2f %12.2f %8s   (walt --sync, forced to disk as mke2fs does)\n' ext4 "$t_ref_ext4" "$t_our_ext4_sync" "$r_ext4_sync"
-printf '%-6s %12.2f %12.2f %8s %7s MiB\n' fat "$t_ref_fat" "$t_our_fat" "$r_fat" "$rss_fat"
-printf '%-6s %12.2f %12.2f %8s   (small tree: 2,000 files, 200 MB)\n' fat "$t_ref_fat_small" "$t_our_fat_small" "$r_fat_small"
-echo "ext4 ratio <= 0.5: $(verdict "$r_ext4" 0.5)"
-echo "ext4 --sync ratio <= 0.5: $(verdict "$r_ext4_sync" 0.5)"
+printf '%-6s %12.2f %12.2f %8.2f %7s MiB   (walt --sync: forced to disk, as mke2fs does)\n' ext4 "$t_ref_ext4" "$t_our_ext4_sync" "$r_ext4_sync" "$rss_ext4"
+printf '%-6s %12.2f %12.2f %8.2f             (walt: left to the page cache, as cp and mcopy do)\n' ext4 "$t_ref_ext4" "$t_our_ext4" "$r_ext4"
+printf '%-6s %12.2f %12.2f %8.2f %7s MiB\n' fat "$t_ref_fat" "$t_our_fat" "$r_fat" "$rss_fat"
+printf '%-6s %12.2f %12.2f %8.2f             (small tree: 2,000 files, 200 MB)\n' fat "$t_ref_fat_small" "$t_our_fat_small" "$r_fat_small"
+echo "ext4 ratio <= 0.5, both forced to disk: $(verdict "$r_ext4_sync" 0.5)"
+echo "ext4 ratio <= 0.5, walt left to the page cache: $(verdict "$r_ext4" 0.5)"
 echo "fat ratio <= 1.0: $(verdict "$r_fat" 1.0)"
-echo "fat small-tree ratio <= 1.0: $(verdict "$r_fat_small" 1.0)"
+echo "fat ratio <= 1.0, small tree: $(verdict "$r_fat_small" 1.0)"
 echo "peak RSS < 512 MiB: $(verdict "$(( rss_ext4 > rss_fat ? rss_ext4 : rss_fat ))" 511)"

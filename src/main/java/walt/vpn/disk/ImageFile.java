@@ -39,9 +39,20 @@ public final class ImageFile implements Storage {
      * allocated on the host until non-zero data is written.
      */
     public static ImageFile createSparse(Path path, long size) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return sparse(FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                path, size);
+    }
+
+    /** The same in an empty file made beforehand (an output's placeholder). */
+    public static ImageFile fillSparse(Path emptyFile, long size) throws IOException {
+        return sparse(FileChannel.open(emptyFile, StandardOpenOption.READ, StandardOpenOption.WRITE), emptyFile, size);
+    }
+
+    private static ImageFile sparse(FileChannel ch, Path path, long size) throws IOException {
         try {
+            if (ch.size() != 0) {
+                throw new IOException(path + " is not empty");
+            }
             if (size > 0) {
                 // Extending by writing the last byte leaves everything before it a hole.
                 ch.write(ByteBuffer.allocate(1), size - 1);

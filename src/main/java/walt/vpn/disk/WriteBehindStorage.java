@@ -53,6 +53,9 @@ public final class WriteBehindStorage implements Storage {
                 }
             } catch (IOException e) {
                 failure.compareAndSet(null, e);
+            } catch (RuntimeException | Error e) {
+                // Not lost in the executor: the writer hears of it at its next call.
+                failure.compareAndSet(null, new IOException("write at " + position + " failed: " + e, e));
             } finally {
                 budget.release(permits);
             }
@@ -72,6 +75,9 @@ public final class WriteBehindStorage implements Storage {
                 }
             } catch (IOException e) {
                 failure.compareAndSet(null, e);
+            } catch (RuntimeException | Error e) {
+                // Not lost in the executor: the writer hears of it at its next call.
+                failure.compareAndSet(null, new IOException("write at " + position + " failed: " + e, e));
             } finally {
                 done.run();
             }

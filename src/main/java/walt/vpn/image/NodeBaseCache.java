@@ -1,6 +1,7 @@
 package walt.vpn.image;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -58,11 +59,7 @@ public final class NodeBaseCache {
         try {
             ImageBuilder builder = new ImageBuilder(entry.recipe(), downloadCache, offline, sourceDateEpoch, progress);
             builder.build(work.resolve(image.getFileName()));
-            StringBuilder runs = new StringBuilder();
-            for (BlockMapFile.Range r : BlockMapFile.ranges(work.resolve(image.getFileName()))) {
-                runs.append(r.first()).append(' ').append(r.last()).append('\n');
-            }
-            Files.writeString(work.resolve(RUNS), runs);
+            writeBlockRuns(work.resolve(image.getFileName()));
             try {
                 Files.move(work, image.getParent(), StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
@@ -82,9 +79,11 @@ public final class NodeBaseCache {
     /**
      * Removes the bases this one replaces: those of the same recipe name made from other
      * inputs (an edited recipe, another walt-vpn build). Each is over half a gigabyte, and a key
-     * that changed never comes back. A run still copying one keeps reading its open file.
+     * that changed never comes back. Best effort: each is first renamed out of the way (a run
+     * still copying one keeps reading its open file), and one that cannot be removed, or that
+     * another run removes first, is left alone.
      */
-    static void removeOlder(Path dir, String name, String keep) throws IOException {
+    static void removeOlder(Path dir, String name, String keep) {
         List<Path> older;
         try (Stream<Path> s = Files.list(dir)) {
             older = s.filter(p -> {
@@ -92,9 +91,16 @@ public final class NodeBaseCache {
                 return !f.equals(keep) && f.length() == name.length() + 17 && f.startsWith(name + "-")
                         && f.substring(name.length() + 1).chars().allMatch(c -> Character.digit(c, 16) >= 0);
             }).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return;
         }
         for (Path old : older) {
-            deleteTree(old);
+            try {
+                Path trash = Files.move(old, dir.resolve(".old-" + old.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(trash);
+            } catch (IOException | UncheckedIOException e) {
+                // Another run's, or not ours to remove: it costs disk space, nothing else.
+            }
         }
     }
 
@@ -104,6 +110,15 @@ public final class NodeBaseCache {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /** Keeps the runs of non-zero blocks of {@code image} beside it. */
+    static void writeBlockRuns(Path image) throws IOException {
+        StringBuilder runs = new StringBuilder();
+        for (BlockMapFile.Range r : BlockMapFile.ranges(image)) {
+            runs.append(r.first()).append(' ').append(r.last()).append('\n');
+        }
+        Files.writeString(image.toAbsolutePath().resolveSibling(RUNS), runs);
     }
 
     /** The block runs kept beside a cached base, or null for an image from elsewhere. */

@@ -52,7 +52,11 @@ public final class SiteImage implements AutoCloseable {
         if (Files.exists(target) && Files.isSameFile(base, target)) {
             throw new IllegalArgumentException("the output would replace the base image: " + target);
         }
-        SiteImage image = new SiteImage(base, new AtomicOutput(target));
+        AtomicOutput out = new AtomicOutput(target);
+        // Made here, not by the copy thread: a Ctrl-C that removes it before the thread opens it
+        // then leaves nothing behind.
+        Files.createFile(out.tempPath());
+        SiteImage image = new SiteImage(base, out);
         image.copier.start();
         return image;
     }
@@ -66,7 +70,8 @@ public final class SiteImage implements AutoCloseable {
                 SparseCopy.copy(base, out.tempPath());
             }
             copied.complete(null);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Whatever stops the copy must reach complete(), which would wait forever otherwise.
             copied.completeExceptionally(e);
         }
     }
@@ -105,6 +110,9 @@ public final class SiteImage implements AutoCloseable {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
             }
             throw (RuntimeException) e.getCause();
         }

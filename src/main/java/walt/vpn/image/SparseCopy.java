@@ -15,6 +15,8 @@ import walt.vpn.disk.ImageFile;
 final class SparseCopy {
 
     private static final int CHUNK = 8 << 20;
+    /** At most this much per transfer: an interrupt is noticed between transfers, not inside one. */
+    private static final long TRANSFER = 64L << 20;
     private static final int BLOCK = 4096;
 
     private SparseCopy() {
@@ -23,16 +25,17 @@ final class SparseCopy {
     /**
      * Copies only the given runs of 4 KiB blocks (first and last inclusive, from a scan made
      * when the base was cached), in the kernel: the holes between them are never read.
+     * {@code to} exists and is empty.
      */
     static void copy(Path from, Path to, List<long[]> blockRuns) throws IOException {
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
-                FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE)) {
             long size = in.size();
             for (long[] run : blockRuns) {
                 long pos = run[0] * BLOCK;
                 long end = Math.min(size, (run[1] + 1) * BLOCK);
                 while (pos < end) {
-                    long n = in.transferTo(pos, end - pos, out.position(pos));
+                    long n = in.transferTo(pos, Math.min(TRANSFER, end - pos), out.position(pos));
                     if (n <= 0) {
                         throw new IOException(from + ": shorter than its block map");
                     }
@@ -45,9 +48,9 @@ final class SparseCopy {
         }
     }
 
-    /** Copies {@code from} into {@code to}, which must not exist. */
+    /** Copies {@code from} into {@code to}, which exists and is empty. */
     static void copy(Path from, Path to) throws IOException {
-        try (ImageFile in = ImageFile.openReadOnly(from); ImageFile out = ImageFile.createSparse(to, in.size())) {
+        try (ImageFile in = ImageFile.openReadOnly(from); ImageFile out = ImageFile.fillSparse(to, in.size())) {
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             for (long pos = 0; pos < in.size(); pos += CHUNK) {
                 buf.clear().limit((int) Math.min(CHUNK, in.size() - pos));

@@ -6,95 +6,120 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import walt.vpn.testing.Tools;
 
 /**
- * The checkout's {@code ./walt} launcher and its class archive: made after the first run of a
- * jar, used by the next runs, made again for a newer jar, and never heard on stdout, even
- * when it is damaged.
+ * The {@code ./walt} launcher and its class data sharing archive, on a copy of the launcher
+ * and the packaged jar (the checkout's own target/cds is left alone): a command's first run
+ * lists its classes, the next run of walt puts them in the archive, later runs load them from
+ * it; a new jar starts afresh; exit codes and stdout are the command's own whatever the
+ * archive's state.
  */
 class LauncherIT {
 
-    private static final Path LAUNCHER = Path.of("walt").toAbsolutePath();
-    private static final Path CDS = Path.of("target/cds").toAbsolutePath();
-    private static final Path ARCHIVE = CDS.resolve("walt-vpn.jsa");
-
     @TempDir
-    Path dir;
+    Path home;
+
+    private Path cds;
+    private Path tree;
+
+    @BeforeEach
+    void copyLauncher() throws Exception {
+        Files.copy(Path.of("walt"), home.resolve("walt"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.createDirectories(home.resolve("target"));
+        Files.copy(WaltJar.jar(), home.resolve("target/walt-vpn.jar"));
+        cds = home.resolve("target/cds");
+        tree = Files.createDirectories(home.resolve("tree/boot"));
+        Files.writeString(tree.resolve("config.txt"), "arm_64bit=1\n");
+    }
 
     private Tools.Result walt(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER.toString()));
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("walt").toString()));
         cmd.addAll(List.of(args));
-        return Tools.run(cmd, dir, 120, env);
+        return Tools.run(cmd, home, 120, env);
     }
 
-    /** Runs walt with the class loading logged, and says whether {@code className} came from the archive. */
-    private boolean fromArchive(String className, String... args) throws Exception {
-        Path log = dir.resolve("classes.log");
-        Files.deleteIfExists(log);
-        Tools.Result r = walt(Map.of("WALT_JAVA_OPTS", "-Xmx512m -Xlog:class+load=info:file=" + log), args);
-        assertEquals(0, r.exit(), r.all());
-        return Files.readString(log).contains(className + " source: shared objects file");
+    private Tools.Result mkfs() throws Exception {
+        Files.deleteIfExists(home.resolve("boot.fat"));
+        return walt(Map.of(), "vpn-image", "mkfs", "fat", "--from", home.resolve("tree").toString(), "--size", "40M",
+                "-o", home.resolve("boot.fat").toString());
     }
 
-    private static void deleteCds() throws Exception {
-        if (Files.isDirectory(CDS)) {
-            try (var s = Files.walk(CDS)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
-
-    private static List<String> cdsFiles() throws Exception {
-        try (var s = Files.list(CDS)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+    private List<String> cdsFiles() throws Exception {
+        try (var s = Files.list(cds)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".lock") && !n.equals("stamp"))
+                    .map(n -> n.replaceFirst("\\.[0-9]+$", ".PID")).sorted().toList();
         }
     }
 
     @Test
-    void eachCommandsFirstRunAddsItsClassesToTheArchive() throws Exception {
-        deleteCds();
-        Tools.Result first = walt(Map.of(), "--version");
+    void aCommandsFirstRunListsItsClassesAndTheNextRunArchivesThem() throws Exception {
+        Tools.Result version = walt(Map.of(), "--version");
+        assertEquals(0, version.exit(), version.all());
+        assertTrue(version.stdout().startsWith("walt-vpn "), version.stdout());
+        assertEquals(List.of(), cdsFiles(), "a version run stands for no command");
+
+        Tools.Result first = mkfs();
         assertEquals(0, first.exit(), first.all());
-        assertTrue(first.stdout().startsWith("walt-vpn "), first.stdout());
-        assertEquals(List.of("--version_.classlist", "walt-vpn.jsa"), cdsFiles());
+        assertEquals(List.of(".pending.vpn-image_mkfs.PID"), cdsFiles());
 
-        Tools.Result again = walt(Map.of(), "--version");
-        assertEquals(first.stdout(), again.stdout());
-        assertTrue(fromArchive("walt.vpn.cli.WaltCommand", "--version"), "the second run did not use the archive");
+        Tools.Result next = walt(Map.of(), "--version");
+        assertEquals(version.stdout(), next.stdout());
+        assertEquals(List.of("vpn-image_mkfs.classlist", "walt-vpn.jsa"), cdsFiles());
+        assertTrue(Files.readString(cds.resolve("vpn-image_mkfs.classlist")).contains("walt/vpn/fat/FatWriter\n"));
 
-        // vpn-image's first run: its command class is added, and the first command's stay.
-        assertEquals(0, walt(Map.of(), "vpn-image", "--help").exit());
-        assertEquals(List.of("--version_.classlist", "vpn-image_--help.classlist", "walt-vpn.jsa"), cdsFiles());
-        assertTrue(fromArchive("walt.vpn.cli.VpnImageCommand", "vpn-image", "--help"));
-        assertTrue(fromArchive("walt.vpn.cli.WaltCommand", "--version"));
-
-        // An archive older than the jar belongs to another build: all of it is made again.
-        FileTime jarTime = Files.getLastModifiedTime(Path.of("target/walt-vpn.jar"));
-        Files.setLastModifiedTime(ARCHIVE, FileTime.fromMillis(jarTime.toMillis() - 3_600_000));
-        Tools.Result third = walt(Map.of(), "--version");
-        assertEquals(first.stdout(), third.stdout());
-        assertEquals(List.of("--version_.classlist", "walt-vpn.jsa"), cdsFiles());
-        assertTrue(Files.getLastModifiedTime(ARCHIVE).compareTo(jarTime) >= 0);
+        // -Xshare:on: the JVM refuses to start unless it maps the archive.
+        Tools.Result shared = Tools.run(List.of(home.resolve("walt").toString(), "vpn-image", "mkfs", "fat", "--from",
+                home.resolve("tree").toString(), "--size", "40M", "-o", home.resolve("again.fat").toString()), home, 120,
+                Map.of("JAVA_TOOL_OPTIONS", "-Xshare:on"));
+        assertEquals(0, shared.exit(), shared.all());
+        assertEquals(List.of("vpn-image_mkfs.classlist", "walt-vpn.jsa"), cdsFiles());
     }
 
     @Test
-    void aDamagedArchiveOnlyCostsTime() throws Exception {
+    void aNewJarStartsAfresh() throws Exception {
+        assertEquals(0, mkfs().exit());
+        assertEquals(0, walt(Map.of(), "--version").exit());
+        assertTrue(Files.isRegularFile(cds.resolve("walt-vpn.jsa")));
+        // Other JVM options would not match the archive: it is made again for them.
+        assertEquals(0, walt(Map.of("WALT_JAVA_OPTS", "-Xmx256m"), "--version").exit());
+        assertEquals(List.of(), cdsFiles());
+        assertEquals(0, mkfs().exit());
+        assertEquals(0, walt(Map.of(), "--version").exit());
+        assertEquals(List.of("vpn-image_mkfs.classlist", "walt-vpn.jsa"), cdsFiles());
+        Path jar = home.resolve("target/walt-vpn.jar");
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
+        Tools.Result after = walt(Map.of(), "--version");
+        assertEquals(0, after.exit(), after.all());
+        assertEquals(List.of(), cdsFiles());
+    }
+
+    @Test
+    void exitCodesAndStdoutAreTheCommandsWhateverTheArchive() throws Exception {
+        Tools.Result bad = walt(Map.of(), "vpn", "nodes", "--no-such-option");
+        assertEquals(2, bad.exit(), bad.all());
+        assertEquals("", bad.stdout());
+        assertTrue(bad.stderr().startsWith("walt: "), bad.stderr());
+
         Tools.Result plain = walt(Map.of(), "--version");
-        assertEquals(0, plain.exit(), plain.all());
         byte[] junk = new byte[1 << 16];
         new java.util.Random(1).nextBytes(junk);
-        Files.delete(ARCHIVE);
-        Files.write(ARCHIVE, junk);
+        Files.write(cds.resolve("walt-vpn.jsa"), junk);
         Tools.Result damaged = walt(Map.of(), "--version");
         assertEquals(0, damaged.exit(), damaged.all());
         assertEquals(plain.stdout(), damaged.stdout());
-        deleteCds();
+
+        // No room for an archive at all: the command still runs.
+        Tools.run("rm", "-rf", cds.toString());
+        Files.writeString(cds, "not a folder\n");
+        Tools.Result noRoom = mkfs();
+        assertEquals(0, noRoom.exit(), noRoom.all());
+        assertTrue(Files.isRegularFile(home.resolve("boot.fat")));
     }
 }

@@ -89,6 +89,26 @@ class SiteImageTest {
     }
 
     @Test
+    void theCopyAlongTheCachedBlockRunsGivesTheSameImageAsTheScan() throws Exception {
+        Path scanned = dir.resolve("scanned.img");
+        try (SiteImage img = SiteImage.copyOf(base, scanned)) {
+            img.complete("walt-vpn", site("a.example.org"));
+        }
+        NodeBaseCache.writeBlockRuns(base);
+        assertTrue(NodeBaseCache.blockRuns(base).size() > 1, "the card should have several runs of data");
+        Path mapped = dir.resolve("mapped.img");
+        try (SiteImage img = SiteImage.copyOf(base, mapped)) {
+            img.complete("walt-vpn", site("a.example.org"));
+        }
+        assertEquals(-1L, Files.mismatch(scanned, mapped));
+        Tools.Result du = Tools.run(List.of("du", "-k", "--apparent-size", mapped.toString()), dir, 30);
+        Tools.Result used = Tools.run(List.of("du", "-k", mapped.toString()), dir, 30);
+        long apparent = Long.parseLong(du.stdout().split("\\s+")[0]);
+        long allocated = Long.parseLong(used.stdout().split("\\s+")[0]);
+        assertTrue(allocated < apparent / 4, "the copy is not sparse: " + allocated + " KiB of " + apparent);
+    }
+
+    @Test
     void aSiteImageAsBaseHasItsFolderReplaced() throws Exception {
         Tools.require("mtype");
         Path first = dir.resolve("first.img");
