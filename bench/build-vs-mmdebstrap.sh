@@ -9,6 +9,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(dirname "$here")"
+# shellcheck source=bench/timing.sh
+. "$here/timing.sh"
 recipe="$top/image-recipes/rpi3bp-base.yaml"
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (mmdebstrap root mode, binfmt_misc)" >&2; exit 1; }
 
@@ -59,8 +61,8 @@ t_ours=$(secs ours)
 sed -n '/^index/,/^total/p' "$work/log"
 t_ref=$(secs ref)
 printf '%-28s %8.1f s\n' "walt vpn-image build" "$t_ours" "mmdebstrap (qemu-user)" "$t_ref"
-ratio=$(echo "scale=3; $t_ours / $t_ref" | bc)
-echo "ratio: $ratio (target <= 0.5: $( [ "$(echo "$ratio <= 0.5" | bc)" = 1 ] && echo PASS || echo MISS))"
+r=$(ratio "$t_ours" "$t_ref")
+printf 'ratio: %.3f (target <= 0.5: %s)\n' "$r" "$(verdict "$r" 0.5)"
 
 if [ "${BENCH_FIRST_BOOT:-0}" = 1 ]; then
   img="$work/rpi3bp-base.img"

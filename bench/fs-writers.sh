@@ -11,6 +11,8 @@ top="$(dirname "$here")"
 files="${BENCH_FILES:-50000}"
 bytes="${BENCH_BYTES:-1100000000}"
 runs="${BENCH_RUNS:-3}"
+# shellcheck source=bench/timing.sh
+. "$here/timing.sh"
 
 need() {
   for t in "$@"; do
@@ -29,27 +31,6 @@ python3 "$here/make-tree.py" "$work/fatsmall" 2000 200000000 --fat
 du -sb "$work/tree" "$work/fattree" "$work/fatsmall" >&2
 # FAT32 room: the content, a cluster's slack per file, and headroom.
 fat_kib=$(( (bytes * 3 / 2 + 64 * 1048576) / 1024 ))
-
-# Median wall seconds of "${@:2}" over $runs runs, after a warm-up run (and a run of walt that
-# puts a first run's classes into its class archive). Its output "$1" is removed, and the disk
-# settled, before each timed run: deleting a gigabyte of cached pages is nobody's work. A run
-# that fails stops the bench: a fast failure is no result.
-median() {
-  local t=() out="$1"
-  shift
-  rm -f "$out"; sync
-  "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
-  "$top/walt" --version >/dev/null
-  for _ in $(seq "$runs"); do
-    local s e
-    rm -f "$out"; sync
-    s=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
-    e=$(date +%s.%N)
-    t+=("$(echo "$e - $s" | bc)")
-  done
-  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
 
 ext4_size=$((3 * 1024 * 1024 * 1024))
 ref_ext4() { mke2fs -q -t ext4 -d "$work/tree" -E root_owner=0:0 "$work/ref.img" "$((ext4_size / 1024))k"; }
@@ -86,9 +67,6 @@ rss() {
 rss_ext4=$(rss ext4 --from "$work/tree" --size "$ext4_size")
 rss_fat=$(rss fat --from "$work/fattree" --size "${fat_kib}K")
 
-# Ratios to 6 places for the verdicts (2 would truncate 0.509 to a passing 0.50), shown to 2.
-ratio() { echo "scale=6; $1 / $2" | bc; }
-verdict() { if [ "$(echo "$1 <= $2" | bc)" = 1 ]; then echo PASS; else echo MISS; fi; }
 r_ext4=$(ratio "$t_our_ext4" "$t_ref_ext4")
 r_ext4_sync=$(ratio "$t_our_ext4_sync" "$t_ref_ext4")
 r_fat=$(ratio "$t_our_fat" "$t_ref_fat")

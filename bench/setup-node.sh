@@ -8,6 +8,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(dirname "$here")"
 runs="${BENCH_RUNS:-3}"
+# shellcheck source=bench/timing.sh
+. "$here/timing.sh"
 for t in ssh-keygen bc; do
   command -v "$t" >/dev/null || { echo "bench: $t is missing (apt-get install openssh-client bc)" >&2; exit 1; }
 done
@@ -31,26 +33,9 @@ reference() {
   cp --sparse=always "$base" "$work/copy.img"
 }
 
-# Each run starts with no output file; removing the previous one (and its cached pages) is
-# not timed.
-median() {
-  local t=()
-  rm -f "$work/site.img" "$work/copy.img"
-  "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
-  "$top/walt" --version >/dev/null   # puts a first run's classes into walt's class archive
-  for _ in $(seq "$runs"); do
-    local s e
-    rm -f "$work/site.img" "$work/copy.img"; sync
-    s=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
-    e=$(date +%s.%N)
-    t+=("$(echo "$e - $s" | bc)")
-  done
-  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
-t_ref=$(median reference)
-t_ours=$(median ours)
-ratio=$(echo "scale=6; $t_ours / $t_ref" | bc)
+t_ref=$(median "$work/copy.img" reference)
+t_ours=$(median "$work/site.img" ours)
+r=$(ratio "$t_ours" "$t_ref")
 printf 'base image: %d MiB (%d MiB of data)\n' $(( $(stat -c %s "$base") >> 20 )) $(( $(du -k "$base" | cut -f1) >> 10 ))
-printf 'cp --sparse=always: %.2f s   walt vpn setup-node: %.2f s   ratio %.2f\n' "$t_ref" "$t_ours" "$ratio"
-if [ "$(echo "$ratio <= 1.2" | bc)" = 1 ]; then echo "setup-node ratio <= 1.2: PASS"; else echo "setup-node ratio <= 1.2: MISS"; fi
+printf 'cp --sparse=always: %.2f s   walt vpn setup-node: %.2f s   ratio %.2f\n' "$t_ref" "$t_ours" "$r"
+echo "setup-node ratio <= 1.2: $(verdict "$r" 1.2)"
