@@ -96,28 +96,20 @@ final class SetupNodeCommand implements Callable<Integer> {
         NextHop serverAddress = NextHop.parse(server != null ? server : LocalHostName.fullyQualified());
         NextHop entry = NextHop.parse(entrypoint != null ? entrypoint : ask("VPN entrypoint (HOST[:PORT]): "));
         Path image = output.toAbsolutePath();
-        Path baseImage = base;
-        NodeBaseCache bases = null;
-        NodeBaseCache.Entry nodeBase = null;
-        Path recipeFile = base != null ? null
-                : recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml");
         Path cacheRoot = cache != null ? cache : BuildCommand.defaultCache();
-        if (baseImage == null) {
-            bases = new NodeBaseCache(cacheRoot);
-            nodeBase = bases.entry(recipeFile);
-            if (nodeBase.cached()) {
-                baseImage = nodeBase.image();
-            }
-        }
+        NodeBaseCache bases = new NodeBaseCache(cacheRoot);
+        NodeBaseCache.Entry nodeBase = base != null ? null
+                : bases.entry(recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml"));
+        Path ready = base != null ? base : nodeBase.cached() ? nodeBase.image() : null;
         // The copy of the base is nearly all the work: it runs while the site is read and
         // rendered. A base still to be built comes after them, so that bad input fails at once.
-        SiteImage card = baseImage != null ? SiteImage.copyOf(baseImage, image) : null;
+        SiteImage card = ready != null ? SiteImage.copyOf(ready, image) : null;
         SiteConfig site;
         try {
             site = siteConfig(serverAddress, entry);
             Map<String, byte[]> files = SiteFiles.render(site);
             if (card == null) {
-                System.err.println("walt: building the node base image from " + recipeFile + " (once; it is cached)");
+                System.err.println("walt: building the node base image from " + nodeBase.recipe().source() + " (once; it is cached)");
                 card = SiteImage.copyOf(bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(),
                         Progress.onTerminal()), image);
             }

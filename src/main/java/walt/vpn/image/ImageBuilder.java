@@ -400,7 +400,8 @@ public final class ImageBuilder {
         bar = null;
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Removes a folder and everything in it, if it exists. */
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -70,9 +70,7 @@ public final class NodeBaseCache {
             removeOlder(dir, entry.recipe().name(), image.getParent().getFileName().toString());
             return image;
         } finally {
-            if (Files.exists(work)) {
-                deleteTree(work);
-            }
+            ImageBuilder.deleteTree(work);
         }
     }
 
@@ -97,20 +95,13 @@ public final class NodeBaseCache {
         for (Path old : older) {
             try {
                 Path trash = Files.move(old, dir.resolve(".old-" + old.getFileName()), StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(trash);
+                ImageBuilder.deleteTree(trash);
             } catch (IOException | UncheckedIOException e) {
                 // Another run's, or not ours to remove: it costs disk space, nothing else.
             }
         }
     }
 
-    private static void deleteTree(Path top) throws IOException {
-        try (Stream<Path> s = Files.walk(top)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 
     /** Keeps the runs of non-zero blocks of {@code image} beside it. */
     static void writeBlockRuns(Path image) throws IOException {

@@ -215,9 +215,11 @@ public final class HostDirectoryReader {
         Timestamp ctime = Timestamp.of(((FileTime) a.get("ctime")).toInstant());
         Xattrs x = readXattrs && xattrsSupported ? userXattrs(p) : Xattrs.NONE;
         int permissions = mode & 07777;
-        FileType type = FileType.ofMode(mode);
-        if (checkoutModes && (type == FileType.DIRECTORY || type == FileType.REGULAR)) {
-            permissions = type == FileType.DIRECTORY || (mode & 0111) != 0 ? 0755 : 0644;
+        if (checkoutModes) {
+            FileType type = FileType.ofMode(mode);
+            if (type == FileType.DIRECTORY || type == FileType.REGULAR) {
+                permissions = type == FileType.DIRECTORY || (mode & 0111) != 0 ? 0755 : 0644;
+            }
         }
         return new Metadata(permissions, uid, gid, mtime, atime, ctime, x);
     }
