@@ -46,20 +46,7 @@ public final class WriteBehindStorage implements Storage {
         ByteBuffer copy = ByteBuffer.allocate(n).put(src).flip();
         int permits = Math.min(n, budgetBytes);
         acquire(permits);
-        writer.execute(() -> {
-            try {
-                if (failure.get() == null) {
-                    target.write(position, copy);
-                }
-            } catch (IOException e) {
-                failure.compareAndSet(null, e);
-            } catch (RuntimeException | Error e) {
-                // Not lost in the executor: the writer hears of it at its next call.
-                failure.compareAndSet(null, new IOException("write at " + position + " failed: " + e, e));
-            } finally {
-                budget.release(permits);
-            }
-        });
+        queue(position, copy, () -> budget.release(permits));
     }
 
     /**
@@ -68,6 +55,11 @@ public final class WriteBehindStorage implements Storage {
      */
     public void writeOwned(long position, ByteBuffer src, Runnable done) throws IOException {
         rethrow();
+        queue(position, src, done);
+    }
+
+    /** The write on the writer thread; {@code after} runs whatever became of it. */
+    private void queue(long position, ByteBuffer src, Runnable after) {
         writer.execute(() -> {
             try {
                 if (failure.get() == null) {
@@ -79,7 +71,7 @@ public final class WriteBehindStorage implements Storage {
                 // Not lost in the executor: the writer hears of it at its next call.
                 failure.compareAndSet(null, new IOException("write at " + position + " failed: " + e, e));
             } finally {
-                done.run();
+                after.run();
             }
         });
     }

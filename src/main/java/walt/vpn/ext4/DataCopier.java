@@ -6,14 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import walt.vpn.disk.BufferPool;
 import walt.vpn.disk.WriteBehindStorage;
 import walt.vpn.tree.Content;
 import walt.vpn.tree.DataRange;
@@ -45,9 +44,9 @@ final class DataCopier implements Closeable {
     private final List<Piece> pieces = new ArrayList<>();
     private final int[] firstPieceOf;
     private final List<Future<ByteBuffer>> reads;
-    private final BlockingQueue<ByteBuffer> freeBuffers = new ArrayBlockingQueue<>(BUFFERS);
+    private final BufferPool buffers = new BufferPool(BUFFERS,
+            () -> ByteBuffer.allocateDirect(PIECE + Geometry.BLOCK).alignedSlice(Geometry.BLOCK));
     private final ExecutorService workers;
-    private int buffersMade;
     private int submitted;
     private int nextFile;
 
@@ -90,7 +89,7 @@ final class DataCopier implements Closeable {
         for (int p = firstPieceOf[file]; p < firstPieceOf[file + 1]; p++) {
             if (p >= submitted) {
                 // Every earlier piece has been consumed, so a buffer frees up once its write ends.
-                submit(takeBuffer(true));
+                submit(buffers.take());
             }
             topUp();
             ByteBuffer buf = awaitRead(p);
@@ -127,29 +126,12 @@ final class DataCopier implements Closeable {
 
     private void topUp() throws IOException {
         while (submitted < pieces.size()) {
-            ByteBuffer b = takeBuffer(false);
+            ByteBuffer b = buffers.poll();
             if (b == null) {
                 return;
             }
             submit(b);
         }
-    }
-
-    private ByteBuffer takeBuffer(boolean wait) throws IOException {
-        ByteBuffer b = freeBuffers.poll();
-        if (b == null && buffersMade < BUFFERS) {
-            buffersMade++;
-            return ByteBuffer.allocateDirect(PIECE + Geometry.BLOCK).alignedSlice(Geometry.BLOCK);
-        }
-        if (b == null && wait) {
-            try {
-                b = freeBuffers.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while copying file content", e);
-            }
-        }
-        return b;
     }
 
     private void submit(ByteBuffer buf) {
@@ -216,7 +198,7 @@ final class DataCopier implements Closeable {
             i = j;
         }
         if (writes.isEmpty()) {
-            freeBuffers.add(buf);
+            buffers.release(buf);
             return;
         }
         AtomicInteger left = new AtomicInteger(writes.size());
@@ -225,7 +207,7 @@ final class DataCopier implements Closeable {
             part.limit((int) ((w[1] + w[2]) * Geometry.BLOCK)).position((int) (w[1] * Geometry.BLOCK));
             out.writeOwned(w[0] * Geometry.BLOCK, part, () -> {
                 if (left.decrementAndGet() == 0) {
-                    freeBuffers.add(buf);
+                    buffers.release(buf);
                 }
             });
         }

@@ -10,8 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import walt.vpn.disk.BufferPool;
 import walt.vpn.disk.Storage;
 import walt.vpn.disk.WriteBehindStorage;
 import walt.vpn.tree.Directory;
@@ -307,19 +306,15 @@ public final class FatWriter {
         private final int clusterBytes;
         // Filled here while the others are written; direct, so that file-to-image copies skip
         // the JDK's temporary direct buffer.
-        private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
-        private ByteBuffer buf = newBuffer();
-        private int buffersMade = 1;
+        private final BufferPool buffers = new BufferPool(BUFFERS,
+                () -> ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN));
+        private ByteBuffer buf = buffers.poll();
         private long bufStart;
 
         DataStream(WriteBehindStorage target, long dataStart, int clusterBytes) {
             this.target = target;
             this.bufStart = dataStart;
             this.clusterBytes = clusterBytes;
-        }
-
-        private static ByteBuffer newBuffer() {
-            return ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
         }
 
         void writeAll(Plan plan) throws IOException {
@@ -428,25 +423,11 @@ public final class FatWriter {
             ByteBuffer full = buf.flip();
             int n = full.remaining();
             if (n > 0) {
-                target.writeOwned(bufStart, full, () -> free.add(full));
+                target.writeOwned(bufStart, full, () -> buffers.release(full));
                 bufStart += n;
-                buf = takeFree();
+                buf = buffers.take();
             } else {
                 full.clear();
-            }
-        }
-
-        private ByteBuffer takeFree() throws IOException {
-            ByteBuffer b = free.poll();
-            if (b == null && buffersMade < BUFFERS) {
-                buffersMade++;
-                return newBuffer();
-            }
-            try {
-                return (b != null ? b : free.take()).clear();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while writing the FAT data");
             }
         }
     }
