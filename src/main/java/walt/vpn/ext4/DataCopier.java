@@ -24,8 +24,11 @@ import walt.vpn.tree.DataRange;
  * on the caller's thread and in file order, so the layout does not depend on scheduling.
  *
  * <p>Files are announced up front, in the order {@link #copy} will be called for them, and cut
- * into pieces of at most {@link #PIECE} bytes; a fixed pool of buffers bounds the memory held
- * by pieces read but not yet written.
+ * into pieces of at most {@link #PIECE} bytes. Consecutive pieces share one buffer up to that
+ * size, so a run of small files is read by one task and, being allocated one after the other,
+ * reaches the storage in one large write: the kernel's cost per write and per small page-cache
+ * folio, not the bytes, was the bulk of the copy. A fixed pool of buffers bounds the memory
+ * held by batches read but not yet written.
  */
 final class DataCopier implements Closeable {
 
@@ -34,19 +37,35 @@ final class DataCopier implements Closeable {
     private static final int PIECE_BLOCKS = PIECE / Geometry.BLOCK;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PIECE).asReadOnlyBuffer();
 
-    /** Blocks {@code [firstBlock, firstBlock + blocks)} of file {@code file}, read into one buffer. */
-    private record Piece(int file, long firstBlock, int blocks) {
+    /**
+     * Blocks {@code [firstBlock, firstBlock + blocks)} of file {@code file}, read into its
+     * batch's buffer from block {@code offset} on.
+     */
+    private record Piece(int file, long firstBlock, int blocks, int offset) {
+    }
+
+    /** Pieces {@code [first, end)}, read into one buffer by one task. */
+    private record Batch(int first, int end) {
+    }
+
+    /** A run of blocks placed on disk: {@code blocks} blocks from buffer block {@code from} to block {@code physical}. */
+    private record Placed(long physical, int from, int blocks) {
     }
 
     private final WriteBehindStorage out;
     private final BlockAllocator alloc;
     private final List<Content> files;
     private final List<Piece> pieces = new ArrayList<>();
+    private final List<Batch> batches = new ArrayList<>();
     private final int[] firstPieceOf;
+    private final int[] batchOf;
     private final List<Future<ByteBuffer>> reads;
     private final BufferPool buffers = new BufferPool(BUFFERS,
             () -> ByteBuffer.allocateDirect(PIECE + Geometry.BLOCK).alignedSlice(Geometry.BLOCK));
     private final ExecutorService workers;
+    /** The runs of the batch being placed, written out once its last piece is placed. */
+    private final List<Placed> placed = new ArrayList<>();
+    private ByteBuffer current;
     private int submitted;
     private int nextFile;
 
@@ -55,17 +74,33 @@ final class DataCopier implements Closeable {
         this.alloc = alloc;
         this.files = files;
         this.firstPieceOf = new int[files.size() + 1];
+        int batchStart = 0;
+        int batchBlocks = 0;
         for (int f = 0; f < files.size(); f++) {
             firstPieceOf[f] = pieces.size();
             Content c = files.get(f);
             for (long[] run : blockRuns(c.dataRanges(), c.size())) {
                 for (long b = run[0]; b <= run[1]; b += PIECE_BLOCKS) {
-                    pieces.add(new Piece(f, b, (int) Math.min(PIECE_BLOCKS, run[1] - b + 1)));
+                    int blocks = (int) Math.min(PIECE_BLOCKS, run[1] - b + 1);
+                    if (batchBlocks + blocks > PIECE_BLOCKS) {
+                        batches.add(new Batch(batchStart, pieces.size()));
+                        batchStart = pieces.size();
+                        batchBlocks = 0;
+                    }
+                    pieces.add(new Piece(f, b, blocks, batchBlocks));
+                    batchBlocks += blocks;
                 }
             }
         }
+        if (batchStart < pieces.size()) {
+            batches.add(new Batch(batchStart, pieces.size()));
+        }
         firstPieceOf[files.size()] = pieces.size();
-        this.reads = new ArrayList<>(java.util.Collections.nCopies(pieces.size(), null));
+        this.batchOf = new int[pieces.size()];
+        for (int i = 0; i < batches.size(); i++) {
+            java.util.Arrays.fill(batchOf, batches.get(i).first(), batches.get(i).end(), i);
+        }
+        this.reads = new ArrayList<>(java.util.Collections.nCopies(batches.size(), null));
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(threads, r -> {
@@ -87,15 +122,22 @@ final class DataCopier implements Closeable {
         nextFile++;
         List<Extent> extents = new ArrayList<>();
         for (int p = firstPieceOf[file]; p < firstPieceOf[file + 1]; p++) {
-            if (p >= submitted) {
-                // Every earlier piece has been consumed, so a buffer frees up once its write ends.
-                submit(buffers.take());
-            }
-            topUp();
-            ByteBuffer buf = awaitRead(p);
+            int batch = batchOf[p];
             Piece piece = pieces.get(p);
-            placeAndWrite(buf, piece, extents);
-            topUp();
+            if (piece.offset() == 0) {
+                if (batch >= submitted) {
+                    // Every earlier batch has been consumed, so a buffer frees up once its writes end.
+                    submit(buffers.take());
+                }
+                topUp();
+                current = awaitRead(batch);
+            }
+            place(current, piece, extents);
+            if (p == batches.get(batch).end() - 1) {
+                writePlaced(current);
+                current = null;
+                topUp();
+            }
         }
         return extents;
     }
@@ -125,7 +167,7 @@ final class DataCopier implements Closeable {
     }
 
     private void topUp() throws IOException {
-        while (submitted < pieces.size()) {
+        while (submitted < batches.size()) {
             ByteBuffer b = buffers.poll();
             if (b == null) {
                 return;
@@ -135,32 +177,32 @@ final class DataCopier implements Closeable {
     }
 
     private void submit(ByteBuffer buf) {
-        Piece piece = pieces.get(submitted);
-        Content c = files.get(piece.file());
-        reads.set(submitted, workers.submit(() -> read(c, piece, buf)));
+        Batch batch = batches.get(submitted);
+        List<Piece> its = pieces.subList(batch.first(), batch.end());
+        reads.set(submitted, workers.submit(() -> read(its, buf)));
         submitted++;
     }
 
-    private static ByteBuffer read(Content c, Piece piece, ByteBuffer buf) throws IOException {
-        buf.clear();
-        int want = piece.blocks() * Geometry.BLOCK;
-        buf.limit(want);
-        try (SeekableByteChannel ch = c.open()) {
-            ch.position(piece.firstBlock() * Geometry.BLOCK);
-            while (buf.hasRemaining()) {
-                if (ch.read(buf) < 0) {
-                    break; // the source shrank
+    private ByteBuffer read(List<Piece> its, ByteBuffer buf) throws IOException {
+        for (Piece piece : its) {
+            int from = piece.offset() * Geometry.BLOCK;
+            buf.limit(from + piece.blocks() * Geometry.BLOCK).position(from);
+            try (SeekableByteChannel ch = files.get(piece.file()).open()) {
+                ch.position(piece.firstBlock() * Geometry.BLOCK);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        break; // the source shrank
+                    }
                 }
             }
+            // The tail of the last block (and what a shrunken source no longer has) reads as zeros.
+            buf.put(ZEROS.duplicate().limit(buf.remaining()));
         }
-        // The tail of the last block (and what a shrunken source no longer has) reads as zeros.
-        buf.put(ZEROS.duplicate().limit(buf.remaining()));
-        buf.flip();
-        return buf;
+        return buf.clear();
     }
 
-    private ByteBuffer awaitRead(int p) throws IOException {
-        Future<ByteBuffer> f = reads.set(p, null);
+    private ByteBuffer awaitRead(int batch) throws IOException {
+        Future<ByteBuffer> f = reads.set(batch, null);
         try {
             return f.get();
         } catch (ExecutionException e) {
@@ -174,43 +216,59 @@ final class DataCopier implements Closeable {
         }
     }
 
-    /** Allocates blocks for the non-zero blocks of {@code buf} and queues their write. */
-    private void placeAndWrite(ByteBuffer buf, Piece piece, List<Extent> extents) throws IOException {
-        List<long[]> writes = new ArrayList<>(); // {physical block, first buffer block, blocks}
+    /** Allocates blocks for the non-zero blocks of {@code piece} and records where they go. */
+    private void place(ByteBuffer buf, Piece piece, List<Extent> extents) throws IOException {
         int n = piece.blocks();
         int i = 0;
         while (i < n) {
-            if (isZero(buf, i)) {
+            if (isZero(buf, piece.offset() + i)) {
                 i++;
                 continue;
             }
             int j = i + 1;
-            while (j < n && !isZero(buf, j)) {
+            while (j < n && !isZero(buf, piece.offset() + j)) {
                 j++;
             }
             int k = i;
             while (k < j) {
                 long[] got = alloc.allocateUpTo(Math.min(j - k, Extent.MAX_LENGTH));
-                writes.add(new long[] {got[0], k, got[1]});
+                addPlaced(new Placed(got[0], piece.offset() + k, (int) got[1]));
                 addExtent(extents, piece.firstBlock() + k, (int) got[1], got[0]);
                 k += (int) got[1];
             }
             i = j;
         }
-        if (writes.isEmpty()) {
+    }
+
+    /** Joins a run to the previous one when both the buffer and the disk continue it. */
+    private void addPlaced(Placed run) {
+        if (!placed.isEmpty()) {
+            Placed last = placed.get(placed.size() - 1);
+            if (last.from() + last.blocks() == run.from() && last.physical() + last.blocks() == run.physical()) {
+                placed.set(placed.size() - 1, new Placed(last.physical(), last.from(), last.blocks() + run.blocks()));
+                return;
+            }
+        }
+        placed.add(run);
+    }
+
+    /** Queues the writes of the batch just placed; its buffer returns to the pool after the last. */
+    private void writePlaced(ByteBuffer buf) throws IOException {
+        if (placed.isEmpty()) {
             buffers.release(buf);
             return;
         }
-        AtomicInteger left = new AtomicInteger(writes.size());
-        for (long[] w : writes) {
+        AtomicInteger left = new AtomicInteger(placed.size());
+        for (Placed w : placed) {
             ByteBuffer part = buf.duplicate();
-            part.limit((int) ((w[1] + w[2]) * Geometry.BLOCK)).position((int) (w[1] * Geometry.BLOCK));
-            out.writeOwned(w[0] * Geometry.BLOCK, part, () -> {
+            part.limit((w.from() + w.blocks()) * Geometry.BLOCK).position(w.from() * Geometry.BLOCK);
+            out.writeOwned(w.physical() * Geometry.BLOCK, part, () -> {
                 if (left.decrementAndGet() == 0) {
                     buffers.release(buf);
                 }
             });
         }
+        placed.clear();
     }
 
     /** The data ranges as ascending, disjoint runs of whole blocks [first, last]. */
