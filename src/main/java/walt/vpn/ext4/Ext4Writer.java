@@ -107,12 +107,12 @@ public final class Ext4Writer {
             Census c = new Census();
             Map<Node, Boolean> seen = new IdentityHashMap<>();
             IOException[] failure = {null};
-            tree.walk((path, node) -> {
+            tree.forEachNode(node -> {
                 if (failure[0] != null || seen.put(node, Boolean.TRUE) != null) {
                     return;
                 }
                 try {
-                    c.count(path, node);
+                    c.count(node, node == tree.root());
                 } catch (IOException e) {
                     failure[0] = e;
                 }
@@ -123,8 +123,8 @@ public final class Ext4Writer {
             return c;
         }
 
-        private void count(String path, Node node) throws IOException {
-            if (!path.equals("/")) {
+        private void count(Node node, boolean isRoot) throws IOException {
+            if (!isRoot) {
                 inodes++;
             }
             if (!new XattrLayout(node.metadata().xattrs()).fitsInInode(XATTR_AREA)) {
@@ -246,7 +246,7 @@ public final class Ext4Writer {
             if (lostFound instanceof Directory) {
                 inodeOf.put(lostFound, (long) LOST_FOUND_INO);
             }
-            tree.walk((path, node) -> {
+            tree.forEachNode(node -> {
                 if (!inodeOf.containsKey(node)) {
                     inodeOf.put(node, next[0]++);
                 }
@@ -414,7 +414,7 @@ public final class Ext4Writer {
             List<Extent> extents = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) {
                 long b = alloc.allocate();
-                out.write(b * Geometry.BLOCK, list.get(i));
+                out.writeGiven(b * Geometry.BLOCK, list.get(i));
                 Extent last = extents.isEmpty() ? null : extents.get(extents.size() - 1);
                 if (last != null && last.physicalBlock() + last.length() == b && last.length() < Extent.MAX_LENGTH) {
                     extents.set(extents.size() - 1, new Extent(last.logicalBlock(), last.length() + 1, last.physicalBlock(), false));

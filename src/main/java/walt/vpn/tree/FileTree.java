@@ -5,6 +5,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A whole file tree: what readers produce and writers consume. Paths are absolute,
@@ -83,10 +84,28 @@ public final class FileTree {
         }
     }
 
+    /**
+     * Visits every node in the order of {@link #walk}, a hard-linked one once per name, without
+     * making the paths: for the many passes over a large tree that do not need them.
+     */
+    public void forEachNode(Consumer<Node> visitor) {
+        Deque<Node> stack = new ArrayDeque<>();
+        stack.push(root);
+        while (!stack.isEmpty()) {
+            Node n = stack.pop();
+            visitor.accept(n);
+            if (n instanceof Directory d) {
+                for (Node c : d.children().descendingMap().values()) {
+                    stack.push(c);
+                }
+            }
+        }
+    }
+
     /** How many directory entries name each non-directory node (its hard link count). */
     public Map<Node, Integer> pathCounts() {
         Map<Node, Integer> counts = new IdentityHashMap<>();
-        walk((p, n) -> {
+        forEachNode(n -> {
             if (!(n instanceof Directory)) {
                 counts.merge(n, 1, Integer::sum);
             }
@@ -97,7 +116,7 @@ public final class FileTree {
     /** The newest mtime in the tree, whole seconds: a time that depends on the content only. */
     public Timestamp newestTime() {
         Timestamp[] newest = {Timestamp.EPOCH};
-        walk((p, n) -> {
+        forEachNode(n -> {
             if (n.metadata().mtime().compareTo(newest[0]) > 0) {
                 newest[0] = n.metadata().mtime();
             }
@@ -109,7 +128,7 @@ public final class FileTree {
     public long contentBytes() {
         long[] sum = {0};
         Map<Node, Boolean> seen = new IdentityHashMap<>();
-        walk((p, n) -> {
+        forEachNode(n -> {
             if (n instanceof RegularFile f && seen.put(f, Boolean.TRUE) == null) {
                 sum[0] += f.content().size();
             }
