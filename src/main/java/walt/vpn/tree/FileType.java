@@ -11,6 +11,8 @@ public enum FileType {
     SOCKET(0140000);
 
     public static final int FORMAT_MASK = 0170000;
+    /** values() copies its array at every call: once per file of a large tree. */
+    private static final FileType[] ALL = values();
 
     private final int formatBits;
 
@@ -25,7 +27,7 @@ public enum FileType {
     /** The type encoded in a full mode word, or null when the format bits name no type. */
     public static FileType ofMode(int mode) {
         int bits = mode & FORMAT_MASK;
-        for (FileType t : values()) {
+        for (FileType t : ALL) {
             if (t.formatBits == bits) {
                 return t;
             }

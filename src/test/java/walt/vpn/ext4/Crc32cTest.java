@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.charset.StandardCharsets;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class Crc32cTest {
@@ -30,6 +31,25 @@ class Crc32cTest {
     @Property(tries = 300)
     void anySeedMatchesTheBitwiseDefinition(@ForAll int seed, @ForAll byte[] data) {
         assertEquals(reference(seed, data), Crc32c.update(seed, data));
+    }
+
+    /** Short inputs take a table path, long ones the CRC32C instruction: both sides of the cut. */
+    @Property(tries = 200)
+    void shortAndLongInputsMatchTheBitwiseDefinition(@ForAll int seed, @ForAll @IntRange(min = 0, max = 40) int length,
+                                                      @ForAll long fill) {
+        byte[] data = new byte[length];
+        new java.util.Random(fill).nextBytes(data);
+        assertEquals(reference(seed, data), Crc32c.update(seed, data));
+        if (length > 0) {
+            assertEquals(reference(seed, java.util.Arrays.copyOfRange(data, 1, length)), Crc32c.update(seed, data, 1, length - 1));
+        }
+    }
+
+    @Property(tries = 200)
+    void intsAndLongsGoInLittleEndian(@ForAll int seed, @ForAll long value) {
+        byte[] le = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+        assertEquals(reference(seed, java.util.Arrays.copyOf(le, 4)), Crc32c.updateInt(seed, (int) value));
+        assertEquals(reference(seed, le), Crc32c.updateLong(seed, value));
     }
 
     @Property(tries = 100)
