@@ -1,5 +1,6 @@
 package walt.vpn.cli;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +99,9 @@ final class MkfsCommand implements Callable<Integer> {
             long bytes = size != null ? size : writer.sizer().sizeFor(tree);
             try (ImageFile img = ImageFile.createSparse(out.tempPath(), bytes);
                  Progress.Bar bar = Progress.onTerminal().bar("mkfs " + kind, tree.contentBytes(), Progress.Unit.BYTES)) {
-                writer.filler().write(tree, new ProgressStorage(img, bar::advance));
+                try (Closeable behind = sync ? img.flushBehind() : null) {
+                    writer.filler().write(tree, new ProgressStorage(img, bar::advance));
+                }
                 if (sync) {
                     img.flush();
                 }

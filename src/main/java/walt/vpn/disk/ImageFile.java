@@ -152,6 +152,11 @@ public final class ImageFile implements Storage {
     }
 
     @Override
+    public ForceBehind flushBehind() {
+        return ForceBehind.start(channel);
+    }
+
+    @Override
     public void close() throws IOException {
         channel.close();
     }

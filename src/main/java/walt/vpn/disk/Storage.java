@@ -34,4 +34,13 @@ public interface Storage extends Closeable {
 
     default void flush() throws IOException {
     }
+
+    /**
+     * Starts pushing what is written to durable media while the writing goes on, for a storage
+     * that is flushed at the end anyway; closing the handle stops it and reports what failed.
+     * A storage with nowhere to push does nothing.
+     */
+    default Closeable flushBehind() {
+        return () -> { };
+    }
 }

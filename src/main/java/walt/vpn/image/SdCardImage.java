@@ -1,5 +1,6 @@
 package walt.vpn.image;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,8 +63,11 @@ public record SdCardImage(long seed, Timestamp creationTime, long bootBytes, lon
                 List<PartitionedImage.Partition> parts = img.partitions();
                 Storage bootPart = new ProgressStorage(img.partition(parts.get(0).number()), written);
                 Storage rootPart = new ProgressStorage(img.partition(parts.get(1).number()), written);
-                fat.write(boot, bootPart);
-                ext4.write(root, rootPart);
+                // The image is forced at the end: the disk starts on it while the writers compute.
+                try (Closeable behind = img.disk().flushBehind()) {
+                    fat.write(boot, bootPart);
+                    ext4.write(root, rootPart);
+                }
                 img.disk().flush();
             }
             out.commit();
