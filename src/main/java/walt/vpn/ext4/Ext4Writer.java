@@ -246,6 +246,12 @@ public final class Ext4Writer {
             if (lostFound instanceof Directory) {
                 inodeOf.put(lostFound, (long) LOST_FOUND_INO);
             }
+            // Directories first, as writeNodes writes them: the inode tables then fill in order.
+            tree.forEachNode(node -> {
+                if (node instanceof Directory && !inodeOf.containsKey(node)) {
+                    inodeOf.put(node, next[0]++);
+                }
+            });
             tree.forEachNode(node -> {
                 if (!inodeOf.containsKey(node)) {
                     inodeOf.put(node, next[0]++);
@@ -287,7 +293,11 @@ public final class Ext4Writer {
             Map<Node, Boolean> done = new IdentityHashMap<>();
             Map<Directory, Long> parentOf = new IdentityHashMap<>();
             parentOf.put(tree.root(), (long) ROOT_INO);
+            // Every directory before any file, each in tree order: the directory blocks lie
+            // together and the file data runs on from one file to the next, so both go out in
+            // large writes rather than a directory block between every few files.
             List<Object[]> order = new ArrayList<>();
+            List<Object[]> others = new ArrayList<>();
             tree.walk((path, node) -> {
                 if (node instanceof Directory d) {
                     for (Node c : d.children().values()) {
@@ -297,9 +307,10 @@ public final class Ext4Writer {
                     }
                 }
                 if (done.put(node, Boolean.TRUE) == null) {
-                    order.add(new Object[] {path, node});
+                    (node instanceof Directory ? order : others).add(new Object[] {path, node});
                 }
             });
+            order.addAll(others);
             boolean hasLostFound = tree.root().child("lost+found") instanceof Directory;
             List<Content> contents = new ArrayList<>();
             for (Object[] e : order) {

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +86,90 @@ class WriteBehindStorageTest {
             IOException e = assertThrows(IOException.class, queued::drain);
             assertEquals("disk full", e.getMessage());
             assertThrows(IOException.class, () -> queued.write(0, ByteBuffer.allocate(10)));
+        }
+    }
+
+    /** Counts the writes that reach an image; the first waits until {@code open} is counted down. */
+    private static final class GatedCount implements Storage {
+        final ImageFile img;
+        final CountDownLatch open = new CountDownLatch(1);
+        final List<Integer> sizes = new CopyOnWriteArrayList<>();
+
+        GatedCount(ImageFile img) {
+            this.img = img;
+        }
+
+        @Override
+        public long size() {
+            return img.size();
+        }
+
+        @Override
+        public void read(long position, ByteBuffer dst) throws IOException {
+            img.read(position, dst);
+        }
+
+        @Override
+        public void write(long position, ByteBuffer src) throws IOException {
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            sizes.add(src.remaining());
+            img.write(position, src);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void smallWritesThatContinueOneAnotherGoOutTogether() throws Exception {
+        Random rnd = new Random(11);
+        byte[] expected = new byte[4 << 20];
+        try (ImageFile img = ImageFile.createSparse(dir.resolve("c.img"), expected.length)) {
+            GatedCount counted = new GatedCount(img);
+            try (WriteBehindStorage queued = new WriteBehindStorage(counted, 8 << 20)) {
+                // While the first write waits, 512 blocks that continue one another pile up,
+                // then one that overlaps them (it must land last) and one large write.
+                queued.write(0, ByteBuffer.wrap(new byte[] {1}));
+                expected[0] = 1;
+                for (int i = 0; i < 512; i++) {
+                    byte[] b = new byte[4096];
+                    rnd.nextBytes(b);
+                    System.arraycopy(b, 0, expected, 4096 + i * 4096, 4096);
+                    queued.write(4096 + i * 4096L, ByteBuffer.wrap(b));
+                }
+                byte[] over = new byte[100];
+                java.util.Arrays.fill(over, (byte) 9);
+                System.arraycopy(over, 0, expected, 8192, over.length);
+                queued.write(8192, ByteBuffer.wrap(over));
+                byte[] large = new byte[1 << 20];
+                rnd.nextBytes(large);
+                System.arraycopy(large, 0, expected, 3 << 20, large.length);
+                queued.write(3 << 20, ByteBuffer.wrap(large));
+                counted.open.countDown();
+                queued.drain();
+                // The first alone, 2 MiB of blocks in two gathered writes, the overlap, the large one.
+                assertEquals(List.of(1, 1 << 20, 1 << 20, 100, 1 << 20), counted.sizes);
+                ByteBuffer back = ByteBuffer.allocate(expected.length);
+                queued.read(0, back);
+                assertArrayEquals(expected, back.array());
+            }
+        }
+    }
+
+    @Test
+    void writesAfterCloseAreRefused() throws IOException {
+        try (ImageFile img = ImageFile.createSparse(dir.resolve("d.img"), 1 << 16)) {
+            WriteBehindStorage queued = new WriteBehindStorage(img, 4096);
+            queued.write(0, ByteBuffer.wrap(new byte[] {5}));
+            queued.close();
+            assertEquals(5, img.readBytes(0, 1)[0], "close drains what was queued");
+            assertThrows(IllegalStateException.class, () -> queued.write(0, ByteBuffer.allocate(1)));
+            queued.close();
         }
     }
 }
