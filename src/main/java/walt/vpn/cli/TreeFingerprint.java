@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 import walt.vpn.tree.Directory;
 import walt.vpn.tree.FileTree;
 import walt.vpn.tree.Node;
@@ -19,36 +21,68 @@ final class TreeFingerprint {
     private TreeFingerprint() {
     }
 
-    /** A hash of every name, type, mode, owner, size and mtime of the tree, with its shape. */
+    /**
+     * A checksum of every name, type, mode, owner, size and mtime of the tree, with its shape:
+     * CRC-32C and CRC-32 of the same records side by side. Seeds only have to differ between
+     * different inputs, which is what checksums are made to notice; SHA-256, run by the
+     * C1-compiled code the launcher uses without its CPU instructions, took 80 ms on 50,000 files.
+     */
     static long of(FileTree tree) {
-        MessageDigest md = sha256();
         // Fixed-width binary fields: formatting text for each of 50,000 files cost more than the
         // hash. Names with the depth they sit at say the same as full paths, in fewer bytes.
-        ByteBuffer fields = ByteBuffer.allocate(5 * 4 + 3 * 8);
-        hash(tree.root(), 0, md, fields);
-        return first8(md.digest());
+        Records r = new Records();
+        r.node(tree.root(), 0);
+        r.flush();
+        return r.crc32c.getValue() << 32 | r.crc32.getValue();
     }
 
-    private static void hash(Node node, int depth, MessageDigest md, ByteBuffer fields) {
-        var m = node.metadata();
-        fields.clear()
-                .putInt(depth)
-                .putInt(node.type().ordinal())
-                .putInt(m.permissions())
-                .putInt(m.uid())
-                .putInt(m.gid())
-                .putLong(node instanceof RegularFile f ? f.content().size() : 0)
-                .putLong(m.mtime().seconds())
-                .putLong(m.mtime().nanos());
-        md.update(fields.array());
-        if (node instanceof Directory d) {
-            for (Map.Entry<String, Node> c : d.children().entrySet()) {
-                byte[] name = c.getKey().getBytes(StandardCharsets.UTF_8);
-                md.update((byte) (name.length >>> 8));
-                md.update((byte) name.length);
-                md.update(name);
-                hash(c.getValue(), depth + 1, md, fields);
+    /** The records of the nodes, gathered into a buffer that goes to the checksums when full. */
+    private static final class Records {
+        private final CRC32C crc32c = new CRC32C();
+        private final CRC32 crc32 = new CRC32();
+        private final ByteBuffer pending = ByteBuffer.allocate(1 << 16);
+
+        void node(Node node, int depth) {
+            var m = node.metadata();
+            room(5 * 4 + 3 * 8);
+            pending.putInt(depth)
+                    .putInt(node.type().ordinal())
+                    .putInt(m.permissions())
+                    .putInt(m.uid())
+                    .putInt(m.gid())
+                    .putLong(node instanceof RegularFile f ? f.content().size() : 0)
+                    .putLong(m.mtime().seconds())
+                    .putLong(m.mtime().nanos());
+            if (node instanceof Directory d) {
+                for (Map.Entry<String, Node> c : d.children().entrySet()) {
+                    name(c.getKey().getBytes(StandardCharsets.UTF_8));
+                    node(c.getValue(), depth + 1);
+                }
             }
+        }
+
+        private void name(byte[] name) {
+            room(2 + name.length);
+            pending.putShort((short) name.length);
+            if (name.length <= pending.remaining()) {
+                pending.put(name);
+            } else {
+                flush();
+                crc32c.update(name);
+                crc32.update(name);
+            }
+        }
+
+        private void room(int bytes) {
+            if (pending.remaining() < bytes) {
+                flush();
+            }
+        }
+
+        void flush() {
+            crc32c.update(pending.array(), 0, pending.position());
+            crc32.update(pending.array(), 0, pending.position());
+            pending.clear();
         }
     }
 
