@@ -296,9 +296,9 @@ public final class Ext4Writer {
             // Every directory before any file, each in tree order: the directory blocks lie
             // together and the file data runs on from one file to the next, so both go out in
             // large writes rather than a directory block between every few files.
-            List<Object[]> order = new ArrayList<>();
-            List<Object[]> others = new ArrayList<>();
-            tree.walk((path, node) -> {
+            List<Node> order = new ArrayList<>();
+            List<Node> others = new ArrayList<>();
+            tree.forEachNode(node -> {
                 if (node instanceof Directory d) {
                     for (Node c : d.children().values()) {
                         if (c instanceof Directory cd) {
@@ -307,40 +307,49 @@ public final class Ext4Writer {
                     }
                 }
                 if (done.put(node, Boolean.TRUE) == null) {
-                    (node instanceof Directory ? order : others).add(new Object[] {path, node});
+                    (node instanceof Directory ? order : others).add(node);
                 }
             });
             order.addAll(others);
-            boolean hasLostFound = tree.root().child("lost+found") instanceof Directory;
             List<Content> contents = new ArrayList<>();
-            for (Object[] e : order) {
-                if (e[1] instanceof RegularFile f) {
+            for (Node n : order) {
+                if (n instanceof RegularFile f) {
                     fileNumber.put(f, contents.size());
                     contents.add(f.content());
                 }
             }
             try (DataCopier copier = new DataCopier(out, alloc, contents)) {
                 data = copier;
-                writeNodes(order, parentOf, hasLostFound);
+                writeNodes(order, parentOf);
                 copier.finish();
             } finally {
                 data = null;
             }
         }
 
-        private void writeNodes(List<Object[]> order, Map<Directory, Long> parentOf, boolean hasLostFound) throws IOException {
-            for (Object[] e : order) {
-                String path = (String) e[0];
-                Node node = (Node) e[1];
+        private void writeNodes(List<Node> order, Map<Directory, Long> parentOf) throws IOException {
+            Node lostFound = tree.root().child("lost+found");
+            for (Node node : order) {
                 try {
-                    writeNode(path, node, parentOf);
+                    writeNode(node, node == lostFound, parentOf);
                 } catch (InvalidDataException ex) {
-                    throw new InvalidDataException(path + ": " + ex.getMessage(), ex);
+                    throw new InvalidDataException(pathOf(node) + ": " + ex.getMessage(), ex);
                 }
-                if (path.equals("/") && !hasLostFound) {
+                if (node == tree.root() && !(lostFound instanceof Directory)) {
                     writeLostFound();
                 }
             }
+        }
+
+        /** The first path naming {@code node}, looked for only to say where something went wrong. */
+        private String pathOf(Node node) {
+            String[] found = {null};
+            tree.walk((path, n) -> {
+                if (n == node && found[0] == null) {
+                    found[0] = path;
+                }
+            });
+            return found[0];
         }
 
         private void writeLostFound() throws IOException {
@@ -349,10 +358,10 @@ public final class Ext4Writer {
             writeDirectory(LOST_FOUND_INO, new Directory(m), ROOT_INO, LOST_FOUND_BLOCKS);
         }
 
-        private void writeNode(String path, Node node, Map<Directory, Long> parentOf) throws IOException {
+        private void writeNode(Node node, boolean isLostFound, Map<Directory, Long> parentOf) throws IOException {
             long ino = inodeOf.get(node);
             if (node instanceof Directory d) {
-                writeDirectory(ino, d, parentOf.get(d), path.equals("/lost+found") ? LOST_FOUND_BLOCKS : 0);
+                writeDirectory(ino, d, parentOf.get(d), isLostFound ? LOST_FOUND_BLOCKS : 0);
             } else if (node instanceof RegularFile f) {
                 writeRegular(ino, f);
             } else if (node instanceof Symlink s) {

@@ -51,6 +51,16 @@ class Ext4WriterCasesTest {
     }
 
     @Test
+    void aNodeThatCannotBeWrittenIsNamedByItsPath() {
+        FileTree t = FileTree.empty(T);
+        t.put("/etc/ok", new Symlink(meta(0777), "x"), meta(0755));
+        t.put("/etc/deep/too-long", new Symlink(meta(0777), "x".repeat(5000)), meta(0755));
+        walt.vpn.tree.InvalidDataException e = assertThrows(walt.vpn.tree.InvalidDataException.class,
+                () -> Ext4WriterTest.write(t, dir.resolve("bad.img"), 7));
+        assertTrue(e.getMessage().startsWith("/etc/deep/too-long: symlink target longer than"), e.getMessage());
+    }
+
+    @Test
     void everyFileTypeAndSymlinkLengths() throws Exception {
         FileTree t = FileTree.empty(T);
         for (int len : new int[] {1, 59, 60, 61, 4000}) {
