@@ -98,7 +98,7 @@ final class MkfsCommand implements Callable<Integer> {
         try (AtomicOutput out = new AtomicOutput(output)) {
             long bytes = size != null ? size : writer.sizer().sizeFor(tree);
             try (ImageFile img = ImageFile.createSparse(out.tempPath(), bytes);
-                 Progress.Bar bar = Progress.onTerminal().bar("mkfs " + kind, tree.contentBytes(), Progress.Unit.BYTES)) {
+                 Progress.Bar bar = bar(Progress.onTerminal(), tree)) {
                 try (Closeable behind = sync ? img.flushBehind() : null) {
                     writer.filler().write(tree, new ProgressStorage(img, bar::advance));
                 }
@@ -109,5 +109,10 @@ final class MkfsCommand implements Callable<Integer> {
             out.commit();
         }
         return 0;
+    }
+
+    /** Counting the bytes to copy is a pass over the whole tree: only for a bar that is drawn. */
+    private Progress.Bar bar(Progress progress, FileTree tree) {
+        return progress.bar("mkfs " + kind, progress.drawsBars() ? tree.contentBytes() : 0, Progress.Unit.BYTES);
     }
 }

@@ -51,6 +51,11 @@ public final class Progress {
         return terminal ? new Progress(System.err, System::nanoTime) : SILENT;
     }
 
+    /** Whether bars are drawn at all: a total that takes work to find is wasted otherwise. */
+    public boolean drawsBars() {
+        return out != null;
+    }
+
     /** A bar for {@code total} units (0 when unknown), drawn until it is closed. */
     public Bar bar(String label, long total, Unit unit) {
         Bar b = new Bar(label, total, unit);
