@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and memory of our filesystem writers beside the reference tools, in one run, on the
 # same trees: `walt vpn-image mkfs ext4` vs `mke2fs -d`, `walt vpn-image mkfs fat` vs
-# `mkfs.vfat` + `mcopy`. Prints medians of 3 warm runs, ratios and our peak RSS.
+# `mkfs.vfat` + `mcopy`. Prints medians of 5 warm runs, taken in turn, ratios and our peak RSS.
 # The trees: 50,000 files and 1.1 GB, the FAT one without the symlinks FAT cannot hold; and a
 # small FAT tree (2,000 files, 200 MB), where the JVM's start weighs most.
 # BENCH_FILES and BENCH_BYTES shrink the large trees for a quick smoke run.
@@ -10,7 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(dirname "$here")"
 files="${BENCH_FILES:-50000}"
 bytes="${BENCH_BYTES:-1100000000}"
-runs="${BENCH_RUNS:-3}"
+runs="${BENCH_RUNS:-5}"
 # shellcheck source=bench/timing.sh
 . "$here/timing.sh"
 
@@ -37,24 +37,22 @@ ext4_size=$((3 * 1024 * 1024 * 1024))
 # mcopy do. Like is timed against like: walt --sync against mke2fs as it runs, and walt's
 # default against mke2fs under eatmydata (its fsync made a no-op).
 ref_ext4() { mke2fs -q -t ext4 -d "$work/tree" -E root_owner=0:0 "$work/ref.img" "$((ext4_size / 1024))k"; }
-ref_ext4_cached() { eatmydata mke2fs -q -t ext4 -d "$work/tree" -E root_owner=0:0 "$work/ref.img" "$((ext4_size / 1024))k"; }
+ref_ext4_cached() { eatmydata mke2fs -q -t ext4 -d "$work/tree" -E root_owner=0:0 "$work/ref-cached.img" "$((ext4_size / 1024))k"; }
 our_ext4() { "$top/walt" vpn-image mkfs ext4 --from "$work/tree" --size "$ext4_size" -o "$work/our.img"; }
-our_ext4_sync() { "$top/walt" vpn-image mkfs ext4 --sync --from "$work/tree" --size "$ext4_size" -o "$work/our.img"; }
+our_ext4_sync() { "$top/walt" vpn-image mkfs ext4 --sync --from "$work/tree" --size "$ext4_size" -o "$work/our-sync.img"; }
 ref_fat() { mkfs.vfat -F 32 -C "$work/ref.fat" "$fat_kib" >/dev/null && MTOOLS_SKIP_CHECK=1 mcopy -s -m -i "$work/ref.fat" "$work"/fattree/* ::/; }
 our_fat() { "$top/walt" vpn-image mkfs fat --from "$work/fattree" --size "${fat_kib}K" -o "$work/our.fat"; }
 ref_fat_small() { mkfs.vfat -F 32 -C "$work/ref-small.fat" 307200 >/dev/null && MTOOLS_SKIP_CHECK=1 mcopy -s -m -i "$work/ref-small.fat" "$work"/fatsmall/* ::/; }
 our_fat_small() { "$top/walt" vpn-image mkfs fat --from "$work/fatsmall" --size 300M -o "$work/our-small.fat"; }
 
-t_ref_ext4=$(median "$work/ref.img" ref_ext4)
-t_ref_ext4_cached=$(median "$work/ref.img" ref_ext4_cached)
-t_our_ext4=$(median "$work/our.img" our_ext4)
-t_our_ext4_sync=$(median "$work/our.img" our_ext4_sync)
-t_ref_fat=$(median "$work/ref.fat" ref_fat)
-t_our_fat=$(median "$work/our.fat" our_fat)
-t_ref_fat_small=$(median "$work/ref-small.fat" ref_fat_small)
-t_our_fat_small=$(median "$work/our-small.fat" our_fat_small)
+medians "$work/ref.img" ref_ext4 "$work/ref-cached.img" ref_ext4_cached \
+  "$work/our.img" our_ext4 "$work/our-sync.img" our_ext4_sync > "$work/t.ext4"
+{ read -r t_ref_ext4; read -r t_ref_ext4_cached; read -r t_our_ext4; read -r t_our_ext4_sync; } < "$work/t.ext4"
+medians "$work/ref.fat" ref_fat "$work/our.fat" our_fat \
+  "$work/ref-small.fat" ref_fat_small "$work/our-small.fat" our_fat_small > "$work/t.fat"
+{ read -r t_ref_fat; read -r t_our_fat; read -r t_ref_fat_small; read -r t_our_fat_small; } < "$work/t.fat"
 
-for f in our.img ref.img; do
+for f in our.img our-sync.img ref.img ref-cached.img; do
   e2fsck -fn "$work/$f" >/dev/null 2>&1 || { echo "bench: ext4 image $f is not clean" >&2; exit 1; }
 done
 for f in our.fat ref.fat our-small.fat ref-small.fat; do

@@ -28,13 +28,14 @@ ours() {
 echo "bench: node base image (built once, then from the cache)" >&2
 rm -f "$work/site.img"
 ours >/dev/null
-base="$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/walt-vpn/node-images/rpi3bp-vpn-node-*/rpi3bp-vpn-node.img | head -1)"
+base="$(find "${XDG_CACHE_HOME:-$HOME/.cache}/walt-vpn/node-images" -path '*/rpi3bp-vpn-node-*/rpi3bp-vpn-node.img' \
+  -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2-)"
 reference() {
   cp --sparse=always "$base" "$work/copy.img"
 }
 
-t_ref=$(median "$work/copy.img" reference)
-t_ours=$(median "$work/site.img" ours)
+medians "$work/copy.img" reference "$work/site.img" ours > "$work/times"
+{ read -r t_ref; read -r t_ours; } < "$work/times"
 r=$(ratio "$t_ours" "$t_ref")
 printf 'base image: %d MiB (%d MiB of data)\n' $(( $(stat -c %s "$base") >> 20 )) $(( $(du -k "$base" | cut -f1) >> 10 ))
 printf 'cp --sparse=always: %.2f s   walt vpn setup-node: %.2f s   ratio %.2f\n' "$t_ref" "$t_ours" "$r"

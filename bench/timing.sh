@@ -3,25 +3,34 @@
 # Timing helpers shared by the benchmarks; source it after setting $top (the checkout) and
 # $runs (timed runs per median).
 
-# Median wall seconds of "${@:2}" over $runs runs, after a warm-up run (and a run of walt that
-# puts a first run's classes into its class archive). Its output "$1" is removed, and the disk
-# settled, before each run: deleting a gigabyte of cached pages is nobody's work. A run that
-# fails stops the bench: a fast failure is no result.
-median() {
-  local t=() out="$1"
-  shift
-  rm -f "$out"; sync
-  "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
+# Median wall seconds of each of several commands, timed in turn round after round, so that a
+# drift of this machine's speed (other guests, write-back of earlier runs) weighs on all alike.
+# Arguments: pairs of an output file and a command (a function). A warm-up round (and a run of
+# walt that puts a first run's classes into its class archive) comes first. Each output is
+# removed, and the disk settled, before each run, outside the timing: deleting a gigabyte of
+# cached pages is nobody's work. A run that fails stops the bench: a fast failure is no result.
+# Prints one median per line, in the order of the arguments.
+medians() {
+  local outs=() cmds=() times=() i s e
+  while [ $# -gt 0 ]; do outs+=("$1"); cmds+=("$2"); shift 2; done
+  for i in "${!cmds[@]}"; do
+    rm -f "${outs[$i]}"; sync
+    "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: ${cmds[$i]} failed" >&2; return 1; }
+  done
   "$top/walt" --version >/dev/null
   for _ in $(seq "$runs"); do
-    local s e
-    rm -f "$out"; sync
-    s=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; return 1; }
-    e=$(date +%s.%N)
-    t+=("$(echo "$e - $s" | bc)")
+    for i in "${!cmds[@]}"; do
+      rm -f "${outs[$i]}"; sync
+      s=$(date +%s.%N)
+      "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: ${cmds[$i]} failed" >&2; return 1; }
+      e=$(date +%s.%N)
+      times[i]="${times[i]:-} $(echo "$e - $s" | bc)"
+    done
   done
-  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+  for i in "${!cmds[@]}"; do
+    # shellcheck disable=SC2086  # the list of times is split on purpose
+    printf '%s\n' ${times[i]} | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+  done
 }
 
 # Ratios to 6 places for the verdicts (2 would truncate 0.509 to a passing 0.50); show them to 2.
