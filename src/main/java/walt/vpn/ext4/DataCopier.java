@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,10 +27,9 @@ import walt.vpn.tree.DataRange;
  *
  * <p>Files are announced up front, in the order {@link #copy} will be called for them, and cut
  * into pieces of at most {@link #PIECE} bytes. Consecutive pieces share one buffer up to that
- * size, so a run of small files is read by one task and, being allocated one after the other,
- * reaches the storage in one large write: the kernel's cost per write and per small page-cache
- * folio, not the bytes, was the bulk of the copy. A fixed pool of buffers bounds the memory
- * held by batches read but not yet written.
+ * size: a run of small files is read by one task rather than one each, and, their blocks
+ * following one another on disk, reaches the storage in one write rather than one per file. A
+ * fixed pool of buffers bounds the memory held by batches read but not yet written.
  */
 final class DataCopier implements Closeable {
 
@@ -98,9 +99,9 @@ final class DataCopier implements Closeable {
         firstPieceOf[files.size()] = pieces.size();
         this.batchOf = new int[pieces.size()];
         for (int i = 0; i < batches.size(); i++) {
-            java.util.Arrays.fill(batchOf, batches.get(i).first(), batches.get(i).end(), i);
+            Arrays.fill(batchOf, batches.get(i).first(), batches.get(i).end(), i);
         }
-        this.reads = new ArrayList<>(java.util.Collections.nCopies(batches.size(), null));
+        this.reads = new ArrayList<>(Collections.nCopies(batches.size(), null));
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(threads, r -> {

@@ -119,9 +119,10 @@ public final class Ext4Writer {
         static Census of(List<Node> nodes) throws IOException {
             Census c = new Census();
             Map<Node, Boolean> seen = new IdentityHashMap<>();
+            Node root = nodes.get(0); // tree order starts there
             for (Node node : nodes) {
                 if (seen.put(node, Boolean.TRUE) == null) {
-                    c.count(node, node == nodes.get(0));
+                    c.count(node, node == root);
                 }
             }
             return c;
