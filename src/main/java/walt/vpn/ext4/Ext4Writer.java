@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import walt.vpn.disk.Storage;
 import walt.vpn.disk.WriteBehindStorage;
 import walt.vpn.tree.Content;
@@ -341,30 +340,14 @@ public final class Ext4Writer {
 
         private void writeNodes(List<Node> order, Map<Directory, Long> parentOf) throws IOException {
             Node lostFound = tree.root().child("lost+found");
-            List<Callable<EncodedDirectory>> encodings = new ArrayList<>();
             for (Node node : order) {
-                if (node instanceof Directory d) {
-                    long ino = inodeOf.get(d);
-                    long parent = parentOf.get(d);
-                    int minBlocks = node == lostFound ? LOST_FOUND_BLOCKS : 0;
-                    encodings.add(() -> encodeDirectory(ino, d, parent, minBlocks));
+                try {
+                    writeNode(node, node == lostFound, parentOf);
+                } catch (InvalidDataException ex) {
+                    throw new InvalidDataException(pathOf(node) + ": " + ex.getMessage(), ex);
                 }
-            }
-            // A few directories ahead only: a huge one may take megabytes of blocks.
-            try (LookAhead<EncodedDirectory> encoded = new LookAhead<>("ext4-directories", encodings, 16)) {
-                for (Node node : order) {
-                    try {
-                        if (node instanceof Directory d) {
-                            placeDirectory(inodeOf.get(d), d, encoded.take());
-                        } else {
-                            writeNode(node);
-                        }
-                    } catch (InvalidDataException ex) {
-                        throw new InvalidDataException(pathOf(node) + ": " + ex.getMessage(), ex);
-                    }
-                    if (node == tree.root() && !(lostFound instanceof Directory)) {
-                        writeLostFound();
-                    }
+                if (node == tree.root() && !(lostFound instanceof Directory)) {
+                    writeLostFound();
                 }
             }
         }
@@ -383,14 +366,14 @@ public final class Ext4Writer {
         private void writeLostFound() throws IOException {
             Timestamp t = options.creationTime();
             Metadata m = Metadata.of(0700, t);
-            Directory d = new Directory(m);
-            placeDirectory(LOST_FOUND_INO, d, encodeDirectory(LOST_FOUND_INO, d, ROOT_INO, LOST_FOUND_BLOCKS));
+            writeDirectory(LOST_FOUND_INO, new Directory(m), ROOT_INO, LOST_FOUND_BLOCKS);
         }
 
-        /** A node other than a directory. */
-        private void writeNode(Node node) throws IOException {
+        private void writeNode(Node node, boolean isLostFound, Map<Directory, Long> parentOf) throws IOException {
             long ino = inodeOf.get(node);
-            if (node instanceof RegularFile f) {
+            if (node instanceof Directory d) {
+                writeDirectory(ino, d, parentOf.get(d), isLostFound ? LOST_FOUND_BLOCKS : 0);
+            } else if (node instanceof RegularFile f) {
                 writeRegular(ino, f);
             } else if (node instanceof Symlink s) {
                 writeSymlink(ino, s);
@@ -436,15 +419,7 @@ public final class Ext4Writer {
             finishInode(ino, s, target.length, 1, Inode.FLAG_EXTENTS, t.iBlock());
         }
 
-        /** A directory's blocks, ready to be placed: what can be made before its turn comes. */
-        private record EncodedDirectory(List<ByteBuffer> blocks, int flags) {
-        }
-
-        /**
-         * The blocks of directory {@code d}. This runs on the look-ahead thread: it reads only
-         * what stays fixed while writing (inode numbers, seeds, the tree).
-         */
-        private EncodedDirectory encodeDirectory(long ino, Directory d, long parent, int minBlocks) {
+        private void writeDirectory(long ino, Directory d, long parent, int minBlocks) throws IOException {
             List<DirectoryEntry> entries = new ArrayList<>();
             for (Map.Entry<String, Node> c : d.children().entrySet()) {
                 Node child = c.getValue();
@@ -467,13 +442,6 @@ public final class Ext4Writer {
             } else {
                 list = linear.finish(seed);
             }
-            return new EncodedDirectory(list, flags);
-        }
-
-        /** Allocates and writes an encoded directory's blocks and finishes its inode, in tree order. */
-        private void placeDirectory(long ino, Directory d, EncodedDirectory encoded) throws IOException {
-            List<ByteBuffer> list = encoded.blocks();
-            int seed = Inode.inodeSeed(csumSeed, ino, 0);
             List<Extent> extents = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) {
                 long b = alloc.allocate();
@@ -495,7 +463,7 @@ public final class Ext4Writer {
             // dir_nlink: a directory with too many subdirectories for a 16-bit count says 1.
             int linkField = links >= 65000 ? 1 : (int) links;
             finishInodeWithLinks(ino, d.metadata(), d.type().formatBits(), (long) list.size() * Geometry.BLOCK,
-                    list.size() + t.treeBlocks(), encoded.flags(), t.iBlock(), linkField);
+                    list.size() + t.treeBlocks(), flags, t.iBlock(), linkField);
         }
 
         private void finishInode(long ino, Node node, long size, long blocks, int flags, byte[] iBlock) throws IOException {
