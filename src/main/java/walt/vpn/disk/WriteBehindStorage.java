@@ -25,6 +25,7 @@ public final class WriteBehindStorage implements Storage {
     private static final int GATHER_BELOW = 64 << 10;
     private static final int GATHERED_MAX = 1 << 20;
     private static final Object STOP = new Object();
+    private static final int BLOCK = 4096;
 
     /** One queued write; {@code after} runs once it is done, whatever became of it. */
     private record Write(long position, ByteBuffer src, Runnable after) {
@@ -37,6 +38,7 @@ public final class WriteBehindStorage implements Storage {
     /** Writes, latches to count down once the writes before them are done, and STOP. */
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Thread writer = new Thread(this::run, "write-behind");
+    private final BlockRecycler blocks;
     private ByteBuffer gathered;
     private volatile boolean closed;
 
@@ -45,6 +47,7 @@ public final class WriteBehindStorage implements Storage {
         this.target = target;
         this.budgetBytes = budgetBytes;
         this.budget = new Semaphore(budgetBytes);
+        this.blocks = new BlockRecycler(BLOCK, Math.max(1, budgetBytes / BLOCK));
         writer.setDaemon(true);
         writer.start();
     }
@@ -56,19 +59,32 @@ public final class WriteBehindStorage implements Storage {
 
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
-        writeGiven(position, ByteBuffer.allocate(src.remaining()).put(src).flip());
+        ByteBuffer copy = src.remaining() <= BLOCK ? blocks.take() : ByteBuffer.allocate(src.remaining());
+        writeGiven(position, copy.put(src).flip());
+    }
+
+    /**
+     * A zeroed 4 KiB heap buffer to fill and hand to {@link #writeGiven}, which takes it back
+     * for reuse once written.
+     */
+    public ByteBuffer newBlock() {
+        return blocks.takeZeroed();
     }
 
     /**
      * Queues a write of {@code src} without copying it, for a caller that gives the buffer away
      * and never touches it again (a freshly encoded directory block): one copy of each such
-     * block less to make and to collect. It counts against the budget like a copied one.
+     * block less to make and to collect. It counts against the budget like a copied one; a
+     * 4 KiB one is reused by {@link #newBlock()} once written.
      */
     public void writeGiven(long position, ByteBuffer src) throws IOException {
         rethrow();
         int permits = Math.min(src.remaining(), budgetBytes);
         acquire(permits);
-        queue(position, src, () -> budget.release(permits));
+        queue(position, src, () -> {
+            budget.release(permits);
+            blocks.give(src);
+        });
     }
 
     /**

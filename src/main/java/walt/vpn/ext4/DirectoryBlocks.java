@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Packs a directory's entries into linear leaf blocks, each closed by the checksum tail
@@ -14,20 +15,24 @@ final class DirectoryBlocks {
     private static final int USABLE = Geometry.BLOCK - DirectoryEntry.TAIL_SIZE;
 
     private final List<ByteBuffer> blocks = new ArrayList<>();
+    private final Supplier<ByteBuffer> newBlock;
     private ByteBuffer current;
     private int lastEntry = -1;
 
-    DirectoryBlocks(long self, long parent) {
+    /** A directory's blocks, each a zeroed 4 KiB heap buffer from {@code newBlock}. */
+    DirectoryBlocks(long self, long parent, Supplier<ByteBuffer> newBlock) {
+        this.newBlock = newBlock;
         add(new DirectoryEntry(self, 0, ".".getBytes(), DirectoryEntry.FT_DIR));
         add(new DirectoryEntry(parent, 0, "..".getBytes(), DirectoryEntry.FT_DIR));
     }
 
     /** Leaf blocks of an htree directory: entries only, "." and ".." live in the index root. */
-    private DirectoryBlocks() {
+    private DirectoryBlocks(Supplier<ByteBuffer> newBlock) {
+        this.newBlock = newBlock;
     }
 
-    static DirectoryBlocks leaves() {
-        return new DirectoryBlocks();
+    static DirectoryBlocks leaves(Supplier<ByteBuffer> newBlock) {
+        return new DirectoryBlocks(newBlock);
     }
 
     /** Whether an entry with a name of {@code nameLen} bytes still fits in the current block. */
@@ -63,7 +68,7 @@ final class DirectoryBlocks {
         int need = DirectoryEntry.size(e.name().length);
         if (current == null || current.position() + need > USABLE) {
             closeBlock();
-            current = ByteBuffer.allocate(Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+            current = newBlock.get().order(ByteOrder.LITTLE_ENDIAN);
             blocks.add(current);
         }
         lastEntry = current.position();
@@ -75,7 +80,7 @@ final class DirectoryBlocks {
     void padTo(int n) {
         while (blocks.size() < n) {
             closeBlock();
-            current = ByteBuffer.allocate(Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+            current = newBlock.get().order(ByteOrder.LITTLE_ENDIAN);
             blocks.add(current);
             lastEntry = -1;
         }

@@ -430,14 +430,14 @@ public final class Ext4Writer {
                 entries.add(new DirectoryEntry(LOST_FOUND_INO, 0, "lost+found".getBytes(StandardCharsets.UTF_8), DirectoryEntry.FT_DIR));
             }
             int seed = Inode.inodeSeed(csumSeed, ino, 0);
-            DirectoryBlocks linear = new DirectoryBlocks(ino, parent);
+            DirectoryBlocks linear = new DirectoryBlocks(ino, parent, out::newBlock);
             entries.forEach(linear::add);
             linear.padTo(minBlocks);
             int flags = Inode.FLAG_EXTENTS;
             List<ByteBuffer> list;
             if (linear.blockCount() > 1 && minBlocks == 0 && HtreeDirectory.fits(linear.blockCount())) {
                 // More than a block: index it, as the kernel does once a directory outgrows one.
-                list = HtreeDirectory.build(ino, parent, entries, hasher, seed);
+                list = HtreeDirectory.build(ino, parent, entries, hasher, seed, out::newBlock);
                 flags |= Inode.FLAG_INDEX;
             } else {
                 list = linear.finish(seed);

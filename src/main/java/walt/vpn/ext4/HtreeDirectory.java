@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A directory too big for one block, laid out as the kernel would index it: a dx_root in block
@@ -30,15 +31,19 @@ final class HtreeDirectory {
         return leaves <= (long) ROOT_LIMIT * NODE_LIMIT;
     }
 
-    /** All blocks in logical order, their checksums computed with the directory's inode seed. */
-    static List<ByteBuffer> build(long self, long parent, List<DirectoryEntry> entries, DirectoryHash hasher, int inodeSeed) {
+    /**
+     * All blocks in logical order, their checksums computed with the directory's inode seed;
+     * each a zeroed 4 KiB heap buffer from {@code newBlock}.
+     */
+    static List<ByteBuffer> build(long self, long parent, List<DirectoryEntry> entries, DirectoryHash hasher, int inodeSeed,
+                                  Supplier<ByteBuffer> newBlock) {
         List<Named> sorted = new ArrayList<>();
         for (DirectoryEntry e : entries) {
             sorted.add(new Named(hasher.hash(e.name()), e));
         }
         sorted.sort((a, b) -> a.hash != b.hash ? Integer.compareUnsigned(a.hash, b.hash) : Arrays.compare(a.entry.name(), b.entry.name()));
 
-        DirectoryBlocks leaves = DirectoryBlocks.leaves();
+        DirectoryBlocks leaves = DirectoryBlocks.leaves(newBlock);
         List<Integer> leafHashes = new ArrayList<>();
         int prevHash = 0;
         for (Named n : sorted) {
@@ -60,7 +65,7 @@ final class HtreeDirectory {
                 hashes[i] = leafHashes.get(i);
                 targets[i] = 1 + i;
             }
-            out.add(root(self, parent, 0, hashes, targets, inodeSeed));
+            out.add(root(newBlock.get(), self, parent, 0, hashes, targets, inodeSeed));
         } else {
             int nNodes = (nLeaves + NODE_LIMIT - 1) / NODE_LIMIT;
             int[] rootHashes = new int[nNodes];
@@ -77,17 +82,17 @@ final class HtreeDirectory {
                 }
                 rootHashes[k] = hashes[0];
                 rootTargets[k] = 1 + k;
-                nodes.add(node(hashes, targets, inodeSeed));
+                nodes.add(node(newBlock.get(), hashes, targets, inodeSeed));
             }
-            out.add(root(self, parent, 1, rootHashes, rootTargets, inodeSeed));
+            out.add(root(newBlock.get(), self, parent, 1, rootHashes, rootTargets, inodeSeed));
             out.addAll(nodes);
         }
         out.addAll(leafBlocks);
         return out;
     }
 
-    private static ByteBuffer root(long self, long parent, int levels, int[] hashes, int[] targets, int inodeSeed) {
-        ByteBuffer b = ByteBuffer.allocate(Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+    private static ByteBuffer root(ByteBuffer block, long self, long parent, int levels, int[] hashes, int[] targets, int inodeSeed) {
+        ByteBuffer b = block.order(ByteOrder.LITTLE_ENDIAN);
         new DirectoryEntry(self, 12, ".".getBytes(), DirectoryEntry.FT_DIR).encode(b, 0);
         new DirectoryEntry(parent, Geometry.BLOCK - 12, "..".getBytes(), DirectoryEntry.FT_DIR).encode(b, 12);
         b.putInt(24, 0);         // reserved
@@ -99,8 +104,8 @@ final class HtreeDirectory {
         return b;
     }
 
-    private static ByteBuffer node(int[] hashes, int[] targets, int inodeSeed) {
-        ByteBuffer b = ByteBuffer.allocate(Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+    private static ByteBuffer node(ByteBuffer block, int[] hashes, int[] targets, int inodeSeed) {
+        ByteBuffer b = block.order(ByteOrder.LITTLE_ENDIAN);
         // An empty dirent spanning the block: to a linear reader, an index node is an empty leaf.
         b.putInt(0, 0);
         b.putShort(4, (short) Geometry.BLOCK);

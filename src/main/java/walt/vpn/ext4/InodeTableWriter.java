@@ -2,6 +2,7 @@ package walt.vpn.ext4;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import walt.vpn.disk.Storage;
 
 /**
@@ -41,7 +42,7 @@ final class InodeTableWriter {
             if (written.get((int) (index / Geometry.INODES_PER_BLOCK))) {
                 out.read(target * Geometry.BLOCK, block);
             } else {
-                block.put(new byte[Geometry.BLOCK]).clear();
+                Arrays.fill(block.array(), (byte) 0);
             }
             current = target;
             currentIndex = (int) (index / Geometry.INODES_PER_BLOCK);

@@ -7,11 +7,12 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -148,22 +149,14 @@ public final class HostDirectoryReader {
     }
 
     private void readChildren(Path dir, Directory into, List<DirectoryTask> subdirectories) throws IOException {
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) {
-                children.add(p);
-            }
-        }
-        // Sort by the name's bytes order as the tree does (String order): readdir order varies.
-        Collections.sort(children, (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-        for (Path p : children) {
-            String name = p.getFileName().toString();
+        for (String name : sortedNames(dir)) {
+            Path p = dir.resolve(name);
             if (!UTF8_NAMES && (name.indexOf('?') >= 0 || name.indexOf('\uFFFD') >= 0)) {
                 // The JVM decodes file names with the locale's charset: outside UTF-8, non-ASCII
                 // names arrive mangled, and copying them would silently rename files.
                 throw new IOException(p + ": file name may not have been decoded exactly; run with a UTF-8 locale (LC_ALL=C.UTF-8)");
             }
-            Map<String, Object> a = attributes(p);
+            Map<String, Object> a = attributesOf(p, name);
             int mode = (Integer) a.get("mode");
             FileType type = FileType.ofMode(mode);
             if (type == null) {
@@ -199,6 +192,40 @@ public final class HostDirectoryReader {
                 n = first != null ? first : n;
             }
             into.put(name, n);
+        }
+    }
+
+    /**
+     * The names in {@code dir} in the tree's order (String order): readdir's order varies.
+     * java.io lists plain names with three system calls fewer per directory than a
+     * DirectoryStream, which also makes a Path of each entry; it says nothing of why it failed,
+     * so the stream is asked again for the reason.
+     */
+    private static String[] sortedNames(Path dir) throws IOException {
+        String[] names = dir.toFile().list();
+        if (names == null) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+                s.iterator().hasNext();
+            }
+            throw new IOException(dir + ": cannot list the directory");
+        }
+        Arrays.sort(names);
+        return names;
+    }
+
+    /**
+     * The attributes of an entry just listed. A name that is not valid UTF-8 comes back with
+     * U+FFFD in place of its bad bytes, which name another file (none, usually): said so
+     * rather than "no such file", or the file silently renamed.
+     */
+    private static Map<String, Object> attributesOf(Path p, String name) throws IOException {
+        try {
+            return attributes(p);
+        } catch (NoSuchFileException e) {
+            if (name.indexOf('\uFFFD') >= 0) {
+                throw new IOException(p.getParent() + ": a file name there is not valid UTF-8; rename it (found as \"" + name + "\")");
+            }
+            throw e;
         }
     }
 
@@ -240,7 +267,7 @@ public final class HostDirectoryReader {
         for (String n : names) {
             ByteBuffer b = ByteBuffer.allocate(view.size(n));
             view.read(n, b);
-            values.put("user." + n, java.util.Arrays.copyOf(b.array(), b.position()));
+            values.put("user." + n, Arrays.copyOf(b.array(), b.position()));
         }
         return Xattrs.of(values);
     }

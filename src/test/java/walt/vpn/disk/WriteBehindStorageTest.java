@@ -3,13 +3,17 @@ package walt.vpn.disk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -58,6 +62,38 @@ class WriteBehindStorageTest {
             queued.drain();
             assertEquals(owned.get(100), img.readBytes(4096 + 100, 1)[0]);
         }
+    }
+
+    @Test
+    void givenBlocksLandIntactAndComeBackZeroedForTheNextDirectory() throws Exception {
+        int blocks = 300;
+        byte[] expected = new byte[blocks * 4096];
+        try (ImageFile img = ImageFile.createSparse(dir.resolve("c.img"), expected.length);
+                WriteBehindStorage queued = new WriteBehindStorage(img, 16 * 4096)) {
+            Set<ByteBuffer> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int i = 0; i < blocks; i++) {
+                ByteBuffer b = queued.newBlock();
+                assertEquals(4096, b.remaining());
+                for (int k = 0; k < 4096; k++) {
+                    assertEquals(0, b.get(k), "a reused block starts zeroed");
+                }
+                seen.add(b);
+                // Fill only part of it, as a directory block is: the rest must read as zeros.
+                for (int k = 0; k < 100 + i; k++) {
+                    b.put(k, (byte) (i + k + 1));
+                    expected[i * 4096 + k] = (byte) (i + k + 1);
+                }
+                queued.writeGiven((long) i * 4096, b);
+                // Small copied writes share the recycled blocks; the caller's buffer stays its own.
+                byte[] small = {(byte) i, 1, 2};
+                queued.write((long) i * 4096 + 4000, ByteBuffer.wrap(small));
+                System.arraycopy(small, 0, expected, i * 4096 + 4000, 3);
+                small[0] = 99;
+            }
+            queued.drain();
+            assertTrue(seen.size() < blocks, "blocks written are handed out again, not allocated anew");
+        }
+        assertArrayEquals(expected, Files.readAllBytes(dir.resolve("c.img")));
     }
 
     @Test
