@@ -4,22 +4,27 @@
 # $runs (timed runs per median).
 
 # Median wall seconds of each of several commands, timed in turn round after round, so that a
-# drift of this machine's speed (other guests, write-back of earlier runs) weighs on all alike.
+# drift of this machine's speed (other guests, write-back of earlier runs) weighs on all alike;
+# the order changes from round to round, so what a run leaves behind (freed memory the host
+# takes back, pages to write) does not always fall on the same next command.
 # Arguments: pairs of an output file and a command (a function). A warm-up round (and a run of
 # walt that puts a first run's classes into its class archive) comes first. Each output is
 # removed, and the disk settled, before each run, outside the timing: deleting a gigabyte of
 # cached pages is nobody's work. A run that fails stops the bench: a fast failure is no result.
 # Prints one median per line, in the order of the arguments.
 medians() {
-  local outs=() cmds=() times=() i s e
+  local outs=() cmds=() times=() i j r s e
   while [ $# -gt 0 ]; do outs+=("$1"); cmds+=("$2"); shift 2; done
   for i in "${!cmds[@]}"; do
     rm -f "${outs[$i]}"; sync
     "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: ${cmds[$i]} failed" >&2; return 1; }
   done
   "$top/walt" --version >/dev/null
-  for _ in $(seq "$runs"); do
-    for i in "${!cmds[@]}"; do
+  for r in $(seq 0 $((runs - 1))); do
+    # Rounds start with the next command and go forwards and backwards in turn: no command
+    # always runs first, nor always right after the same other.
+    for j in "${!cmds[@]}"; do
+      if (( r % 2 == 0 )); then i=$(( (r + j) % ${#cmds[@]} )); else i=$(( (r - j + 2 * ${#cmds[@]}) % ${#cmds[@]} )); fi
       rm -f "${outs[$i]}"; sync
       s=$(date +%s.%N)
       "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: ${cmds[$i]} failed" >&2; return 1; }

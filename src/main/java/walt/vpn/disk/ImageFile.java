@@ -103,9 +103,7 @@ public final class ImageFile implements Storage {
         while (src.hasRemaining()) {
             long blockEnd = (position / BLOCK + 1) * BLOCK;
             int n = (int) Math.min(src.remaining(), blockEnd - position);
-            ByteBuffer piece = src.slice();
-            piece.limit(n);
-            if (n == BLOCK && isZero(piece)) {
+            if (n == BLOCK && isZero(src, src.position(), src.position() + n)) {
                 if (runPosition >= 0) {
                     writeFully(runPosition, src.duplicate().limit(src.position()).position(runFrom));
                     runPosition = -1;
@@ -130,9 +128,11 @@ public final class ImageFile implements Storage {
 
     /** Whether the bytes from {@code b}'s position to its limit are all zero; {@code b} is not moved. */
     public static boolean isZero(ByteBuffer b) {
-        int p = b.position();
-        int end = b.limit();
-        int i = p;
+        return isZero(b, b.position(), b.limit());
+    }
+
+    private static boolean isZero(ByteBuffer b, int from, int end) {
+        int i = from;
         for (; i + 8 <= end; i += 8) {
             if (b.getLong(i) != 0) {
                 return false;
