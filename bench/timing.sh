@@ -11,7 +11,8 @@
 # walt that puts a first run's classes into its class archive) comes first. Each output is
 # removed, and the disk settled, before each run, outside the timing: deleting a gigabyte of
 # cached pages is nobody's work. A run that fails stops the bench: a fast failure is no result.
-# Prints one median per line, in the order of the arguments.
+# Prints one median per line, in the order of the arguments; with BENCH_VERBOSE set, each run's
+# time goes to stderr as it ends.
 medians() {
   local outs=() cmds=() times=() i j r s e
   while [ $# -gt 0 ]; do outs+=("$1"); cmds+=("$2"); shift 2; done
@@ -30,6 +31,7 @@ medians() {
       "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: ${cmds[$i]} failed" >&2; return 1; }
       e=$(date +%s.%N)
       times[i]="${times[i]:-} $(echo "$e - $s" | bc)"
+      [ -z "${BENCH_VERBOSE:-}" ] || echo "bench: round $((r + 1)) ${cmds[$i]} $(echo "$e - $s" | bc) s" >&2
     done
   done
   for i in "${!cmds[@]}"; do

@@ -2,7 +2,6 @@ package walt.vpn.disk;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,6 +15,9 @@ final class BlockRecycler {
 
     private final int size;
     private final int keep;
+    // Copying zeros in is one bulk copy; Arrays.fill is a byte loop under the C1-only JIT walt
+    // runs with.
+    private final byte[] zeros;
     private final ConcurrentLinkedQueue<ByteBuffer> free = new ConcurrentLinkedQueue<>();
     private final AtomicInteger kept = new AtomicInteger();
 
@@ -23,6 +25,7 @@ final class BlockRecycler {
     BlockRecycler(int size, int keep) {
         this.size = size;
         this.keep = keep;
+        this.zeros = new byte[size];
     }
 
     /** A buffer of the size, cleared and big-endian as a new one, its bytes left as they were. */
@@ -42,7 +45,7 @@ final class BlockRecycler {
             return ByteBuffer.allocate(size);
         }
         kept.decrementAndGet();
-        Arrays.fill(b.array(), (byte) 0);
+        System.arraycopy(zeros, 0, b.array(), 0, size);
         return b.clear().order(ByteOrder.BIG_ENDIAN);
     }
 

@@ -2,7 +2,6 @@ package walt.vpn.ext4;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import walt.vpn.disk.Storage;
 
 /**
@@ -10,6 +9,8 @@ import walt.vpn.disk.Storage;
  * mostly arrive in ascending order, and a block revisited is read back before it is changed.
  */
 final class InodeTableWriter {
+
+    private static final byte[] ZEROS = new byte[Geometry.BLOCK];
 
     private final Storage out;
     private final Geometry geo;
@@ -42,7 +43,7 @@ final class InodeTableWriter {
             if (written.get((int) (index / Geometry.INODES_PER_BLOCK))) {
                 out.read(target * Geometry.BLOCK, block);
             } else {
-                Arrays.fill(block.array(), (byte) 0);
+                System.arraycopy(ZEROS, 0, block.array(), 0, Geometry.BLOCK);
             }
             current = target;
             currentIndex = (int) (index / Geometry.INODES_PER_BLOCK);
