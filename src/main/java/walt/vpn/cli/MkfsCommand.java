@@ -106,7 +106,11 @@ final class MkfsCommand implements Callable<Integer> {
                     img.flush();
                 }
             }
-            out.commit();
+            if (sync) {
+                out.commitDurably();
+            } else {
+                out.commit();
+            }
         }
         return 0;
     }

@@ -1,10 +1,12 @@
 package walt.vpn.disk;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * An output file that appears under its name only when complete: work goes to a hidden
@@ -39,7 +41,23 @@ public final class AtomicOutput implements AutoCloseable {
         return target;
     }
 
+    /** Renames the finished file into place, replacing what had the name. */
     public void commit() throws IOException {
+        move();
+    }
+
+    /**
+     * Renames the finished file and forces the rename to disk too, for an output already forced
+     * itself: without its folder forced, a crash can still lose the name, or keep the old file.
+     */
+    public void commitDurably() throws IOException {
+        move();
+        try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+
+    private void move() throws IOException {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

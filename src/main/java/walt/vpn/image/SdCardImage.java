@@ -70,7 +70,7 @@ public record SdCardImage(long seed, Timestamp creationTime, long bootBytes, lon
                 }
                 img.disk().flush();
             }
-            out.commit();
+            out.commitDurably();
         }
     }
 

@@ -1,0 +1,66 @@
+package walt.vpn.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An output appears under its name whole or not at all, and never leaves its temporary file. */
+class AtomicOutputTest {
+
+    @TempDir
+    Path dir;
+
+    private List<Path> files() throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
+    @Test
+    void aCommitReplacesTheOldFileAndLeavesNoTemporary() throws IOException {
+        Path target = dir.resolve("out.img");
+        Files.writeString(target, "old");
+        try (AtomicOutput out = new AtomicOutput(target)) {
+            Files.writeString(out.tempPath(), "new");
+            assertEquals("old", Files.readString(target), "the old file stays until the commit");
+            out.commit();
+        }
+        assertEquals("new", Files.readString(target));
+        assertEquals(List.of(target), files());
+    }
+
+    @Test
+    void aDurableCommitDoesTheSameAndForcesTheFolder() throws IOException {
+        Path target = dir.resolve("out.img");
+        Files.writeString(target, "old");
+        try (AtomicOutput out = new AtomicOutput(target)) {
+            Files.writeString(out.tempPath(), "forced");
+            out.commitDurably();
+        }
+        assertEquals("forced", Files.readString(target));
+        assertEquals(List.of(target), files());
+    }
+
+    @Test
+    void anOutputNeverCommittedIsRemovedAndTheOldFileKept() throws IOException {
+        Path target = dir.resolve("out.img");
+        Files.writeString(target, "old");
+        try (AtomicOutput out = new AtomicOutput(target)) {
+            Files.writeString(out.tempPath(), "half written");
+        }
+        assertEquals("old", Files.readString(target));
+        assertEquals(List.of(target), files());
+    }
+
+    @Test
+    void aMissingFolderIsRefusedUpFront() {
+        IOException e = assertThrows(IOException.class, () -> new AtomicOutput(dir.resolve("absent/out.img")));
+        assertEquals("output directory does not exist: " + dir.resolve("absent"), e.getMessage());
+    }
+}
