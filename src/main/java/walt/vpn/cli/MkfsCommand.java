@@ -52,7 +52,7 @@ final class MkfsCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Image file to write.")
     Path output;
 
-    @Option(names = "--sync", description = {"Force the image to disk before it takes its name (as mke2fs does). Without it the",
+    @Option(names = "--sync", description = {"Force the image to disk before it takes its name (as mke2fs does), then the name. Without it the",
         "image is left to the page cache, like cp, tar and mcopy leave their output: it is whole once named, but a",
         "power cut soon after may lose it."})
     boolean sync;
