@@ -210,6 +210,12 @@ public final class HostDirectoryReader {
             throw new IOException(dir + ": cannot list the directory");
         }
         Arrays.sort(names);
+        for (int i = 1; i < names.length; i++) {
+            if (names[i].equals(names[i - 1])) {
+                // Two names that differ in bytes decode alike only when one is not valid UTF-8.
+                throw new IOException(dir + ": a file name there is not valid UTF-8; rename it (found as \"" + names[i] + "\", twice)");
+            }
+        }
         return names;
     }
 

@@ -55,6 +55,21 @@ class HostDirectoryNamesTest {
     }
 
     @Test
+    void aBadNameThatDecodesAsAnotherFilesNameIsRefusedToo() throws Exception {
+        assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")), "the JVM does not decode names as UTF-8 here");
+        Path top = Files.createDirectories(dir.resolve("top"));
+        // "a\uFFFDb" in UTF-8 beside "a", a byte that is not UTF-8, "b": both decode to "a\uFFFDb".
+        Files.writeString(top.resolve("a\uFFFDb"), "good");
+        Process touch = new ProcessBuilder("sh", "-c", "touch \"$1/$(printf 'a\\377b')\"", "sh", top.toString())
+                .inheritIO().start();
+        assertEquals(0, touch.waitFor());
+        assertEquals(2, top.toFile().list().length);
+
+        IOException e = assertThrows(IOException.class, () -> new HostDirectoryReader(top).read());
+        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+
+    @Test
     void aMissingFolderIsAnError() {
         IOException e = assertThrows(IOException.class, () -> new HostDirectoryReader(dir.resolve("absent")).read());
         assertTrue(e.getMessage().contains("absent"), e.getMessage());
