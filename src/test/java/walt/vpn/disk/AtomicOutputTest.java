@@ -22,29 +22,30 @@ class AtomicOutputTest {
         }
     }
 
-    @Test
-    void aCommitReplacesTheOldFileAndLeavesNoTemporary() throws IOException {
+    private interface Commit {
+        void on(AtomicOutput out) throws IOException;
+    }
+
+    private void assertReplacesTheOldFileAndLeavesNoTemporary(Commit commit) throws IOException {
         Path target = dir.resolve("out.img");
         Files.writeString(target, "old");
         try (AtomicOutput out = new AtomicOutput(target)) {
             Files.writeString(out.tempPath(), "new");
             assertEquals("old", Files.readString(target), "the old file stays until the commit");
-            out.commit();
+            commit.on(out);
         }
         assertEquals("new", Files.readString(target));
         assertEquals(List.of(target), files());
     }
 
     @Test
+    void aCommitReplacesTheOldFileAndLeavesNoTemporary() throws IOException {
+        assertReplacesTheOldFileAndLeavesNoTemporary(AtomicOutput::commit);
+    }
+
+    @Test
     void aDurableCommitDoesTheSameAndForcesTheFolder() throws IOException {
-        Path target = dir.resolve("out.img");
-        Files.writeString(target, "old");
-        try (AtomicOutput out = new AtomicOutput(target)) {
-            Files.writeString(out.tempPath(), "forced");
-            out.commitDurably();
-        }
-        assertEquals("forced", Files.readString(target));
-        assertEquals(List.of(target), files());
+        assertReplacesTheOldFileAndLeavesNoTemporary(AtomicOutput::commitDurably);
     }
 
     @Test

@@ -19,6 +19,13 @@ class HostDirectoryNamesTest {
     @TempDir
     Path dir;
 
+    /** Java cannot name a file with bytes that are not UTF-8: the shell's printf can. */
+    private static void touchWithByte0377(Path dir, String printfName) throws Exception {
+        Process touch = new ProcessBuilder("sh", "-c", "touch \"$1/$(printf '" + printfName + "')\"", "sh", dir.toString())
+                .inheritIO().start();
+        assertEquals(0, touch.waitFor());
+    }
+
     @Test
     void namesAreKeptExactlyAndInStringOrder() throws Exception {
         Path top = Files.createDirectories(dir.resolve("top"));
@@ -44,9 +51,7 @@ class HostDirectoryNamesTest {
     void aNameThatIsNotUtf8IsRefusedNotRenamed() throws Exception {
         assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")), "the JVM does not decode names as UTF-8 here");
         Path top = Files.createDirectories(dir.resolve("top"));
-        Process touch = new ProcessBuilder("sh", "-c", "touch \"$1/$(printf 'bad\\377name')\"", "sh", top.toString())
-                .inheritIO().start();
-        assertEquals(0, touch.waitFor());
+        touchWithByte0377(top, "bad\\377name");
         assertEquals(1, top.toFile().list().length);
 
         IOException e = assertThrows(IOException.class, () -> new HostDirectoryReader(top).read());
@@ -60,9 +65,7 @@ class HostDirectoryNamesTest {
         Path top = Files.createDirectories(dir.resolve("top"));
         // "a\uFFFDb" in UTF-8 beside "a", a byte that is not UTF-8, "b": both decode to "a\uFFFDb".
         Files.writeString(top.resolve("a\uFFFDb"), "good");
-        Process touch = new ProcessBuilder("sh", "-c", "touch \"$1/$(printf 'a\\377b')\"", "sh", top.toString())
-                .inheritIO().start();
-        assertEquals(0, touch.waitFor());
+        touchWithByte0377(top, "a\\377b");
         assertEquals(2, top.toFile().list().length);
 
         IOException e = assertThrows(IOException.class, () -> new HostDirectoryReader(top).read());
