@@ -30,22 +30,26 @@ final class BlockRecycler {
 
     /** A buffer of the size, cleared and big-endian as a new one, its bytes left as they were. */
     ByteBuffer take() {
-        ByteBuffer b = free.poll();
-        if (b == null) {
-            return ByteBuffer.allocate(size);
-        }
-        kept.decrementAndGet();
-        return b.clear().order(ByteOrder.BIG_ENDIAN);
+        ByteBuffer b = reused();
+        return b != null ? b : ByteBuffer.allocate(size);
     }
 
     /** The same, all zeros. */
     ByteBuffer takeZeroed() {
+        ByteBuffer b = reused();
+        if (b == null) {
+            return ByteBuffer.allocate(size); // a new one is zeroed already
+        }
+        System.arraycopy(zeros, 0, b.array(), 0, size);
+        return b;
+    }
+
+    private ByteBuffer reused() {
         ByteBuffer b = free.poll();
         if (b == null) {
-            return ByteBuffer.allocate(size);
+            return null;
         }
         kept.decrementAndGet();
-        System.arraycopy(zeros, 0, b.array(), 0, size);
         return b.clear().order(ByteOrder.BIG_ENDIAN);
     }
 

@@ -131,7 +131,8 @@ public final class ImageFile implements Storage {
         return isZero(b, b.position(), b.limit());
     }
 
-    private static boolean isZero(ByteBuffer b, int from, int end) {
+    /** Whether bytes {@code [from, end)} of {@code b} are all zero, whatever its position and limit. */
+    public static boolean isZero(ByteBuffer b, int from, int end) {
         int i = from;
         for (; i + 8 <= end; i += 8) {
             if (b.getLong(i) != 0) {

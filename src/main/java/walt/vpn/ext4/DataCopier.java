@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import walt.vpn.disk.BufferPool;
+import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.WriteBehindStorage;
 import walt.vpn.tree.Content;
 import walt.vpn.tree.DataRange;
@@ -222,12 +223,12 @@ final class DataCopier implements Closeable {
         int n = piece.blocks();
         int i = 0;
         while (i < n) {
-            if (isZero(buf, piece.offset() + i)) {
+            if (isZeroBlock(buf, piece.offset() + i)) {
                 i++;
                 continue;
             }
             int j = i + 1;
-            while (j < n && !isZero(buf, piece.offset() + j)) {
+            while (j < n && !isZeroBlock(buf, piece.offset() + j)) {
                 j++;
             }
             int k = i;
@@ -303,13 +304,7 @@ final class DataCopier implements Closeable {
         extents.add(new Extent(logical, len, phys, false));
     }
 
-    private static boolean isZero(ByteBuffer b, int block) {
-        int start = block * Geometry.BLOCK;
-        for (int i = start; i < start + Geometry.BLOCK; i += 8) {
-            if (b.getLong(i) != 0) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean isZeroBlock(ByteBuffer b, int block) {
+        return ImageFile.isZero(b, block * Geometry.BLOCK, (block + 1) * Geometry.BLOCK);
     }
 }

@@ -213,7 +213,7 @@ public final class HostDirectoryReader {
         for (int i = 1; i < names.length; i++) {
             if (names[i].equals(names[i - 1])) {
                 // Two names that differ in bytes decode alike only when one is not valid UTF-8.
-                throw new IOException(dir + ": a file name there is not valid UTF-8; rename it (found as \"" + names[i] + "\", twice)");
+                throw notUtf8(dir, names[i]);
             }
         }
         return names;
@@ -229,10 +229,14 @@ public final class HostDirectoryReader {
             return attributes(p);
         } catch (NoSuchFileException e) {
             if (name.indexOf('\uFFFD') >= 0) {
-                throw new IOException(p.getParent() + ": a file name there is not valid UTF-8; rename it (found as \"" + name + "\")");
+                throw notUtf8(p.getParent(), name);
             }
             throw e;
         }
+    }
+
+    private static IOException notUtf8(Path dir, String decodedName) {
+        return new IOException(dir + ": a file name there is not valid UTF-8; rename it (found as \"" + decodedName + "\")");
     }
 
     private static Map<String, Object> attributes(Path p) throws IOException {
