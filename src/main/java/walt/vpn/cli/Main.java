@@ -9,7 +9,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        FirstRunClassList.settle(code);
+        System.exit(code);
     }
 
     public static int run(String... args) {

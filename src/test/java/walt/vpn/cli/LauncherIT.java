@@ -17,9 +17,9 @@ import walt.vpn.testing.Tools;
 /**
  * The {@code ./walt} launcher and its class data sharing archive, on a copy of the launcher
  * and the packaged jar (the checkout's own target/cds is left alone): a command's first run
- * lists its classes, the next run of walt puts them in the archive, later runs load them from
- * it; a new jar starts afresh; exit codes and stdout are the command's own whatever the
- * archive's state.
+ * lists its classes (unless it fails), the next run of walt puts them in the archive, later
+ * runs load them from it; a new jar starts afresh; exit codes and stdout are the command's own
+ * whatever the archive's state.
  */
 class LauncherIT {
 
@@ -80,6 +80,20 @@ class LauncherIT {
                 Map.of("JAVA_TOOL_OPTIONS", "-Xshare:on"));
         assertEquals(0, shared.exit(), shared.all());
         assertEquals(List.of("vpn-image_mkfs.classlist", "walt-vpn.jsa"), cdsFiles());
+    }
+
+    @Test
+    void aFailedFirstRunListsNothingAndTheNextRunListsAgain() throws Exception {
+        Tools.Result failed = walt(Map.of(), "vpn-image", "mkfs", "fat", "--from", home.resolve("no-such-tree").toString(),
+                "-o", home.resolve("boot.fat").toString());
+        assertEquals(2, failed.exit(), failed.all());
+        assertEquals(List.of(), cdsFiles(), "a failed run loaded too little to stand for its command");
+
+        assertEquals(0, mkfs().exit());
+        assertEquals(List.of(".pending.vpn-image_mkfs.PID"), cdsFiles());
+        assertEquals(0, walt(Map.of(), "--version").exit());
+        assertEquals(List.of("vpn-image_mkfs.classlist", "walt-vpn.jsa"), cdsFiles());
+        assertTrue(Files.readString(cds.resolve("vpn-image_mkfs.classlist")).contains("walt/vpn/fat/FatWriter\n"));
     }
 
     @Test
