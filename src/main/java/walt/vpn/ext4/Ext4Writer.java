@@ -3,12 +3,10 @@ package walt.vpn.ext4;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import walt.vpn.disk.Storage;
@@ -55,7 +53,7 @@ public final class Ext4Writer {
 
     /** Smallest filesystem size in bytes (a multiple of 4 KiB) holding the tree plus the headroom. */
     public long sizeFor(FileTree tree) throws IOException {
-        Census c = Census.of(nodesOf(tree));
+        Census c = Census.of(WritePlan.of(tree, ROOT_INO, LOST_FOUND_INO, FIRST_INO + 1), tree.root());
         long content = c.dataBlocks + c.extentBlocks + c.dirBlocks + c.symlinkBlocks + c.xattrBlocks + LOST_FOUND_BLOCKS;
         long headroom = (long) Math.ceil(content * options.headroomFraction()) + options.headroomBytes() / Geometry.BLOCK;
         long inodes = c.inodes + FIRST_INO;
@@ -81,8 +79,8 @@ public final class Ext4Writer {
         if (requested < 64) {
             throw new IOException("an ext4 filesystem needs at least 256 KiB, not " + target.size() + " bytes");
         }
-        List<Node> nodes = nodesOf(tree);
-        Census census = Census.of(nodes);
+        WritePlan plan = WritePlan.of(tree, ROOT_INO, LOST_FOUND_INO, FIRST_INO + 1);
+        Census census = Census.of(plan, tree.root());
         Geometry geo = new Geometry(requested, census.inodes + FIRST_INO);
         if (census.inodes + FIRST_INO > geo.inodesCount()) {
             throw new IOException("too many files (" + census.inodes + ") for a filesystem of " + target.size() + " bytes");
@@ -90,20 +88,9 @@ public final class Ext4Writer {
         // Every write goes out through one queue and one thread: the formatting thread never
         // waits for the kernel, and writers to one file would only contend for its lock.
         try (WriteBehindStorage metadata = new WriteBehindStorage(target, METADATA_QUEUE)) {
-            new Pass(tree, nodes, metadata, geo).run();
+            new Pass(tree, plan, metadata, geo).run();
             metadata.drain();
         }
-    }
-
-    /**
-     * Every node in tree order, a hard-linked one once per name: the writer goes over the tree
-     * several times (census, link counts, numbering, write order), and a list is far quicker to
-     * go over than the directories' sorted maps.
-     */
-    private static List<Node> nodesOf(FileTree tree) {
-        List<Node> nodes = new ArrayList<>();
-        tree.forEachNode(nodes::add);
-        return nodes;
     }
 
     /** What a tree needs, counted before anything is written. */
@@ -115,14 +102,10 @@ public final class Ext4Writer {
         long symlinkBlocks;
         long xattrBlocks;
 
-        static Census of(List<Node> nodes) throws IOException {
+        static Census of(WritePlan plan, Node root) throws IOException {
             Census c = new Census();
-            Map<Node, Boolean> seen = new IdentityHashMap<>();
-            Node root = nodes.get(0); // tree order starts there
-            for (Node node : nodes) {
-                if (seen.put(node, Boolean.TRUE) == null) {
-                    c.count(node, node == root);
-                }
+            for (WritePlan.Slot s : plan.order()) {
+                c.count(s.node, s.node == root);
             }
             return c;
         }
@@ -164,19 +147,15 @@ public final class Ext4Writer {
     /** One write of one tree: the state that lives only while formatting. */
     private final class Pass {
         private final FileTree tree;
-        private final List<Node> nodes;
+        private final WritePlan plan;
         private final WriteBehindStorage out;
         private final Geometry geo;
         private final BlockAllocator alloc;
         private final byte[] uuid;
         private final int csumSeed;
-        private final Map<Node, Long> inodeOf = new IdentityHashMap<>();
-        private final Map<Node, Integer> pathCounts;
         private final long[] usedDirs;
         private final InodeTableWriter inodeTables;
         private DataCopier data;
-        private final Map<RegularFile, Integer> fileNumber = new IdentityHashMap<>();
-        private long lastIno;
         private long[] blockBitmapAt;
         private long[] inodeBitmapAt;
         private long[] inodeTableAt;
@@ -185,20 +164,14 @@ public final class Ext4Writer {
         private final long[] hashSeed = new long[4];
         private final DirectoryHash hasher;
 
-        Pass(FileTree tree, List<Node> nodes, WriteBehindStorage out, Geometry geo) {
+        Pass(FileTree tree, WritePlan plan, WriteBehindStorage out, Geometry geo) {
             this.tree = tree;
-            this.nodes = nodes;
+            this.plan = plan;
             this.out = out;
             this.geo = geo;
             this.alloc = new BlockAllocator(geo);
             this.uuid = derivedUuid("fs");
             this.csumSeed = Crc32c.update(~0, uuid);
-            this.pathCounts = new IdentityHashMap<>();
-            for (Node n : nodes) {
-                if (!(n instanceof Directory)) {
-                    pathCounts.merge(n, 1, Integer::sum);
-                }
-            }
             this.usedDirs = new long[geo.groups];
             this.inodeTables = new InodeTableWriter(out, geo);
             this.journalBlocks = options.journal() ? JournalSuperblock.defaultBlocks(geo.blocks) : 0;
@@ -211,7 +184,6 @@ public final class Ext4Writer {
 
         void run() throws IOException {
             placeMetadata();
-            numberInodes();
             inodeTables.setTables(inodeTableAt);
             if (journalBlocks > 0) {
                 writeJournal(journalBlocks);
@@ -250,27 +222,6 @@ public final class Ext4Writer {
             return alloc.allocate(n);
         }
 
-        private void numberInodes() {
-            inodeOf.put(tree.root(), (long) ROOT_INO);
-            Node lostFound = tree.root().child("lost+found");
-            long next = FIRST_INO + 1;
-            if (lostFound instanceof Directory) {
-                inodeOf.put(lostFound, (long) LOST_FOUND_INO);
-            }
-            // Directories first, as writeNodes writes them: the inode tables then fill in order.
-            for (Node node : nodes) {
-                if (node instanceof Directory && !inodeOf.containsKey(node)) {
-                    inodeOf.put(node, next++);
-                }
-            }
-            for (Node node : nodes) {
-                if (!inodeOf.containsKey(node)) {
-                    inodeOf.put(node, next++);
-                }
-            }
-            lastIno = next - 1;
-        }
-
         private void writeJournal(long blocks) throws IOException {
             List<Extent> extents = new ArrayList<>();
             long remaining = blocks;
@@ -301,54 +252,26 @@ public final class Ext4Writer {
         }
 
         private void writeNodes() throws IOException {
-            Map<Node, Boolean> done = new IdentityHashMap<>();
-            Map<Directory, Long> parentOf = new IdentityHashMap<>();
-            parentOf.put(tree.root(), (long) ROOT_INO);
-            // Every directory before any file, each in tree order: the directory blocks lie
-            // together and the file data runs on from one file to the next, so both go out in
-            // large writes rather than a directory block between every few files.
-            List<Node> order = new ArrayList<>();
-            List<Node> others = new ArrayList<>();
-            for (Node node : nodes) {
-                if (node instanceof Directory d) {
-                    for (Node c : d.children().values()) {
-                        if (c instanceof Directory cd) {
-                            parentOf.put(cd, inodeOf.get(d));
-                        }
-                    }
-                }
-                if (done.put(node, Boolean.TRUE) == null) {
-                    (node instanceof Directory ? order : others).add(node);
-                }
-            }
-            order.addAll(others);
-            List<Content> contents = new ArrayList<>();
-            for (Node n : order) {
-                if (n instanceof RegularFile f) {
-                    fileNumber.put(f, contents.size());
-                    contents.add(f.content());
-                }
+            List<Content> contents = new ArrayList<>(plan.files().size());
+            for (RegularFile f : plan.files()) {
+                contents.add(f.content());
             }
             try (DataCopier copier = new DataCopier(out, alloc, contents)) {
                 data = copier;
-                writeNodes(order, parentOf);
+                Node lostFound = tree.root().child("lost+found");
+                for (WritePlan.Slot slot : plan.order()) {
+                    try {
+                        writeNode(slot, slot.node == lostFound);
+                    } catch (InvalidDataException ex) {
+                        throw new InvalidDataException(pathOf(slot.node) + ": " + ex.getMessage(), ex);
+                    }
+                    if (slot.node == tree.root() && !(lostFound instanceof Directory)) {
+                        writeLostFound();
+                    }
+                }
                 copier.finish();
             } finally {
                 data = null;
-            }
-        }
-
-        private void writeNodes(List<Node> order, Map<Directory, Long> parentOf) throws IOException {
-            Node lostFound = tree.root().child("lost+found");
-            for (Node node : order) {
-                try {
-                    writeNode(node, node == lostFound, parentOf);
-                } catch (InvalidDataException ex) {
-                    throw new InvalidDataException(pathOf(node) + ": " + ex.getMessage(), ex);
-                }
-                if (node == tree.root() && !(lostFound instanceof Directory)) {
-                    writeLostFound();
-                }
             }
         }
 
@@ -369,14 +292,14 @@ public final class Ext4Writer {
             writeDirectory(LOST_FOUND_INO, new Directory(m), ROOT_INO, LOST_FOUND_BLOCKS);
         }
 
-        private void writeNode(Node node, boolean isLostFound, Map<Directory, Long> parentOf) throws IOException {
-            long ino = inodeOf.get(node);
+        private void writeNode(WritePlan.Slot slot, boolean isLostFound) throws IOException {
+            Node node = slot.node;
             if (node instanceof Directory d) {
-                writeDirectory(ino, d, parentOf.get(d), isLostFound ? LOST_FOUND_BLOCKS : 0);
+                writeDirectory(slot.ino, d, slot.parent, isLostFound ? LOST_FOUND_BLOCKS : 0);
             } else if (node instanceof RegularFile f) {
-                writeRegular(ino, f);
+                writeRegular(slot, f);
             } else if (node instanceof Symlink s) {
-                writeSymlink(ino, s);
+                writeSymlink(slot, s);
             } else {
                 byte[] iBlock = new byte[Inode.I_BLOCK_SIZE];
                 if (node instanceof DeviceNode dev) {
@@ -387,43 +310,43 @@ public final class Ext4Writer {
                         b.putInt(4, (dev.minor() & 0xFF) | (dev.major() << 8) | ((dev.minor() & ~0xFF) << 12));
                     }
                 }
-                finishInode(ino, node, 0, 0, 0, iBlock);
+                finishInode(slot, 0, 0, 0, iBlock);
             }
         }
 
-        private void writeRegular(long ino, RegularFile f) throws IOException {
+        private void writeRegular(WritePlan.Slot slot, RegularFile f) throws IOException {
             Content c = f.content();
-            List<Extent> extents = data.copy(fileNumber.get(f));
+            List<Extent> extents = data.copy(slot.file);
             long dataBlocks = 0;
             for (Extent e : extents) {
                 dataBlocks += e.length();
             }
-            ExtentTreeBuilder.Result t = ExtentTreeBuilder.build(extents, alloc, out, Inode.inodeSeed(csumSeed, ino, 0));
-            finishInode(ino, f, c.size(), dataBlocks + t.treeBlocks(), Inode.FLAG_EXTENTS, t.iBlock());
+            ExtentTreeBuilder.Result t = ExtentTreeBuilder.build(extents, alloc, out, Inode.inodeSeed(csumSeed, slot.ino, 0));
+            finishInode(slot, c.size(), dataBlocks + t.treeBlocks(), Inode.FLAG_EXTENTS, t.iBlock());
         }
 
-        private void writeSymlink(long ino, Symlink s) throws IOException {
+        private void writeSymlink(WritePlan.Slot slot, Symlink s) throws IOException {
             byte[] target = s.target().getBytes(StandardCharsets.UTF_8);
             if (target.length > Geometry.BLOCK - 1) {
                 throw new InvalidDataException("symlink target longer than " + (Geometry.BLOCK - 1) + " bytes");
             }
             if (target.length < Inode.I_BLOCK_SIZE) {
                 // A fast symlink: the target lives in i_block itself.
-                finishInode(ino, s, target.length, 0, 0, java.util.Arrays.copyOf(target, Inode.I_BLOCK_SIZE));
+                finishInode(slot, target.length, 0, 0, java.util.Arrays.copyOf(target, Inode.I_BLOCK_SIZE));
                 return;
             }
             long block = alloc.allocate();
             out.write(block * Geometry.BLOCK, ByteBuffer.wrap(java.util.Arrays.copyOf(target, Geometry.BLOCK)));
             List<Extent> ext = List.of(new Extent(0, 1, block, false));
-            ExtentTreeBuilder.Result t = ExtentTreeBuilder.build(ext, alloc, out, Inode.inodeSeed(csumSeed, ino, 0));
-            finishInode(ino, s, target.length, 1, Inode.FLAG_EXTENTS, t.iBlock());
+            ExtentTreeBuilder.Result t = ExtentTreeBuilder.build(ext, alloc, out, Inode.inodeSeed(csumSeed, slot.ino, 0));
+            finishInode(slot, target.length, 1, Inode.FLAG_EXTENTS, t.iBlock());
         }
 
         private void writeDirectory(long ino, Directory d, long parent, int minBlocks) throws IOException {
             List<DirectoryEntry> entries = new ArrayList<>();
             for (Map.Entry<String, Node> c : d.children().entrySet()) {
                 Node child = c.getValue();
-                entries.add(new DirectoryEntry(inodeOf.get(child), 0, c.getKey().getBytes(StandardCharsets.UTF_8),
+                entries.add(new DirectoryEntry(plan.inoOf(child), 0, c.getKey().getBytes(StandardCharsets.UTF_8),
                         DirectoryEntry.fileType(child.type())));
             }
             if (ino == ROOT_INO && !(d.child("lost+found") instanceof Directory)) {
@@ -466,9 +389,9 @@ public final class Ext4Writer {
                     list.size() + t.treeBlocks(), flags, t.iBlock(), linkField);
         }
 
-        private void finishInode(long ino, Node node, long size, long blocks, int flags, byte[] iBlock) throws IOException {
-            finishInodeWithLinks(ino, node.metadata(), node.type().formatBits(), size, blocks, flags, iBlock,
-                    pathCounts.getOrDefault(node, 1));
+        private void finishInode(WritePlan.Slot slot, long size, long blocks, int flags, byte[] iBlock) throws IOException {
+            finishInodeWithLinks(slot.ino, slot.node.metadata(), slot.node.type().formatBits(), size, blocks, flags, iBlock,
+                    slot.names);
         }
 
         private void finishInodeWithLinks(long ino, Metadata m, int typeBits, long size, long blocks, int flags, byte[] iBlock,
@@ -519,7 +442,7 @@ public final class Ext4Writer {
                 }
                 byte[] ib = new byte[Geometry.BLOCK];
                 long firstIno = g * geo.inodesPerGroup + 1;
-                long usedInodes = Math.max(0, Math.min(geo.inodesPerGroup, lastIno - firstIno + 1));
+                long usedInodes = Math.max(0, Math.min(geo.inodesPerGroup, plan.lastIno() - firstIno + 1));
                 for (long i = 0; i < usedInodes; i++) {
                     ib[(int) (i >> 3)] |= (byte) (1 << (i & 7));
                 }
