@@ -168,8 +168,8 @@ public final class HostDirectoryReader {
                 subdirectories.add(new DirectoryTask(p, d));
                 continue;
             }
-            String inode = a.get("dev") + ":" + a.get("ino");
             boolean linked = (Integer) a.get("nlink") > 1;
+            String inode = linked ? a.get("dev") + ":" + a.get("ino") : null;
             Node known = linked ? byInode.get(inode) : null;
             if (known != null) {
                 into.put(name, known);
