@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and memory of our filesystem writers beside the reference tools, in one run, on the
 # same trees: `walt vpn-image mkfs ext4` vs `mke2fs -d`, `walt vpn-image mkfs fat` vs
-# `mkfs.vfat` + `mcopy`. Prints medians of 5 warm runs, taken in turn, ratios and our peak RSS.
+# `mkfs.vfat` + `mcopy`. Prints medians of 7 warm runs, taken in turn, ratios and our peak RSS.
 # The trees: 50,000 files and 1.1 GB, the FAT one without the symlinks FAT cannot hold; and a
 # small FAT tree (2,000 files, 200 MB), where the JVM's start weighs most.
 # BENCH_FILES and BENCH_BYTES shrink the large trees for a quick smoke run.
@@ -10,7 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(dirname "$here")"
 files="${BENCH_FILES:-50000}"
 bytes="${BENCH_BYTES:-1100000000}"
-runs="${BENCH_RUNS:-5}"
+runs="${BENCH_RUNS:-7}"
 # shellcheck source=bench/timing.sh
 . "$here/timing.sh"
 
