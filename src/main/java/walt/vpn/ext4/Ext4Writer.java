@@ -79,6 +79,11 @@ public final class Ext4Writer {
         if (requested < 64) {
             throw new IOException("an ext4 filesystem needs at least 256 KiB, not " + target.size() + " bytes");
         }
+        Node lostFound = tree.root().child("lost+found");
+        if (lostFound != null && !(lostFound instanceof Directory)) {
+            // Written anyway, it would stand beside the directory the filesystem needs there.
+            throw new InvalidDataException("/lost+found: ext4 keeps a directory of its own there; the tree has another kind of file by that name");
+        }
         WritePlan plan = WritePlan.of(tree, ROOT_INO, LOST_FOUND_INO, FIRST_INO + 1);
         Census census = Census.of(plan, tree.root());
         Geometry geo = new Geometry(requested, census.inodes + FIRST_INO);

@@ -61,6 +61,20 @@ class Ext4WriterCasesTest {
     }
 
     @Test
+    void aRootLostFoundThatIsNoDirectoryIsRefused() throws Exception {
+        FileTree t = FileTree.empty(T);
+        t.put("/lost+found", new RegularFile(meta(0644), BytesContent.of("x")), meta(0755));
+        Path out = dir.resolve("lf.img");
+        walt.vpn.tree.InvalidDataException e = assertThrows(walt.vpn.tree.InvalidDataException.class,
+                () -> Ext4WriterTest.write(t, out, 7));
+        assertTrue(e.getMessage().startsWith("/lost+found: ext4 keeps a directory of its own there"), e.getMessage());
+        // Deeper down, the name is an ordinary one.
+        FileTree deeper = FileTree.empty(T);
+        deeper.put("/srv/lost+found", new RegularFile(meta(0644), BytesContent.of("x")), meta(0755));
+        checked(deeper, "deeper.img");
+    }
+
+    @Test
     void everyFileTypeAndSymlinkLengths() throws Exception {
         FileTree t = FileTree.empty(T);
         for (int len : new int[] {1, 59, 60, 61, 4000}) {
