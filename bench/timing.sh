@@ -11,8 +11,8 @@
 # walt that puts a first run's classes into its class archive) comes first. Each output is
 # removed, and the disk settled, before each run, outside the timing: deleting a gigabyte of
 # cached pages is nobody's work. A run that fails stops the bench: a fast failure is no result.
-# Prints one median per line, in the order of the arguments; with BENCH_VERBOSE set, each run's
-# time goes to stderr as it ends.
+# Prints one median per line, in the order of the arguments, and each command's fastest and
+# slowest run to stderr; with BENCH_VERBOSE set, each run's time goes to stderr as it ends.
 medians() {
   local outs=() cmds=() times=() i j r s e
   while [ $# -gt 0 ]; do outs+=("$1"); cmds+=("$2"); shift 2; done
@@ -37,6 +37,10 @@ medians() {
   for i in "${!cmds[@]}"; do
     # shellcheck disable=SC2086  # the list of times is split on purpose
     printf '%s\n' ${times[i]} | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+    # The spread goes to stderr: on a busy machine it says how far to trust the median.
+    # shellcheck disable=SC2086
+    printf '%s\n' ${times[i]} | sort -n | awk -v c="${cmds[$i]}" 'NR == 1 { lo = $1 } { hi = $1 }
+      END { printf "bench: %s from %.2f to %.2f s\n", c, lo, hi > "/dev/stderr" }'
   done
 }
 
