@@ -14,7 +14,7 @@
 # Prints one median per line, in the order of the arguments, and each command's fastest and
 # slowest run to stderr; with BENCH_VERBOSE set, each run's time goes to stderr as it ends.
 medians() {
-  local outs=() cmds=() times=() i j r s e
+  local outs=() cmds=() times=() sorted i j r s e
   while [ $# -gt 0 ]; do outs+=("$1"); cmds+=("$2"); shift 2; done
   for i in "${!cmds[@]}"; do
     rm -f "${outs[$i]}"; sync
@@ -36,11 +36,11 @@ medians() {
   done
   for i in "${!cmds[@]}"; do
     # shellcheck disable=SC2086  # the list of times is split on purpose
-    printf '%s\n' ${times[i]} | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+    sorted="$(printf '%s\n' ${times[i]} | sort -n)"
+    sed -n "$(( (runs + 1) / 2 ))p" <<< "$sorted"
     # The spread goes to stderr: on a busy machine it says how far to trust the median.
-    # shellcheck disable=SC2086
-    printf '%s\n' ${times[i]} | sort -n | awk -v c="${cmds[$i]}" 'NR == 1 { lo = $1 } { hi = $1 }
-      END { printf "bench: %s from %.2f to %.2f s\n", c, lo, hi > "/dev/stderr" }'
+    awk -v c="${cmds[$i]}" 'NR == 1 { lo = $1 } { hi = $1 }
+      END { printf "bench: %s from %.2f to %.2f s\n", c, lo, hi > "/dev/stderr" }' <<< "$sorted"
   done
 }
 

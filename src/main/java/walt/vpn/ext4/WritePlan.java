@@ -110,10 +110,6 @@ final class WritePlan {
         return files;
     }
 
-    Slot slotOf(Node node) {
-        return slots.get(node);
-    }
-
     long inoOf(Node node) {
         return slots.get(node).ino;
     }
