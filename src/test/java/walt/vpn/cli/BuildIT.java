@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,14 @@ class BuildIT {
         String sha = Files.readString(work.resolve("a/boot-check.sha256"));
         Tools.Result check = Tools.run(List.of("sha256sum", "-c", "boot-check.sha256"), work.resolve("a"), 60);
         assertEquals(0, check.exit(), check.all() + sha);
+    }
+
+    /** The images are gigabytes: a run must not leave them behind. */
+    @AfterAll
+    static void removeWork() throws Exception {
+        if (work != null) {
+            Tools.run(List.of("rm", "-rf", work.toString()), Path.of("/"), 120);
+        }
     }
 
     private record Boot(Path kernel, Path dtb, Path initrd, String cmdline) {

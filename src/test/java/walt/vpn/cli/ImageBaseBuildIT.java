@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,14 @@ class ImageBaseBuildIT {
         image = work.resolve("out/derived-zst.img");
         root = partition(image, 2, work.resolve("root.ext4"));
         boot = partition(image, 1, work.resolve("boot.fat"));
+    }
+
+    /** The images are gigabytes: a run must not leave them behind. */
+    @AfterAll
+    static void removeWork() throws Exception {
+        if (work != null) {
+            Tools.run(List.of("rm", "-rf", work.toString()), Path.of("/"), 120);
+        }
     }
 
     private static void writeRecipe(String name, String base) throws IOException {
