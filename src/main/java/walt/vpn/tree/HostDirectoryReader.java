@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,9 +43,6 @@ import java.util.concurrent.RecursiveAction;
 public final class HostDirectoryReader {
 
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
-    // Named fields, not "unix:*": the wildcard also resolves owner and group names, two user
-    // database lookups per file that cost more than the stat itself.
-    private static final String STAT_FIELDS = "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime,lastAccessTime,ctime";
     private static final boolean UTF8_NAMES = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
     private final Path root;
@@ -102,7 +98,7 @@ public final class HostDirectoryReader {
         // Asking per file would re-read the mount table each time: ask once, catch the rest.
         FileStore store = Files.getFileStore(root);
         xattrsSupported = store.supportsFileAttributeView(UserDefinedFileAttributeView.class);
-        Directory top = new Directory(metadata(root, attributes(root), true));
+        Directory top = new Directory(metadata(root, HostStat.of(root), true));
         // Listing and stat-ing a large tree is one system call after another: directories are
         // read on several threads so the kernel works on more than one core.
         ForkJoinPool pool = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -156,11 +152,10 @@ public final class HostDirectoryReader {
                 // names arrive mangled, and copying them would silently rename files.
                 throw new IOException(p + ": file name may not have been decoded exactly; run with a UTF-8 locale (LC_ALL=C.UTF-8)");
             }
-            Map<String, Object> a = attributesOf(p, name);
-            int mode = (Integer) a.get("mode");
-            FileType type = FileType.ofMode(mode);
+            HostStat a = statOf(p, name);
+            FileType type = FileType.ofMode(a.mode());
             if (type == null) {
-                throw new IOException(p + ": unknown file type in mode " + Integer.toOctalString(mode));
+                throw new IOException(p + ": unknown file type in mode " + Integer.toOctalString(a.mode()));
             }
             if (type == FileType.DIRECTORY) {
                 Directory d = new Directory(metadata(p, a, true));
@@ -168,22 +163,17 @@ public final class HostDirectoryReader {
                 subdirectories.add(new DirectoryTask(p, d));
                 continue;
             }
-            boolean linked = (Integer) a.get("nlink") > 1;
-            String inode = linked ? a.get("dev") + ":" + a.get("ino") : null;
+            boolean linked = a.nlink() > 1;
+            String inode = linked ? a.dev() + ":" + a.ino() : null;
             Node known = linked ? byInode.get(inode) : null;
             if (known != null) {
                 into.put(name, known);
                 continue;
             }
             Node n = switch (type) {
-                case REGULAR -> new RegularFile(metadata(p, a, true), new PathContent(p, (Long) a.get("size")));
+                case REGULAR -> new RegularFile(metadata(p, a, true), new PathContent(p, a.size()));
                 case SYMLINK -> new Symlink(metadata(p, a, false), Files.readSymbolicLink(p).toString());
-                case CHAR_DEVICE, BLOCK_DEVICE -> {
-                    long rdev = (Long) a.get("rdev");
-                    int major = (int) (((rdev >>> 8) & 0xFFF) | ((rdev >>> 32) & ~0xFFFL));
-                    int minor = (int) ((rdev & 0xFF) | ((rdev >>> 12) & ~0xFFL));
-                    yield new DeviceNode(type, metadata(p, a, false), major, minor);
-                }
+                case CHAR_DEVICE, BLOCK_DEVICE -> new DeviceNode(type, metadata(p, a, false), a.rdevMajor(), a.rdevMinor());
                 default -> new SpecialFile(type, metadata(p, a, false));
             };
             if (linked) {
@@ -224,9 +214,9 @@ public final class HostDirectoryReader {
      * U+FFFD in place of its bad bytes, which name another file (none, usually): said so
      * rather than "no such file", or the file silently renamed.
      */
-    private static Map<String, Object> attributesOf(Path p, String name) throws IOException {
+    private static HostStat statOf(Path p, String name) throws IOException {
         try {
-            return attributes(p);
+            return HostStat.of(p);
         } catch (NoSuchFileException e) {
             if (name.indexOf('\uFFFD') >= 0) {
                 throw notUtf8(p.getParent(), name);
@@ -239,17 +229,10 @@ public final class HostDirectoryReader {
         return new IOException(dir + ": a file name there is not valid UTF-8; rename it (found as \"" + decodedName + "\")");
     }
 
-    private static Map<String, Object> attributes(Path p) throws IOException {
-        return Files.readAttributes(p, STAT_FIELDS, NOFOLLOW);
-    }
-
-    private Metadata metadata(Path p, Map<String, Object> a, boolean readXattrs) throws IOException {
-        int mode = (Integer) a.get("mode");
-        int uid = keepOwners ? (Integer) a.get("uid") : 0;
-        int gid = keepOwners ? (Integer) a.get("gid") : 0;
-        Timestamp mtime = Timestamp.of(((FileTime) a.get("lastModifiedTime")).toInstant());
-        Timestamp atime = Timestamp.of(((FileTime) a.get("lastAccessTime")).toInstant());
-        Timestamp ctime = Timestamp.of(((FileTime) a.get("ctime")).toInstant());
+    private Metadata metadata(Path p, HostStat a, boolean readXattrs) throws IOException {
+        int mode = a.mode();
+        int uid = keepOwners ? a.uid() : 0;
+        int gid = keepOwners ? a.gid() : 0;
         Xattrs x = readXattrs && xattrsSupported ? userXattrs(p) : Xattrs.NONE;
         int permissions = mode & 07777;
         if (checkoutModes) {
@@ -258,7 +241,7 @@ public final class HostDirectoryReader {
                 permissions = type == FileType.DIRECTORY || (mode & 0111) != 0 ? 0755 : 0644;
             }
         }
-        return new Metadata(permissions, uid, gid, mtime, atime, ctime, x);
+        return new Metadata(permissions, uid, gid, a.mtime(), a.atime(), a.ctime(), x);
     }
 
     private static Xattrs userXattrs(Path p) throws IOException {
