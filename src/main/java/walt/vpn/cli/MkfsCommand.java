@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -82,8 +83,11 @@ final class MkfsCommand implements Callable<Integer> {
     private int make(SourceTree source) throws IOException {
         Timestamp epoch = SourceDateEpoch.fromEnvironment();
         FileTree tree = epoch == null ? source.tree() : source.tree().clampTimes(epoch);
-        Timestamp created = epoch != null ? epoch : tree.newestTime();
+        // Two walks over the whole tree that need not wait for each other: one on another core.
+        CompletableFuture<Timestamp> newest = epoch != null ? CompletableFuture.completedFuture(epoch)
+                : CompletableFuture.supplyAsync(tree::newestTime);
         long seedValue = seed != null ? TreeFingerprint.ofText(seed) : TreeFingerprint.of(tree);
+        Timestamp created = newest.join();
         FilesystemWriter writer = switch (kind) {
             case ext4 -> {
                 Ext4Writer w = new Ext4Writer(Ext4Options.defaults().withLabel(label == null ? "" : label).withSeed(seedValue).withCreationTime(created));
