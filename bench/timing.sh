@@ -6,11 +6,14 @@
 # Median wall seconds of each of several commands, timed in turn round after round, so that a
 # drift of this machine's speed (other guests, write-back of earlier runs) weighs on all alike;
 # the order changes from round to round, so what a run leaves behind (freed memory the host
-# takes back, pages to write) does not always fall on the same next command.
+# takes back) does not always fall on the same next command.
 # Arguments: pairs of an output file and a command (a function). A warm-up round (and a run of
-# walt that puts a first run's classes into its class archive) comes first. Each output is
-# removed, and the disk settled, before each run, outside the timing: deleting a gigabyte of
-# cached pages is nobody's work. A run that fails stops the bench: a fast failure is no result.
+# walt that puts a first run's classes into its class archive) comes first. Before each timed
+# run every output is removed and the disk settled, outside the timing: a gigabyte that one
+# run left in the page cache is dropped, not written out by the settle while the host is still
+# busy with it when the next run starts (on this VM that once made a 1.3 s run take 9 s).
+# A last, untimed round leaves each command's output for the caller's checks. A run that
+# fails stops the bench: a fast failure is no result.
 # Prints one median per line, in the order of the arguments, and each command's fastest and
 # slowest run to stderr; with BENCH_VERBOSE set, each run's time goes to stderr as it ends.
 medians() {
@@ -26,13 +29,17 @@ medians() {
     # always runs first, nor always right after the same other.
     for j in "${!cmds[@]}"; do
       if (( r % 2 == 0 )); then i=$(( (r + j) % ${#cmds[@]} )); else i=$(( (r - j + 2 * ${#cmds[@]}) % ${#cmds[@]} )); fi
-      rm -f "${outs[$i]}"; sync
+      rm -f "${outs[@]}"; sync
       s=$(date +%s.%N)
       "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: ${cmds[$i]} failed" >&2; return 1; }
       e=$(date +%s.%N)
       times[i]="${times[i]:-} $(echo "$e - $s" | bc)"
       [ -z "${BENCH_VERBOSE:-}" ] || echo "bench: round $((r + 1)) ${cmds[$i]} $(echo "$e - $s" | bc) s" >&2
     done
+  done
+  for i in "${!cmds[@]}"; do
+    rm -f "${outs[$i]}"
+    "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: ${cmds[$i]} failed" >&2; return 1; }
   done
   for i in "${!cmds[@]}"; do
     # shellcheck disable=SC2086  # the list of times is split on purpose
