@@ -15,9 +15,17 @@ public final class Main {
     }
 
     public static int run(String... args) {
-        CommandLine cl = CommandTree.forArguments(args);
-        cl.setExecutionExceptionHandler(new ErrorReporter());
-        cl.setParameterExceptionHandler(new ErrorReporter());
-        return cl.execute(args);
+        try {
+            CommandLine cl = CommandTree.forArguments(args);
+            cl.setExecutionExceptionHandler(new ErrorReporter());
+            cl.setParameterExceptionHandler(new ErrorReporter());
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Picocli hands only exceptions to the reporter. The tree held by the unwound frames is
+            // garbage by now, so there is room to say what happened.
+            System.err.println("walt: out of memory: Java may use " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB (for a larger tree, allow more through WALT_JAVA_OPTS, e.g. WALT_JAVA_OPTS=-Xmx2g)");
+            return ErrorReporter.FAILURE;
+        }
     }
 }

@@ -115,6 +115,26 @@ class LauncherIT {
     }
 
     @Test
+    void aTreeTooLargeForTheHeapEndsInOneLineAndLeavesNoOutput() throws Exception {
+        Path big = home.resolve("big");
+        for (int d = 0; d < 300; d++) {
+            Path dir = Files.createDirectories(big.resolve("d" + d));
+            for (int f = 0; f < 200; f++) {
+                Files.createFile(dir.resolve("file-with-a-longer-name-" + f));
+            }
+        }
+        Path out = Files.createDirectories(home.resolve("out"));
+        Tools.Result r = walt(Map.of("WALT_JAVA_OPTS", "-Xmx24m -XX:+UseParallelGC -XX:TieredStopAtLevel=1"), "vpn-image", "mkfs", "ext4",
+                "--from", big.toString(), "-o", out.resolve("big.img").toString());
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.stderr().startsWith("walt: out of memory: Java may use "), r.stderr());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        try (var s = Files.list(out)) {
+            assertEquals(List.of(), s.toList(), "no image, no temporary file");
+        }
+    }
+
+    @Test
     void exitCodesAndStdoutAreTheCommandsWhateverTheArchive() throws Exception {
         Tools.Result bad = walt(Map.of(), "vpn", "nodes", "--no-such-option");
         assertEquals(2, bad.exit(), bad.all());
