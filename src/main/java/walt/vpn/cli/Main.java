@@ -26,6 +26,11 @@ public final class Main {
             System.err.println("walt: out of memory: Java may use " + (Runtime.getRuntime().maxMemory() >> 20)
                     + " MiB (for a larger tree, allow more through WALT_JAVA_OPTS, e.g. WALT_JAVA_OPTS=-Xmx2g)");
             return ErrorReporter.FAILURE;
+        } catch (StackOverflowError e) {
+            // Writers and walks descend the tree recursively: a tar can nest folders thousands deep.
+            System.err.println("walt: the tree is nested too deeply for Java's stack (allow more through WALT_JAVA_OPTS,"
+                    + " e.g. WALT_JAVA_OPTS=-Xss64m)");
+            return ErrorReporter.FAILURE;
         }
     }
 }

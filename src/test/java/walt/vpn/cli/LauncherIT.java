@@ -135,6 +135,29 @@ class LauncherIT {
     }
 
     @Test
+    void aTreeNestedTooDeeplyForTheStackEndsInOneLineAndLeavesNoOutput() throws Exception {
+        Path tar = home.resolve("deep.tar");
+        try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            out.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+            StringBuilder path = new StringBuilder();
+            for (int i = 0; i < 1500; i++) {
+                path.append("d/");
+                out.putArchiveEntry(new org.apache.commons.compress.archivers.tar.TarArchiveEntry(path.toString()));
+                out.closeArchiveEntry();
+            }
+        }
+        Path out = Files.createDirectories(home.resolve("out"));
+        Tools.Result r = walt(Map.of("WALT_JAVA_OPTS", "-Xss256k -XX:+UseParallelGC -XX:TieredStopAtLevel=1"), "vpn-image", "mkfs", "fat",
+                "--from", tar.toString(), "-o", out.resolve("deep.img").toString());
+        assertEquals(1, r.exit(), r.all());
+        assertEquals("walt: the tree is nested too deeply for Java's stack (allow more through WALT_JAVA_OPTS, e.g. WALT_JAVA_OPTS=-Xss64m)\n",
+                r.stderr());
+        try (var s = Files.list(out)) {
+            assertEquals(List.of(), s.toList(), "no image, no temporary file");
+        }
+    }
+
+    @Test
     void exitCodesAndStdoutAreTheCommandsWhateverTheArchive() throws Exception {
         Tools.Result bad = walt(Map.of(), "vpn", "nodes", "--no-such-option");
         assertEquals(2, bad.exit(), bad.all());
