@@ -30,9 +30,34 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         if (System.getenv("WALT_DEBUG") != null) {
             ex.printStackTrace(cl.getErr());
         }
+        String limit = resourceLimit(ex);
+        if (limit != null) {
+            cl.getErr().println("walt: " + limit);
+            return FAILURE;
+        }
         Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
         cl.getErr().println("walt: " + describe(t));
         return t instanceof IOException || t instanceof IllegalArgumentException ? BAD_INPUT : FAILURE;
+    }
+
+    /**
+     * What to say when Java ran out of heap or stack anywhere in {@code t}'s causes (a worker
+     * thread's error arrives wrapped), or null. Not bad input: the same input fits in a larger
+     * JVM. Picocli hands only exceptions to this reporter, so {@link Main} asks too.
+     */
+    static String resourceLimit(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof OutOfMemoryError) {
+                return "out of memory: the tree does not fit in Java's heap (the launcher gives it 400 MiB;"
+                        + " allow more through WALT_JAVA_OPTS, e.g. WALT_JAVA_OPTS=-Xmx2g)";
+            }
+            if (c instanceof StackOverflowError) {
+                // Writers and walks descend the tree recursively: a tar can nest folders thousands deep.
+                return "Java's stack overflowed, most likely on a tree nested thousands of folders deep"
+                        + " (allow more through WALT_JAVA_OPTS, e.g. WALT_JAVA_OPTS=-Xss64m; WALT_DEBUG=1 shows where)";
+            }
+        }
+        return null;
     }
 
     static String describe(Throwable t) {
@@ -45,9 +70,6 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         }
         if (t instanceof java.nio.file.AccessDeniedException) {
             return "permission denied: " + msg;
-        }
-        if (t instanceof OutOfMemoryError) {
-            return "out of memory";
         }
         if (msg == null || msg.isBlank()) {
             return t.getClass().getSimpleName();

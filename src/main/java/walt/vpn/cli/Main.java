@@ -20,16 +20,12 @@ public final class Main {
             cl.setExecutionExceptionHandler(new ErrorReporter());
             cl.setParameterExceptionHandler(new ErrorReporter());
             return cl.execute(args);
-        } catch (OutOfMemoryError e) {
-            // Picocli hands only exceptions to the reporter. The tree held by the unwound frames is
-            // garbage by now, so there is room to say what happened.
-            System.err.println("walt: out of memory: Java may use " + (Runtime.getRuntime().maxMemory() >> 20)
-                    + " MiB (for a larger tree, allow more through WALT_JAVA_OPTS, e.g. WALT_JAVA_OPTS=-Xmx2g)");
-            return ErrorReporter.FAILURE;
-        } catch (StackOverflowError e) {
-            // Writers and walks descend the tree recursively: a tar can nest folders thousands deep.
-            System.err.println("walt: the tree is nested too deeply for Java's stack (allow more through WALT_JAVA_OPTS,"
-                    + " e.g. WALT_JAVA_OPTS=-Xss64m)");
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // The tree held by the unwound frames is garbage by now: there is room to say what happened.
+            if (System.getenv("WALT_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            System.err.println("walt: " + ErrorReporter.resourceLimit(e));
             return ErrorReporter.FAILURE;
         }
     }

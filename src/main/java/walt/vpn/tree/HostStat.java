@@ -18,7 +18,8 @@ import java.util.Map;
  * calls. The JDK's object for {@link PosixFileAttributes} holds them all, in private fields that
  * have kept their names since Java 7; when the launcher opens {@code java.base/sun.nio.fs} to us
  * ({@code Add-Opens} in the jar's manifest), they are read from it directly. Without that, the
- * named attributes are asked for, with the same result.
+ * named attributes are asked for, with the same result except for times before 1677 or after
+ * 2262, which the JDK then rounds to microseconds (its nanosecond count would overflow a long).
  */
 public record HostStat(int mode, long ino, long dev, long rdev, int nlink, int uid, int gid, long size,
                        Timestamp mtime, Timestamp atime, Timestamp ctime) {
@@ -70,9 +71,13 @@ public record HostStat(int mode, long ino, long dev, long rdev, int nlink, int u
                         field(c, "st_nlink"), field(c, "st_uid"), field(c, "st_gid"), field(c, "st_size"),
                         field(c, "st_mtime_sec"), field(c, "st_mtime_nsec"), field(c, "st_atime_sec"), field(c, "st_atime_nsec"),
                         field(c, "st_ctime_sec"), field(c, "st_ctime_nsec"));
-                // Another JDK might keep other things under the same names: check on a real file.
+                // Another JDK might keep other things under the same names: check on a real file
+                // (all but its access time, which someone reading it may change in between).
                 Path probe = Path.of(System.getProperty("java.home"));
-                return f.read(Files.readAttributes(probe, PosixFileAttributes.class, NOFOLLOW)).equals(byAttributeNames(probe)) ? f : null;
+                HostStat named = byAttributeNames(probe);
+                HostStat direct = f.read(Files.readAttributes(probe, PosixFileAttributes.class, NOFOLLOW));
+                return new HostStat(direct.mode, direct.ino, direct.dev, direct.rdev, direct.nlink, direct.uid, direct.gid,
+                        direct.size, direct.mtime, named.atime, direct.ctime).equals(named) ? f : null;
             } catch (ReflectiveOperationException | RuntimeException | IOException e) {
                 // Not opened to us (run without the launcher's manifest), or not this JDK's layout.
                 return null;

@@ -89,7 +89,8 @@ class ImageBaseBuildIT {
     @AfterAll
     static void removeWork() throws Exception {
         if (work != null) {
-            Tools.run(List.of("rm", "-rf", work.toString()), Path.of("/"), 120);
+            Tools.Result rm = Tools.run(List.of("rm", "-rf", work.toString()), Path.of("/"), 120);
+            assertEquals(0, rm.exit(), "the work directory stays behind: " + rm.all());
         }
     }
 

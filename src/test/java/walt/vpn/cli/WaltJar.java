@@ -26,7 +26,7 @@ final class WaltJar {
 
     static Run run(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar().toAbsolutePath().toString()));
+                "-Xmx400m", "-jar", jar().toAbsolutePath().toString())); // the launcher's heap
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().remove("SOURCE_DATE_EPOCH");

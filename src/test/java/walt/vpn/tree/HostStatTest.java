@@ -53,6 +53,11 @@ class HostStatTest {
         assertEquals(2, s.size());
         assertEquals(HostStat.of(hard).ino(), s.ino());
         assertEquals(043775, HostStat.of(sticky).mode(), "directory with setgid and sticky bits");
+
+        // Beyond 2262 the JDK's named attributes keep microseconds only; the fields keep it all.
+        Path far = Files.writeString(dir.resolve("far"), "");
+        run("touch", "-m", "-d", "2300-01-01 00:00:00.123456789 UTC", far.toString()); // Java's own setter stops at 2262
+        assertEquals(new Timestamp(Instant.parse("2300-01-01T00:00:00Z").getEpochSecond(), 123_456_789), HostStat.of(far).mtime());
         assertEquals(FileType.SYMLINK, FileType.ofMode(HostStat.of(link).mode()));
         assertEquals(FileType.FIFO, FileType.ofMode(HostStat.of(fifo).mode()));
     }
