@@ -1,8 +1,10 @@
 package walt.vpn.deb;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -115,7 +117,7 @@ public final class AptRepository {
                 throw new InvalidDataException(where + " lists no " + base + ".xz or .gz: is '" + component + "' a component of " + source.suite() + "?");
             }
             byte[] compressed = verifiedFile("dists/" + source.suite() + "/" + file.path(), file.size(), file.sha256(), "lists");
-            index.add(decompress(compressed, suffix, base + suffix), source.resolve("dists/" + source.suite() + "/" + file.path()).toString());
+            addDecompressed(index, compressed, suffix, base + suffix, source.resolve("dists/" + source.suite() + "/" + file.path()).toString());
         }
         return index;
     }
@@ -165,9 +167,13 @@ public final class AptRepository {
         }
     }
 
-    private static String decompress(byte[] b, String suffix, String what) throws InvalidDataException {
-        try (InputStream in = suffix.equals(".xz") ? new XZInputStream(new ByteArrayInputStream(b)) : new GzipCompressorInputStream(new ByteArrayInputStream(b))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    /** Parses the index as it is decompressed: the whole text is never held at once. */
+    private static void addDecompressed(PackageIndex index, byte[] b, String suffix, String what, String where) throws IOException {
+        try (InputStream in = suffix.equals(".xz") ? new XZInputStream(new ByteArrayInputStream(b)) : new GzipCompressorInputStream(new ByteArrayInputStream(b));
+             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
+            index.add(lines, where);
+        } catch (InvalidDataException e) {
+            throw e;
         } catch (IOException e) {
             throw new InvalidDataException(what + ": cannot decompress: " + e.getMessage(), e);
         }

@@ -1,5 +1,7 @@
 package walt.vpn.deb;
 
+import java.io.BufferedReader;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,33 +27,63 @@ public final class ControlParagraph {
     /** Every paragraph of {@code text}; {@code where} names the source in error messages. */
     public static List<ControlParagraph> parseAll(String text, String where) throws InvalidDataException {
         List<ControlParagraph> out = new ArrayList<>();
-        Map<String, String> current = new LinkedHashMap<>();
-        Map<String, String> seen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        String last = null;
-        int lineNo = 0;
+        Parser parser = new Parser(where, out::add);
         for (String line : text.split("\n", -1)) {
+            parser.line(line);
+        }
+        parser.end();
+        return out;
+    }
+
+    /**
+     * Each paragraph of the lines {@code in} reads, handed to {@code each} as soon as it ends: a
+     * Packages index is tens of megabytes, which as one string, then as an array of lines, took
+     * more memory than the whole index it makes.
+     */
+    public static void parseEach(BufferedReader in, String where, ParagraphSink each) throws IOException {
+        Parser parser = new Parser(where, each);
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            parser.line(line);
+        }
+        parser.end();
+    }
+
+    /** Takes each paragraph as it is parsed. */
+    @FunctionalInterface
+    public interface ParagraphSink {
+        void accept(ControlParagraph p) throws InvalidDataException;
+    }
+
+    /** Lines in, paragraphs out: a blank line ends a paragraph. */
+    private static final class Parser {
+        private final String where;
+        private final ParagraphSink sink;
+        private Map<String, String> current = new LinkedHashMap<>();
+        private final Map<String, String> seen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        private String last;
+        private int lineNo;
+
+        Parser(String where, ParagraphSink sink) {
+            this.where = where;
+            this.sink = sink;
+        }
+
+        void line(String raw) throws InvalidDataException {
             lineNo++;
-            if (line.endsWith("\r")) {
-                line = line.substring(0, line.length() - 1);
-            }
+            String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
             if (line.isBlank()) {
-                if (!current.isEmpty()) {
-                    out.add(new ControlParagraph(current));
-                    current = new LinkedHashMap<>();
-                    seen.clear();
-                }
-                last = null;
-                continue;
+                end();
+                return;
             }
             if (line.startsWith("#") && last == null && current.isEmpty()) {
-                continue;
+                return;
             }
             if (line.startsWith(" ") || line.startsWith("\t")) {
                 if (last == null) {
                     throw new InvalidDataException(where + ": line " + lineNo + ": continuation line without a field");
                 }
                 current.put(last, current.get(last) + "\n" + line);
-                continue;
+                return;
             }
             int colon = line.indexOf(':');
             if (colon <= 0) {
@@ -67,10 +99,16 @@ public final class ControlParagraph {
             current.put(name, line.substring(colon + 1).stripLeading());
             last = name;
         }
-        if (!current.isEmpty()) {
-            out.add(new ControlParagraph(current));
+
+        /** Ends the paragraph being read, if any. */
+        void end() throws InvalidDataException {
+            if (!current.isEmpty()) {
+                sink.accept(new ControlParagraph(current));
+                current = new LinkedHashMap<>();
+                seen.clear();
+            }
+            last = null;
         }
-        return out;
     }
 
     private static String shorten(String s) {

@@ -1,5 +1,7 @@
 package walt.vpn.deb;
 
+import java.io.BufferedReader;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -28,16 +30,25 @@ public final class PackageIndex {
     /** Adds the paragraphs of a Packages file; {@code where} names it in errors. */
     public void add(String packagesText, String where) throws InvalidDataException {
         for (ControlParagraph p : ControlParagraph.parseAll(packagesText, where)) {
-            PackageEntry e = new PackageEntry(p, where);
-            if (!e.arch().equals(arch) && !e.arch().equals("all")) {
-                continue;
-            }
-            List<PackageEntry> versions = byName.computeIfAbsent(e.name(), k -> new ArrayList<>());
-            versions.add(e);
-            versions.sort(Comparator.comparing(PackageEntry::version).reversed());
-            for (Relation r : e.provides(arch)) {
-                providers.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(e);
-            }
+            add(p, where);
+        }
+    }
+
+    /** Adds the paragraphs of a Packages file as they are read. */
+    public void add(BufferedReader packages, String where) throws IOException {
+        ControlParagraph.parseEach(packages, where, p -> add(p, where));
+    }
+
+    private void add(ControlParagraph p, String where) throws InvalidDataException {
+        PackageEntry e = new PackageEntry(p, where);
+        if (!e.arch().equals(arch) && !e.arch().equals("all")) {
+            return;
+        }
+        List<PackageEntry> versions = byName.computeIfAbsent(e.name(), k -> new ArrayList<>());
+        versions.add(e);
+        versions.sort(Comparator.comparing(PackageEntry::version).reversed());
+        for (Relation r : e.provides(arch)) {
+            providers.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(e);
         }
     }
 
