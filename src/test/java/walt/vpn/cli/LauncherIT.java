@@ -123,15 +123,8 @@ class LauncherIT {
                 Files.createFile(dir.resolve("file-with-a-longer-name-" + f));
             }
         }
-        Path out = Files.createDirectories(home.resolve("out"));
-        Tools.Result r = walt(Map.of("WALT_JAVA_OPTS", "-Xmx24m -XX:+UseParallelGC -XX:TieredStopAtLevel=1"), "vpn-image", "mkfs", "ext4",
-                "--from", big.toString(), "-o", out.resolve("big.img").toString());
-        assertEquals(1, r.exit(), r.all());
-        assertTrue(r.stderr().startsWith("walt: out of memory: the tree does not fit in Java's heap"), r.stderr());
-        assertEquals(1, r.stderr().lines().count(), r.stderr());
-        try (var s = Files.list(out)) {
-            assertEquals(List.of(), s.toList(), "no image");
-        }
+        failsInOneLineLeavingNoOutput("-Xmx24m", "walt: out of memory: the tree does not fit in Java's heap",
+                "ext4", "--from", big.toString());
     }
 
     @Test
@@ -146,13 +139,21 @@ class LauncherIT {
                 out.closeArchiveEntry();
             }
         }
-        Path out = Files.createDirectories(home.resolve("out"));
         // With a seed and a size given, no walk precedes the writer's own: the stack overflows
         // once the temporary output exists (checked with strace), which must not outlive the error.
-        Tools.Result r = walt(Map.of("WALT_JAVA_OPTS", "-Xss256k -XX:+UseParallelGC -XX:TieredStopAtLevel=1"), "vpn-image", "mkfs", "fat",
-                "--seed", "deep", "--size", "64M", "--from", tar.toString(), "-o", out.resolve("deep.img").toString());
+        failsInOneLineLeavingNoOutput("-Xss256k", "walt: Java's stack overflowed, most likely on a tree nested thousands of folders deep",
+                "fat", "--seed", "deep", "--size", "64M", "--from", tar.toString());
+    }
+
+    /** {@code walt vpn-image mkfs ARGS -o out/fs.img} in a JVM with {@code limit}: status 1, one line, no file in out/. */
+    private void failsInOneLineLeavingNoOutput(String limit, String message, String... mkfsArgs) throws Exception {
+        Path out = Files.createDirectories(home.resolve("out"));
+        List<String> args = new ArrayList<>(List.of("vpn-image", "mkfs"));
+        args.addAll(List.of(mkfsArgs));
+        args.addAll(List.of("-o", out.resolve("fs.img").toString()));
+        Tools.Result r = walt(Map.of("WALT_JAVA_OPTS", limit + " -XX:+UseParallelGC -XX:TieredStopAtLevel=1"), args.toArray(String[]::new));
         assertEquals(1, r.exit(), r.all());
-        assertTrue(r.stderr().startsWith("walt: Java's stack overflowed, most likely on a tree nested thousands of folders deep"), r.stderr());
+        assertTrue(r.stderr().startsWith(message), r.stderr());
         assertEquals(1, r.stderr().lines().count(), r.stderr());
         try (var s = Files.list(out)) {
             assertEquals(List.of(), s.toList(), "no image, no temporary file");
