@@ -27,14 +27,7 @@ public final class PackageIndex {
         return arch;
     }
 
-    /** Adds the paragraphs of a Packages file; {@code where} names it in errors. */
-    public void add(String packagesText, String where) throws InvalidDataException {
-        for (ControlParagraph p : ControlParagraph.parseAll(packagesText, where)) {
-            add(p, where);
-        }
-    }
-
-    /** Adds the paragraphs of a Packages file as they are read. */
+    /** Adds the paragraphs of a Packages file as they are read; {@code where} names it in errors. */
     public void add(BufferedReader packages, String where) throws IOException {
         ControlParagraph.parseEach(packages, where, p -> add(p, where));
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -106,7 +108,7 @@ class DependencyResolverTest {
     @Test
     void anUnsatisfiableDependencyNamesTheChain() throws Exception {
         PackageIndex small = new PackageIndex("arm64");
-        small.add("""
+        small.add(new BufferedReader(new StringReader("""
                 Package: top
                 Version: 1.0
                 Architecture: arm64
@@ -120,7 +122,7 @@ class DependencyResolverTest {
                 Package: libfoo
                 Version: 1.5
                 Architecture: arm64
-                """, "test");
+                """)), "test");
         InvalidDataException e = assertThrows(InvalidDataException.class,
                 () -> new DependencyResolver(small, Map.of(), Map.of()).resolve(List.of("top"), false));
         assertEquals("top -> middle depends on libfoo (>= 2) | libbar, which no package in the repository satisfies", e.getMessage());
