@@ -1,27 +1,37 @@
 #!/bin/sh
-# walt-vpn-vm.service: the virtual machine that is the WalT node. It network-boots (U-Boot:
-# DHCP, then the boot script or EFI binary offered by TFTP) from the WalT server through the tunnel: its
-# NIC is a tap in the bridge that also holds the tunnel's tap. The Pi's USB ports are passed
-# through, so what is plugged into the board shows up in the WalT node.
+# walt-vpn-vm.service: the virtual machine that is the WalT node, booted the way a WalT server
+# boots a node of model qemu-arm-64. netboot.sh asks walt-net's DHCP with the VM's MAC and
+# vendor class walt.node.qemu-arm-64, then runs the server's start.ipxe chain, which fetches
+# the kernel and initrd of the node's WalT image; QEMU starts that kernel directly (-kernel,
+# no firmware). The VM's NIC is a tap in the bridge that also holds the tunnel's tap. The
+# Pi's USB ports are passed through, so what is plugged into the board shows up in the node.
+# When the VM stops (the WalT OS rebooted: -no-reboot), the boot starts again from DHCP, so a
+# new image is fetched, as a WalT node does at each reboot.
 #
 # The VM's MAC is 52:54:00 followed by the last three bytes of the board's wired MAC: stable
 # across reboots and re-flashes of the same board, unique among Raspberry Pis (they share the
 # first three bytes, b8:27:eb), and in the locally administered range (0x52 has that bit set),
 # so it never equals a real board's MAC.
 #
-# Environment (for tests): WALT_VPN_VM_TAP (walt-vpn-vm), WALT_VPN_VM_FIRMWARE (U-Boot for
-# QEMU's virt machine), WALT_VPN_VM_RETRY_DISK (netboot-retry.img next to this script),
-# WALT_VPN_KVM_DEVICE (/dev/kvm), WALT_VPN_VM_WAIT_TUNNEL=0 (start without waiting for the
-# tunnel), WALT_VPN_VM_DRY_RUN=1 (print QEMU's command, one argument a line, and exit).
+# Environment (for tests): WALT_VPN_VM_TAP (walt-vpn-vm), WALT_VPN_KVM_DEVICE (/dev/kvm),
+# WALT_VPN_RUN (/run/walt-vpn), WALT_VPN_VM_WAIT_TUNNEL=0 (start without waiting for the
+# tunnel), WALT_VPN_VM_DRY_RUN=1 (print QEMU's command, one argument a line, and exit),
+# WALT_VPN_VM_ONCE=1 (one boot, then exit with QEMU's status), WALT_VPN_BOOT_RETRY_MIN / _MAX
+# (5 / 60 s between boot attempts while the server does not answer).
 set -eu
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname -- "$0")/common.sh"
 
 vm_tap=${WALT_VPN_VM_TAP:-walt-vpn-vm}
-firmware=${WALT_VPN_VM_FIRMWARE:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}
 kvm=${WALT_VPN_KVM_DEVICE:-/dev/kvm}
 dry_run=${WALT_VPN_VM_DRY_RUN:-0}
-retry_disk=${WALT_VPN_VM_RETRY_DISK:-$WALT_VPN_LIB/netboot-retry.img}
+run_dir=${WALT_VPN_RUN:-/run/walt-vpn}
+boot_dir=$run_dir/boot
+retry_min=${WALT_VPN_BOOT_RETRY_MIN:-5}
+retry_max=${WALT_VPN_BOOT_RETRY_MAX:-60}
+require_uint WALT_VPN_BOOT_RETRY_MIN "$retry_min"
+require_uint WALT_VPN_BOOT_RETRY_MAX "$retry_max"
+[ "$retry_min" -ge 1 ] || retry_min=1
 
 memory=$(conf_get WALT_VPN_VM_MEMORY)
 cpus=$(conf_get WALT_VPN_VM_CPUS)
@@ -69,36 +79,32 @@ usb_ports() {
 
 set -- qemu-system-aarch64 -name walt-vpn-node -M virt
 # -cpu max is the host's CPU under KVM and every emulated feature under TCG. QEMU takes the
-# accelerators in order and falls back to TCG when KVM cannot run this guest. The Pi 3's
-# BCM2837 has no GIC for KVM to virtualise: the interrupt controller stays in QEMU.
+# accelerators in order and falls back to TCG when KVM cannot start; the accelerator it got
+# is asked over QMP once it runs, and a fallback is said loudly. The Pi 3's BCM2837 has no
+# GIC for KVM to virtualise: the interrupt controller stays in QEMU (kernel-irqchip=off).
 if [ -c "$kvm" ]; then
     set -- "$@" -accel kvm,kernel-irqchip=off -accel tcg -cpu max
 else
     set -- "$@" -accel tcg -cpu max
 fi
-set -- "$@" -m "$memory" -smp "$cpus" -nographic -bios "$firmware"
-# romfile= : U-Boot drives virtio-net itself; the iPXE option ROM is neither needed nor
-# installed. disable-legacy=on : U-Boot's legacy virtio-pci driver ignores the MAC given here
-# and sends from 52:52:52:52:52:52 (every node the same); its modern driver reads it.
+# No firmware at all: QEMU loads the WalT kernel itself, so nothing but Linux ever drives
+# the devices. (A firmware's xHCI driver, U-Boot's, uses MMIO stores with writeback, which
+# KVM cannot emulate: under KVM it aborts. Linux's accessors are single plain loads and
+# stores.) -no-reboot: a reboot of the WalT OS ends QEMU, and the next boot fetches again.
+set -- "$@" -m "$memory" -smp "$cpus" -nographic -no-reboot
+# romfile= : no firmware runs, so no iPXE option ROM is needed (nor installed).
 set -- "$@" -netdev "tap,id=net0,ifname=$vm_tap,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=net0,mac=$vm_mac,romfile=,disable-legacy=on"
-# U-Boot stops at its prompt once every boot target failed, which would leave the node dead
-# until the next reboot if the server did not answer in time: this small read-only disk,
-# which U-Boot tries before the network, holds a boot script that network-boots and resets
-# the VM when that fails (vm-boot/netboot-retry.cmd).
-if [ -r "$retry_disk" ]; then
-    set -- "$@" -drive "if=none,id=retry,format=raw,readonly=on,file=$retry_disk" \
-        -device virtio-blk-pci,drive=retry,disable-legacy=on
-else
-    say "vm: no $retry_disk: U-Boot will stop at its prompt if the first network boot fails"
-fi
+    -device "virtio-net-pci,netdev=net0,mac=$vm_mac,romfile="
 set -- "$@" -device qemu-xhci,id=xhci
 for p in $(usb_ports | tr ' ' ':'); do
     set -- "$@" -device "usb-host,bus=xhci.0,hostbus=${p%%:*},hostport=${p#*:}"
 done
+# QMP on a pair of FIFOs: the shell asks it which accelerator runs, with no client to install.
+qmp=$run_dir/qmp
+set -- "$@" -chardev "pipe,id=qmp,path=$qmp" -mon chardev=qmp,mode=control
 
 if [ "$dry_run" = 1 ]; then
-    printf '%s\n' "$@"
+    printf '%s\n' "$@" -kernel "$boot_dir/out/kernel" -initrd "$boot_dir/out/initrd" -append "(the WalT boot scripts' command line)"
     exit 0
 fi
 
@@ -109,17 +115,61 @@ fi
 ip link set dev "$vm_tap" master "$WALT_VPN_BRIDGE"
 ip link set dev "$vm_tap" up
 
-# U-Boot tries the network a few times and then stops at its prompt: start it only once
-# another port of the bridge (the tunnel) is up, so its DHCP requests reach the server.
+# The boot asks the WalT server: start only once another port of the bridge (the tunnel) is
+# up, so that its DHCP requests can reach the server.
 if [ "${WALT_VPN_VM_WAIT_TUNNEL:-1}" != 0 ]; then
     said=
     while :; do
-        up=$(ip -o link show master "$WALT_VPN_BRIDGE" up | grep -v -- " ${vm_tap}[:@]" || true)
+        up=$(ip -o link show master "$WALT_VPN_BRIDGE" up | grep -v -e " ${vm_tap}[:@]" -e ' wvboot0[:@]' || true)
         [ -z "$up" ] || break
         [ -n "$said" ] || say "vm: waiting for the tunnel (a port of $WALT_VPN_BRIDGE besides $vm_tap)"
         said=1
         sleep 2
     done
 fi
-say "vm: starting (mac $vm_mac, ${memory} MiB, $cpus CPUs)"
-exec "$@"
+
+# Which accelerator QEMU runs the VM with, asked over QMP (query-kvm), on the consoles.
+report_accelerator() {
+    # shellcheck disable=SC2016  # $1 is the inner shell's
+    answer=$(timeout 60 sh -c 'exec 3>"$1.in" 4<"$1.out"
+        printf "%s\n" "{\"execute\": \"qmp_capabilities\"}" "{\"execute\": \"query-kvm\"}" >&3
+        sed -n "/\"enabled\"/{p;q;}" <&4' qmp "$qmp" || true)
+    case $answer in
+        *'"enabled": true'*) say "vm: accelerator: KVM" ;;
+        *'"enabled": false'*)
+            if [ -c "$kvm" ]; then
+                say "vm: WARNING: KVM did not start: the WalT node runs under TCG emulation, about 20 times slower"
+            else
+                say "vm: WARNING: no $kvm: the WalT node runs under TCG emulation, about 20 times slower"
+            fi
+            ;;
+        *) say "vm: could not ask QEMU which accelerator it uses" ;;
+    esac
+}
+
+qemu=
+trap '[ -z "$qemu" ] || kill "$qemu" 2>/dev/null; exit 143' TERM INT HUP
+pause=$retry_min
+while :; do
+    if ! WALT_VPN_BOOT_DIR=$boot_dir "$WALT_VPN_LIB/netboot.sh" "$vm_mac"; then
+        say "vm: no boot from the WalT server yet; next try in ${pause}s"
+        sleep "$pause"
+        pause=$((pause * 2))
+        [ "$pause" -le "$retry_max" ] || pause=$retry_max
+        continue
+    fi
+    pause=$retry_min
+    initrd=
+    [ ! -s "$boot_dir/out/initrd" ] || initrd=$boot_dir/out/initrd
+    rm -f "$qmp.in" "$qmp.out"
+    mkfifo -m 0600 "$qmp.in" "$qmp.out"
+    say "vm: starting (mac $vm_mac, ${memory} MiB, $cpus CPUs)"
+    "$@" -kernel "$boot_dir/out/kernel" ${initrd:+-initrd "$initrd"} -append "$(cat "$boot_dir/out/cmdline")" </dev/null &
+    qemu=$!
+    report_accelerator
+    status=0
+    wait "$qemu" || status=$?
+    qemu=
+    say "vm: the WalT node's VM stopped (status $status): booting it again"
+    [ "${WALT_VPN_VM_ONCE:-}" != 1 ] || exit "$status"
+done
