@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,22 +22,14 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.opentest4j.TestAbortedException;
-import walt.vpn.image.boot.CpioNewcWriter;
-import walt.vpn.image.boot.TrixieArm64;
 import walt.vpn.node.Node;
 import walt.vpn.server.ServerAccounts;
 import walt.vpn.testing.LabServer;
 import walt.vpn.testing.LabSshd;
 import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
-import walt.vpn.tree.BytesContent;
-import walt.vpn.tree.DeviceNode;
-import walt.vpn.tree.Directory;
-import walt.vpn.tree.FileTree;
-import walt.vpn.tree.FileType;
-import walt.vpn.tree.Metadata;
-import walt.vpn.tree.RegularFile;
+import walt.vpn.testing.WaltBootServer;
+import walt.vpn.testing.WaltImage;
 
 /**
  * The whole VPN, every part real: the packaged {@code walt} jar on the server ({@code vpn-server
@@ -49,11 +37,12 @@ import walt.vpn.tree.RegularFile;
  * proxy made by the script {@code walt vpn setup-proxy} wrote, with its own sshd; the node's
  * services ({@code rootfs-overlay/usr/lib/walt-vpn/*.sh}) run natively with site files rendered
  * from {@code templates/*.ftl}, their real ssh reaching the server only through the proxy; the
- * node's VM launcher ({@code vm.sh}, TCG) network-boots Debian's arm64 kernel from the
- * server's walt-net through the tunnel.
+ * node's VM launcher ({@code vm.sh}, TCG) boots as a WalT node of model qemu-arm-64 through
+ * the tunnel, from a stand-in of the WalT server's network boot on walt-net
+ * ({@link WaltBootServer}, serving a WalT-format image whose kernel is Debian's arm64 one).
  *
  * <pre>
- *   node 10.79.1.1 -- 10.79.1.2 proxy 10.79.2.1 -- 10.79.2.2 server (walt-net 10.79.9.1, dnsmasq)
+ *   node 10.79.1.1 -- 10.79.1.2 proxy 10.79.2.1 -- 10.79.2.2 server (walt-net 10.79.9.1, WalT's DHCP/TFTP)
  * </pre>
  *
  * Each host is a {@link NetworkLab} host: its own network, /etc, /home and /etc/ssh, so the
@@ -97,9 +86,6 @@ class VpnEndToEndIT {
     private static final String MAC = "b8:27:eb:5e:72:01";
     private static final String VM_MAC = "52:54:00:5e:72:01";
     private static final Path BASE = Path.of("/run/walt-vpn-e2e");
-    private static final String FIRMWARE = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
-    /** Printed by the boot script the VM gets by TFTP; the script spells it in two parts, so only running it shows it whole. */
-    private static final String MARKER = "WALT-E2E-NETBOOT-OK";
     private static final String NO_MONITOR = "denied: no operator is running walt vpn monitor";
 
     private static NetworkLab lab;
@@ -110,12 +96,11 @@ class VpnEndToEndIT {
     private static Path proxySshd;
     private static Path serverSshd;
     private static Path daemonLog;
-    private static Path dnsmasqLog;
+    private static WaltImage image;
+    private static WaltBootServer bootServer;
     private static Path site;
     private static Path state;
     private static Path tunnelLog;
-    private static String kernelVersion;
-    private static String noKernel;
     private static Process tunnel;
     private static final Map<String, String> nodeEnv = new HashMap<>();
 
@@ -123,13 +108,12 @@ class VpnEndToEndIT {
     static void setUp() throws Exception {
         Path jar = Path.of(System.getProperty("walt.jar", "target/walt-vpn.jar")).toAbsolutePath();
         assumeTrue(Files.isRegularFile(jar), "no packaged jar at " + jar + " (mvn package)");
-        for (String t : List.of("sshd", "ssh", "ssh-keygen", "useradd", "mknod", "ping", "dnsmasq", "busybox", "qemu-system-aarch64",
-                "mkimage")) {
+        for (String t : List.of("sshd", "ssh", "ssh-keygen", "useradd", "mknod", "ping", "dnsmasq", "busybox", "qemu-system-aarch64")) {
             Tools.require(t);
         }
-        assumeTrue(Files.exists(Path.of(FIRMWARE)), FIRMWARE + " missing (package u-boot-qemu)");
         // The hosts' /etc lacks this machine's walt-vpn accounts, if any: init and the proxy script make their own.
         lab = NetworkLab.open("vpn-e2e", ServerAccounts.ENROL, ServerAccounts.TUNNEL);
+        image = WaltImage.write(lab.dir().resolve("walt-image"), false);
         node = lab.addHost("node");
         proxy = lab.addHost("proxy");
         server = lab.addHost("server");
@@ -212,11 +196,11 @@ class VpnEndToEndIT {
         Files.setPosixFilePermissions(dhcpScript, PosixFilePermissions.fromString("rwxr-xr-x"));
         Tools.Result dhcp = lab.run(node, "busybox", "udhcpc", "-i", "wve-vm1", "-f", "-q", "-n", "-t", "10", "-T", "2", "-s",
                 dhcpScript.toString());
-        assertEquals(0, dhcp.exit(), dhcp.all() + Node.text(dnsmasqLog));
+        assertEquals(0, dhcp.exit(), dhcp.all() + bootServer.logText());
         Matcher leased = Pattern.compile("inet (10\\.79\\.9\\.\\d+)/24").matcher(lab.run(node, "ip", "-4", "-o", "addr", "show", "wve-vm1").stdout());
         assertTrue(leased.find(), dhcp.all());
         String standInMac = lab.run(node, "cat", "/sys/class/net/wve-vm1/address").stdout().strip();
-        assertTrue(Node.contains(dnsmasqLog, "DHCPACK(walt-net) " + leased.group(1) + " " + standInMac), Node.text(dnsmasqLog));
+        assertTrue(Node.contains(bootServer.log(), "DHCPACK(walt-net) " + leased.group(1) + " " + standInMac), bootServer.logText());
         Tools.Result ping = lab.run(node, "ping", "-c", "3", "-W", "5", WALT_NET_ADDR);
         assertEquals(0, ping.exit(), ping.all());
         assertTrue(ping.stdout().contains("3 received"), ping.stdout());
@@ -225,24 +209,27 @@ class VpnEndToEndIT {
 
     @Test
     @Order(3)
-    void theNodesVmNetworkBootsALinuxKernelFromTheServerThroughTheTunnel() throws Exception {
+    void theNodesVmBootsAsAWaltNodeFromTheServerThroughTheTunnel() throws Exception {
         Path console = lab.dir().resolve("vm-console.log");
-        // /dev/kvm, where there is one, cannot run an aarch64 guest on this x86 machine: vm.sh's TCG fallback runs it.
-        Process vm = lab.start(node, nodeEnv, console, List.of(Node.script("vm.sh")));
+        Map<String, String> env = new HashMap<>(nodeEnv);
+        // /dev/kvm, where there is one, cannot run an aarch64 guest on this x86 machine: TCG runs it.
+        env.putAll(Map.of("WALT_VPN_RUN", lab.dir().resolve("node-run").toString(), "WALT_VPN_BOOT_NETNS", "wvb-e2e",
+                "WALT_VPN_KVM_DEVICE", lab.dir().resolve("no-kvm").toString(), "WALT_VPN_VM_ONCE", "1"));
+        Process vm = lab.start(node, env, console, List.of(Node.script("vm.sh")));
         try {
-            await(() -> Node.contains(console, MARKER), 120, "the boot script's marker", console);
+            await(() -> Node.contains(console, WaltImage.KERNEL_MARKER + " " + image.kernelVersion() + " aarch64"), 240,
+                    "the WalT kernel's /init", console);
+            await(() -> Node.contains(console, image.networkLine()), 60, "the VM's own network through the tunnel", console);
             String text = Files.readString(console);
             assertTrue(text.contains("vm: starting (mac " + VM_MAC + ", 256 MiB, 1 CPUs)"), text);
-            assertTrue(Node.contains(dnsmasqLog, "DHCPACK(walt-net) 10.79.9.") && Node.contains(dnsmasqLog, " " + VM_MAC),
-                    Node.text(dnsmasqLog));
-            assertTrue(Node.contains(dnsmasqLog, "sent " + lab.dir().resolve("tftp/boot.scr.uimg") + " to 10.79.9."),
-                    Node.text(dnsmasqLog));
-            assumeTrue(kernelVersion != null, "no arm64 kernel to network-boot: " + noKernel);
-            await(() -> Node.contains(console, "WALT-E2E-LINUX " + kernelVersion + " aarch64"), 180, "the kernel's /init", console);
+            // The server registered the VM, through the tunnel, as a node of model qemu-arm-64.
+            assertTrue(bootServer.registry().stream().anyMatch(l -> l.startsWith(VM_MAC + " 10.79.9.") && l.endsWith(" node qemu-arm-64")),
+                    bootServer.registry() + bootServer.logText());
+            assertTrue(Node.contains(bootServer.log(), "sent " + bootServer.nodeFolder(VM_MAC).resolve("kernel")), bootServer.logText());
         } finally {
             NetworkLab.stop(vm);
         }
-        assertTrue(Node.contains(console, "Linux version " + kernelVersion), Node.text(console));
+        assertTrue(Node.contains(console, "Linux version " + image.kernelVersion()), Node.text(console));
     }
 
     @Test
@@ -339,56 +326,10 @@ class VpnEndToEndIT {
         serverSshd = BASE.resolve("sshd.log");
         daemonLog = BASE.resolve("daemon.log");
 
-        // The WalT server's side of walt-net: DHCP, and a U-Boot script by TFTP.
+        // The WalT server's side of walt-net: DHCP, registration, and the image's boot files by TFTP.
         lab.ok(server, "ip", "addr", "add", WALT_NET_ADDR + "/24", "dev", "walt-net");
-        Path tftp = tftpRoot();
-        dnsmasqLog = lab.dir().resolve("dnsmasq.log");
-        lab.start(server, dnsmasqLog, List.of(Tools.find("dnsmasq"), "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
-                "--interface=walt-net", "--bind-interfaces", "--dhcp-range=10.79.9.50,10.79.9.99,1h", "--log-dhcp", "--log-facility=-",
-                "--dhcp-leasefile=" + lab.dir().resolve("leases"), "--pid-file=" + lab.dir().resolve("dnsmasq.pid"),
-                "--enable-tftp", "--tftp-root=" + tftp, "--dhcp-boot=boot.scr.uimg,," + WALT_NET_ADDR));
-        await(() -> Node.contains(dnsmasqLog, "TFTP root is"), 30, "dnsmasq", dnsmasqLog);
-    }
-
-    /**
-     * What the WalT server offers by TFTP: a U-Boot script that prints a marker, then boots
-     * Debian's arm64 kernel (37 MB: about 8 s of TFTP through the tunnel under TCG) with an
-     * initramfs whose /init prints another. Without the kernel (no mirror, nothing cached) the
-     * script stops after its marker.
-     */
-    private static Path tftpRoot() throws Exception {
-        Path tftp = Files.createDirectories(lab.dir().resolve("tftp"));
-        // The markers are spelled in parts, so only running the script and /init shows them whole.
-        StringBuilder script = new StringBuilder("setenv e2e WALT-E2E\necho ${e2e}-NETBOOT-OK\n");
-        try {
-            TrixieArm64.Unpacked k = TrixieArm64.get();
-            RegularFile kernel = (RegularFile) k.root().lookup("/boot/vmlinuz-" + k.kernelVersion());
-            try (InputStream in = Channels.newInputStream(kernel.content().open())) {
-                Files.copy(in, tftp.resolve("vmlinuz"));
-            }
-            Metadata dir = Metadata.of(0755, TrixieArm64.TIME);
-            FileTree initrd = FileTree.empty(TrixieArm64.TIME);
-            initrd.put("/dev", new Directory(dir), dir);
-            // The kernel opens /dev/console for init before anything mounts /dev.
-            initrd.put("/dev/console", new DeviceNode(FileType.CHAR_DEVICE, Metadata.of(0600, TrixieArm64.TIME), 5, 1), dir);
-            initrd.put("/bin/busybox", new RegularFile(Metadata.of(0755, TrixieArm64.TIME), k.busybox().content()), dir);
-            initrd.put("/init", new RegularFile(Metadata.of(0755, TrixieArm64.TIME), BytesContent.of(
-                    "#!/bin/busybox sh\nm=WALT-E2E\necho \"$m-LINUX $(/bin/busybox uname -r) $(/bin/busybox uname -m)\"\n"
-                            + "/bin/busybox poweroff -f\n")), dir);
-            try (OutputStream out = Files.newOutputStream(tftp.resolve("initrd"))) {
-                CpioNewcWriter.write(initrd, out);
-            }
-            script.append("tftpboot ${kernel_addr_r} vmlinuz\ntftpboot ${ramdisk_addr_r} initrd\n")
-                    .append("setenv bootargs console=ttyAMA0 rdinit=/init panic=-1\n")
-                    .append("booti ${kernel_addr_r} ${ramdisk_addr_r}:${filesize} ${fdt_addr}\n");
-            kernelVersion = k.kernelVersion();
-        } catch (TestAbortedException noMirror) {
-            noKernel = noMirror.getMessage();
-        }
-        Path bootScript = NetworkLab.write(lab.dir().resolve("boot.txt"), script.toString());
-        ok(Tools.run("mkimage", "-A", "arm64", "-T", "script", "-C", "none", "-d", bootScript.toString(),
-                tftp.resolve("boot.scr.uimg").toString()));
-        return tftp;
+        bootServer = WaltBootServer.start((cmd, log) -> lab.start(server, log, cmd), Files.createDirectories(lab.dir().resolve("walt-boot")),
+                "walt-net", WALT_NET_ADDR, image);
     }
 
     /** The proxy's sshd, the script setup-proxy writes on the server, run on the proxy; returns the host keys it printed. */

@@ -78,6 +78,11 @@ public final class WaltBootServer {
         return s;
     }
 
+    /** A node's TFTP folder, as dnsmasq names the files it sends from it. */
+    public Path nodeFolder(String mac) {
+        return dir.resolve("nodes").resolve(mac.replace(':', '-'));
+    }
+
     /** dnsmasq's log. */
     public Path log() {
         return log;
