@@ -7,17 +7,27 @@ WALT_VPN_STATE=${WALT_VPN_STATE:-/var/lib/walt-vpn}
 WALT_VPN_SITE=${WALT_VPN_SITE:-/boot/firmware/walt-vpn}
 WALT_VPN_SYSFS=${WALT_VPN_SYSFS:-/sys}
 WALT_VPN_PROCFS=${WALT_VPN_PROCFS:-/proc}
+WALT_VPN_DEVFS=${WALT_VPN_DEVFS:-/dev}
 WALT_VPN_BRIDGE=${WALT_VPN_BRIDGE:-walt-vpn-br}
 WALT_VPN_LIB=$(cd -- "$(dirname -- "$0")" && pwd)
-export WALT_VPN_STATE WALT_VPN_SITE WALT_VPN_SYSFS WALT_VPN_PROCFS WALT_VPN_BRIDGE WALT_VPN_LIB
+export WALT_VPN_STATE WALT_VPN_SITE WALT_VPN_SYSFS WALT_VPN_PROCFS WALT_VPN_DEVFS WALT_VPN_BRIDGE WALT_VPN_LIB
 
 node_key=$WALT_VPN_STATE/id_ed25519
 node_cert=$WALT_VPN_STATE/id_ed25519-cert.pub
 ssh_config=$WALT_VPN_SITE/ssh_config
 
-# Everything goes to stdout: the units send it to the journal and the console.
+# Everything goes to stdout (the journal) and to every console the kernel has: /dev/console
+# is only the last console= of the command line (the serial port on a Pi), and the person
+# at the board may be looking at the screen (tty0) instead.
 say() {
     printf 'walt-vpn: %s\n' "$*"
+    consoles=$(cat "$WALT_VPN_SYSFS/class/tty/console/active" 2>/dev/null) || return 0
+    for c in $consoles; do
+        case $c in
+            *[!A-Za-z0-9]*) continue ;;
+        esac
+        [ ! -w "$WALT_VPN_DEVFS/$c" ] || printf 'walt-vpn: %s\r\n' "$*" >>"$WALT_VPN_DEVFS/$c" 2>/dev/null || true
+    done
 }
 
 die() {
@@ -78,6 +88,26 @@ wired_interface() {
         esac
     done
     return 1
+}
+
+# Waits until the wired interface exists and its link is up: the Pi 3 B+'s NIC is on USB and
+# appears seconds after boot, its link later still. Says once what it waits for.
+wait_wired() {
+    said=
+    while :; do
+        if wired=$(wired_interface); then
+            state=$(cat "$WALT_VPN_SYSFS/class/net/${wired%% *}/operstate" 2>/dev/null || true)
+            case $state in
+                up | unknown) return 0 ;;
+            esac
+            what="the link of ${wired%% *} (it is ${state:-absent})"
+        else
+            what="the wired network interface"
+        fi
+        [ -n "$said" ] || say "waiting for $what"
+        said=1
+        sleep 1
+    done
 }
 
 wired_mac() {
@@ -161,4 +191,23 @@ ensure_bridge() {
         echo 1 >"$v6"
     fi
     ip link set dev "$WALT_VPN_BRIDGE" up
+}
+
+# The board has no clock that survives power off, and a site may block NTP: when
+# systemd-timesyncd has not synchronised the clock, take the server's (the "time" command of
+# the enrolment account: only its standard output, which no proxy can write to) if ours is
+# more than a minute away from it.
+sync_clock() {
+    [ ! -e "${WALT_VPN_TIMESYNC:-/run/systemd/timesync/synchronized}" ] || return 0
+    server_time=$(ssh -F "$ssh_config" walt-vpn-enroll time </dev/null 2>/dev/null) || return 0
+    case $server_time in
+        '' | *[!0-9]*) return 0 ;;
+    esac
+    now=$(date +%s)
+    if [ "$server_time" -gt $((now + 60)) ] || [ "$server_time" -lt $((now - 60)) ]; then
+        # shellcheck disable=SC2086  # a command and its options
+        if ${WALT_VPN_SET_CLOCK:-date -u -s} "@$server_time" >/dev/null; then
+            say "clock set from the WalT server: $(date -u '+%Y-%m-%d %H:%M:%S') UTC (NTP has not answered)"
+        fi
+    fi
 }

@@ -23,8 +23,10 @@ if [ -s "$node_cert" ]; then
     exit 0
 fi
 print_fingerprint
-mac=$(wired_mac) || die "no wired interface (en*, eth*) with a permanent MAC address"
+wait_wired
+mac=$(wired_mac)
 entry=$(entrypoint walt-vpn-enroll)
+sync_clock
 
 # Keeps the server's answer if it is one certificate line for this node's key; the file is
 # renamed into place only once checked.

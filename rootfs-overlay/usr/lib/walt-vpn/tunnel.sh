@@ -31,6 +31,7 @@ install_bootstrap
 server_login="$(ssh_get walt-vpn-tunnel user)@$(ssh_get walt-vpn-tunnel hostname): Permission denied"
 err=$WALT_VPN_STATE/.tunnel.err
 backoff=$backoff_min
+sync_clock
 while :; do
     if [ ! -s "$node_cert" ]; then
         "$WALT_VPN_LIB/enroll.sh"

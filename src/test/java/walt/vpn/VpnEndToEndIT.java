@@ -146,9 +146,23 @@ class VpnEndToEndIT {
         assertTrue(shown.find(), keygen.stdout());
         String fingerprint = shown.group(1);
 
+        // The board's clock is still at 2001 (no RTC, NTP blocked): it takes the server's before asking.
+        Path bin = Files.createDirectories(lab.dir().resolve("node-bin"));
+        Path clockSet = lab.dir().resolve("clock-set");
+        NetworkLab.write(bin.resolve("date"), "#!/bin/sh\n[ \"$*\" = +%s ] && { echo 1000000000; exit 0; }\nexec /bin/date \"$@\"\n");
+        NetworkLab.write(bin.resolve("set-clock"), "#!/bin/sh\necho \"$1\" >>" + clockSet + "\n");
+        for (String f : List.of("date", "set-clock")) {
+            Files.setPosixFilePermissions(bin.resolve(f), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Map<String, String> env = new HashMap<>(nodeEnv);
+        env.putAll(Map.of("PATH", bin + ":" + System.getenv("PATH"), "WALT_VPN_SET_CLOCK", bin.resolve("set-clock").toString()));
         Path log = lab.dir().resolve("enroll.log");
-        Process enrol = lab.start(node, nodeEnv, log, List.of(Node.script("enroll.sh")));
+        long before = System.currentTimeMillis() / 1000;
+        Process enrol = lab.start(node, env, log, List.of(Node.script("enroll.sh")));
         await(() -> Node.contains(log, "walt-vpn: enrolment request to " + PROXY_ADDR + ":22 " + NO_MONITOR), 60, "a denial", log);
+        assertTrue(Node.contains(log, "walt-vpn: clock set from the WalT server"), Node.text(log));
+        long set = Long.parseLong(Files.readString(clockSet).strip().substring(1));
+        assertTrue(set >= before - 2 && set <= System.currentTimeMillis() / 1000 + 2, "the server's clock: " + set);
         await(() -> Node.contains(log, "walt-vpn: enrolment request 2 to "), 30, "a second request", log);
         assertTrue(enrol.isAlive(), "the node goes on asking" + Node.text(log));
         assertFalse(Files.exists(state.resolve("id_ed25519-cert.pub")));
@@ -368,6 +382,8 @@ class VpnEndToEndIT {
         nodeEnv.putAll(Map.of("WALT_VPN_STATE", state.toString(), "WALT_VPN_SITE", site.toString(),
                 "WALT_VPN_SYSFS", sys.root.toString(), "WALT_VPN_RETRY_MIN", "1", "WALT_VPN_RETRY_MAX", "2",
                 "WALT_VPN_BACKOFF_MIN", "1", "WALT_VPN_BACKOFF_MAX", "2", "HOME", node.home().toString()));
+        // The node's clock is this machine's: never set it, whatever a test does.
+        nodeEnv.putAll(Map.of("WALT_VPN_SET_CLOCK", "true", "WALT_VPN_TIMESYNC", lab.dir().resolve("no-timesync").toString()));
     }
 
     /** {@code walt vpn SUB} as the operator runs it on the server. */

@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
  * The forced command of the enrolment account: sshd runs it with the node's own public key
  * in {@code $SSH_USER_AUTH} and {@code enroll <MAC>} in {@code $SSH_ORIGINAL_COMMAND}. It asks
  * the daemon and answers the node: the certificate on stdout and exit 0, or a reason on
- * stderr and exit 3 (denied) or 4 (error, retry later). A bare main: it starts once per
- * request, so no command-line framework.
+ * stderr and exit 3 (denied) or 4 (error, retry later). {@code time} prints the server's
+ * clock (seconds since the epoch) on stdout: a board without a clock at a site that blocks
+ * NTP sets its own from it. A bare main: it starts once per request, so no command-line
+ * framework.
  */
 public final class EnrolmentCommand {
 
@@ -44,8 +46,12 @@ public final class EnrolmentCommand {
         ObjectNode request = JsonLineChannel.json().createObjectNode();
         try {
             String[] cmd = env.getOrDefault("SSH_ORIGINAL_COMMAND", "").strip().split(" ");
+            if (cmd.length == 1 && cmd[0].equals("time")) {
+                System.out.println(java.time.Instant.now().getEpochSecond());
+                return ACCEPTED;
+            }
             if (cmd.length != 2 || !cmd[0].equals("enroll")) {
-                throw new IllegalArgumentException("usage: enroll MAC");
+                throw new IllegalArgumentException("usage: enroll MAC | time");
             }
             request.put("mac", MacAddress.parse(cmd[1]).value());
             request.put("key", offeredKey(env.get("SSH_USER_AUTH")).line());

@@ -106,11 +106,19 @@ public final class Node {
             this.root = root;
         }
 
-        /** An interface with its MAC and addr_assign_type (0 permanent, 1 random, 3 set by user). */
+        /** An interface with its MAC and addr_assign_type (0 permanent, 1 random, 3 set by user), its link up. */
         public Sysfs net(String name, String mac, int assignType) throws IOException {
             Path d = Files.createDirectories(root.resolve("class/net").resolve(name));
             Files.writeString(d.resolve("address"), mac + "\n");
             Files.writeString(d.resolve("addr_assign_type"), assignType + "\n");
+            Files.writeString(d.resolve("operstate"), "up\n");
+            return this;
+        }
+
+        /** The kernel's consoles, as /sys/class/tty/console/active lists them. */
+        public Sysfs consoles(String... names) throws IOException {
+            Path d = Files.createDirectories(root.resolve("class/tty/console"));
+            Files.writeString(d.resolve("active"), String.join(" ", names) + "\n");
             return this;
         }
 

@@ -264,9 +264,10 @@ class NodeEnrolTunnelTest {
         Path stub = dir.resolve("enrol-stub");
         Files.writeString(stub, String.join("\n",
                 "#!/bin/sh",
-                "# The enrolment command's contract (docs/vpn-protocol.md): deny, then garbage, then a certificate for another key, then the right one.",
+                "# The enrolment command's contract (docs/vpn-protocol.md): the server's clock for time; deny, then garbage, then a certificate for another key, then the right one.",
                 "set -eu",
                 "d=" + enrol,
+                "if [ \"$SSH_ORIGINAL_COMMAND\" = time ]; then date +%s; exit 0; fi",
                 "n=$(( $(cat $d/count 2>/dev/null || echo 0) + 1 ))",
                 "echo $n >$d/count",
                 "printf '%s\\n' \"$SSH_ORIGINAL_COMMAND\" >>$d/requests",
@@ -346,6 +347,8 @@ class NodeEnrolTunnelTest {
         env.putAll(Map.of("WALT_VPN_STATE", state.toString(), "WALT_VPN_SITE", site.toString(), "WALT_VPN_SYSFS", sys.root.toString(),
                 "WALT_VPN_RETRY_MIN", "1", "WALT_VPN_RETRY_MAX", "1", "WALT_VPN_BACKOFF_MIN", "1", "WALT_VPN_BACKOFF_MAX", "2",
                 "HOME", lab.resolve("node").toString()));
+        // The node's clock is this machine's: never set it.
+        env.putAll(Map.of("WALT_VPN_SET_CLOCK", "true", "WALT_VPN_TIMESYNC", lab.resolve("no-timesync").toString()));
     }
 
     /** A system account on {@code host} whose home is the lab directory (sshd looks there for nothing). */

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import walt.vpn.testing.NetworkLab;
 import walt.vpn.testing.Tools;
 
 /** The node's scripts, units and templates, checked without a network: lint, parsing, key, VM command. */
@@ -122,6 +123,79 @@ class NodeFilesTest {
         Tools.Result again = Tools.run(List.of(Node.script("keygen.sh")), null, 60, env);
         assertTrue(again.stdout().contains("node key fingerprint " + sha), again.stdout());
         assertFalse(again.stdout().contains("made the node key"), again.stdout());
+    }
+
+    @Test
+    void messagesReachEveryConsoleNotOnlyTheLast() throws Exception {
+        Tools.require("ssh-keygen");
+        // A Pi's command line: console=tty0 (the screen) console=ttyS1 (serial); /dev/console is the last one only.
+        Node.Sysfs sys = new Node.Sysfs(tmp.resolve("sys")).consoles("tty0", "ttyS1");
+        Path dev = Files.createDirectories(tmp.resolve("dev"));
+        Files.writeString(dev.resolve("tty0"), "");
+        Files.writeString(dev.resolve("ttyS1"), "");
+        Tools.Result r = Tools.run(List.of(Node.script("keygen.sh")), null, 60, Map.of("WALT_VPN_STATE", tmp.resolve("state").toString(),
+                "WALT_VPN_SYSFS", sys.root.toString(), "WALT_VPN_DEVFS", dev.toString()));
+        assertEquals(0, r.exit(), r.all());
+        String fingerprint = r.stdout().lines().filter(l -> l.startsWith("walt-vpn: node key fingerprint ")).findFirst().orElseThrow();
+        for (String console : List.of("tty0", "ttyS1")) {
+            assertTrue(Files.readString(dev.resolve(console)).contains(fingerprint + "\r\n"), console + ": " + Files.readString(dev.resolve(console)));
+        }
+    }
+
+    @Test
+    void enrolmentWaitsForTheWiredLink() throws Exception {
+        Node.Sysfs sys = new Node.Sysfs(tmp.resolve("sys"));
+        Map<String, String> env = Map.of("WALT_VPN_SYSFS", sys.root.toString());
+        Path log = tmp.resolve("wait.log");
+        List<String> cmd = List.of("sh", "-c", ". \"$0\"; wait_wired; say ready", Node.script("common.sh"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try {
+            Node.await(() -> Node.contains(log, "walt-vpn: waiting for the wired network interface"), 10, "the wait", () -> Node.text(log));
+            // The USB NIC appears, link down: still waiting; then its link comes up.
+            sys.net("eth0", "b8:27:eb:01:02:03", 0);
+            Files.writeString(sys.root.resolve("class/net/eth0/operstate"), "down\n");
+            Thread.sleep(2500);
+            assertFalse(Node.contains(log, "ready"), Node.text(log));
+            Files.writeString(sys.root.resolve("class/net/eth0/operstate"), "up\n");
+            assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), Node.text(log));
+            assertTrue(Node.contains(log, "walt-vpn: ready"), Node.text(log));
+            assertEquals(1, Files.readString(log).split("waiting for", -1).length - 1, "said once: " + Node.text(log));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theClockIsTakenFromTheServerOnlyWhenNtpHasNotSetIt() throws Exception {
+        // A fake ssh answers "time" as the server would, from the file "server-time".
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path serverTime = tmp.resolve("server-time");
+        Path set = tmp.resolve("set");
+        NetworkLab.write(bin.resolve("ssh"), "#!/bin/sh\n[ \"$4\" = time ] || exit 2\ncat \"" + serverTime + "\"\n");
+        NetworkLab.write(bin.resolve("set-clock"), "#!/bin/sh\necho \"$1\" >>\"" + set + "\"\n");
+        for (String f : List.of("ssh", "set-clock")) {
+            Files.setPosixFilePermissions(bin.resolve(f), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"), "WALT_VPN_SET_CLOCK", bin.resolve("set-clock").toString(),
+                "WALT_VPN_TIMESYNC", tmp.resolve("synchronized").toString(), "WALT_VPN_SITE", tmp.toString());
+        long now = System.currentTimeMillis() / 1000;
+        Files.writeString(serverTime, (now + 3600) + "\n");
+        Tools.Result ahead = Node.common(env, "sync_clock");
+        assertEquals(0, ahead.exit(), ahead.all());
+        assertEquals(List.of("@" + (now + 3600)), Files.readAllLines(set));
+        assertTrue(ahead.stdout().contains("walt-vpn: clock set from the WalT server"), ahead.stdout());
+        // Close enough, or an answer that is not a number: the clock is left alone.
+        for (String answer : List.of(String.valueOf(now + 10), "1700000000; reboot", "")) {
+            Files.writeString(serverTime, answer + "\n");
+            assertEquals(0, Node.common(env, "sync_clock").exit());
+        }
+        // NTP has synchronised it: the server is not even asked.
+        Files.writeString(serverTime, (now + 7200) + "\n");
+        Files.writeString(tmp.resolve("synchronized"), "");
+        assertEquals(0, Node.common(env, "sync_clock").exit());
+        assertEquals(List.of("@" + (now + 3600)), Files.readAllLines(set));
     }
 
     @Test
