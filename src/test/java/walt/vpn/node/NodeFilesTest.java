@@ -232,6 +232,8 @@ class NodeFilesTest {
         env.put("WALT_VPN_KVM_DEVICE", "/dev/null");
         String kvm = String.join(" ", Tools.run(List.of(Node.script("vm.sh")), null, 30, env).stdout().lines().toList());
         assertTrue(kvm.contains("-accel kvm,kernel-irqchip=off -accel tcg -cpu max"), kvm);
+        // Under KVM too, xHCI is there only for Linux: no firmware runs before it.
+        assertTrue(kvm.contains("-device qemu-xhci,id=xhci") && !kvm.contains("-bios") && !kvm.contains("pflash"), kvm);
 
         // A machine without USB ports gets no usb-host device; a bad value in vpn.conf stops the launcher.
         Node.Sysfs plain = new Node.Sysfs(tmp.resolve("sys2")).net("eth0", "52:54:00:AA:BB:CC", 0);
