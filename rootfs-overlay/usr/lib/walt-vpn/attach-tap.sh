@@ -11,6 +11,7 @@ case $tap in
     *) die "tunnel: no tap to attach (ssh gave '$(printf '%s' "$tap" | clean_line)')" ;;
 esac
 ensure_bridge
+no_ipv6 "$tap"
 ip link set dev "$tap" master "$WALT_VPN_BRIDGE"
 ip link set dev "$tap" up
 say "tunnel: up, $tap in bridge $WALT_VPN_BRIDGE"

@@ -186,11 +186,18 @@ ensure_bridge() {
         ip link add name "$WALT_VPN_BRIDGE" type bridge 2>/dev/null ||
             ip link show dev "$WALT_VPN_BRIDGE" >/dev/null
     fi
-    v6=$WALT_VPN_PROCFS/sys/net/ipv6/conf/$WALT_VPN_BRIDGE/disable_ipv6
+    no_ipv6 "$WALT_VPN_BRIDGE"
+    ip link set dev "$WALT_VPN_BRIDGE" up
+}
+
+# Takes IPv6 off interface $1 (the bridge and its ports): without it the kernel gives each a
+# link-local address and sends its router solicitations onto walt-net, as if the board were
+# a host there.
+no_ipv6() {
+    v6=$WALT_VPN_PROCFS/sys/net/ipv6/conf/$1/disable_ipv6
     if [ -w "$v6" ]; then
         echo 1 >"$v6"
     fi
-    ip link set dev "$WALT_VPN_BRIDGE" up
 }
 
 # The board has no clock that survives power off, and a site may block NTP: when

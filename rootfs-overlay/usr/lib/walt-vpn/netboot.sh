@@ -59,6 +59,7 @@ ipxe_out=$WALT_VPN_BOOT_DIR/out
 ensure_bridge
 ip netns add "$netns"
 ip link add "$veth" type veth peer name "$peer" address "$vm_mac" netns "$netns"
+no_ipv6 "$veth"
 ip link set dev "$veth" master "$WALT_VPN_BRIDGE" up
 ip -n "$netns" link set dev lo up
 ip -n "$netns" link set dev "$peer" up

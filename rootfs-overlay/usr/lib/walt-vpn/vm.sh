@@ -112,6 +112,7 @@ ensure_bridge
 if ! ip link show dev "$vm_tap" >/dev/null 2>&1; then
     ip tuntap add dev "$vm_tap" mode tap
 fi
+no_ipv6 "$vm_tap"
 ip link set dev "$vm_tap" master "$WALT_VPN_BRIDGE"
 ip link set dev "$vm_tap" up
 

@@ -236,6 +236,8 @@ class VpnEndToEndIT {
             await(() -> Node.contains(console, image.networkLine()), 60, "the VM's own network through the tunnel", console);
             String text = Files.readString(console);
             assertTrue(text.contains("vm: starting (mac " + VM_MAC + ", 256 MiB, 1 CPUs)"), text);
+            // A server without walt-server-httpd: the scripts fall back to TFTP.
+            assertTrue(text.contains("vm: boot: http failed. falling back to tftp."), text);
             // The server registered the VM, through the tunnel, as a node of model qemu-arm-64.
             assertTrue(bootServer.registry().stream().anyMatch(l -> l.startsWith(VM_MAC + " 10.79.9.") && l.endsWith(" node qemu-arm-64")),
                     bootServer.registry() + bootServer.logText());
@@ -343,7 +345,7 @@ class VpnEndToEndIT {
         // The WalT server's side of walt-net: DHCP, registration, and the image's boot files by TFTP.
         lab.ok(server, "ip", "addr", "add", WALT_NET_ADDR + "/24", "dev", "walt-net");
         bootServer = WaltBootServer.start((cmd, log) -> lab.start(server, log, cmd), Files.createDirectories(lab.dir().resolve("walt-boot")),
-                "walt-net", WALT_NET_ADDR, image);
+                "walt-net", WALT_NET_ADDR, image, false);
     }
 
     /** The proxy's sshd, the script setup-proxy writes on the server, run on the proxy; returns the host keys it printed. */

@@ -214,7 +214,7 @@ class NodeImageIT {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             started.add(p);
             return p;
-        }, Files.createDirectories(work.resolve("walt-boot")), "wvn-net", WALT_NET_ADDR, image);
+        }, Files.createDirectories(work.resolve("walt-boot")), "wvn-net", WALT_NET_ADDR, image, true);
 
         String cmdline = WaltJar.run(work, "vpn-image", "cat", work.resolve("site-a.img") + "@1:/cmdline.txt").out().strip()
                 .replaceAll("console=\\S+", "").strip()

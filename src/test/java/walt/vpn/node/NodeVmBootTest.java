@@ -90,7 +90,7 @@ class NodeVmBootTest {
             assertTrue(Node.contains(console, "vm: boot: no DHCP lease from the WalT server"), Node.text(console));
 
             WaltBootServer server = WaltBootServer.start((cmd, log) -> net.start(ns, log, cmd), Files.createDirectories(lab.resolve("walt")),
-                    "wvsrv0", SERVER, image);
+                    "wvsrv0", SERVER, image, true);
             Node.await(() -> Node.contains(console, WaltImage.KERNEL_MARKER + " " + image.kernelVersion() + " aarch64"), 240,
                     "the WalT kernel's /init", () -> Node.text(console) + server.logText());
             Node.await(() -> Node.contains(console, image.networkLine()), 60, "the VM's network", () -> Node.text(console) + server.logText());
@@ -103,8 +103,13 @@ class NodeVmBootTest {
             String ip = leased.group(1);
             assertEquals(List.of(VM_MAC + " " + ip + " node qemu-arm-64"), server.registry(), server.logText());
             assertTrue(server.logText().contains("vendor class: walt.node.qemu-arm-64"), server.logText());
-            // The image's chain ran as WalT's scripts are written: HTTP tried, then TFTP.
-            assertTrue(text.contains("vm: boot: http failed. falling back to tftp."), text);
+            // The image's chain ran as WalT's scripts are written: the first script by TFTP,
+            // the rest by HTTP from walt-server-httpd, which finds the node by its address.
+            assertFalse(text.contains("vm: boot: http failed. falling back to tftp."), text);
+            for (String f : List.of("start-generic-2.ipxe", "server-params.ipxe", "initrd", "kernel")) {
+                assertTrue(server.httpLog().contains("GET /boot/" + f + "?node_ip=" + ip + " 200"), f + ": " + server.httpLog());
+            }
+            assertTrue(server.logText().contains("sent " + server.nodeFolder(VM_MAC).resolve("start.ipxe")), server.logText());
             assertTrue(text.contains("vm: boot: Walt node model: qemu-arm-64"), text);
             assertTrue(text.contains("vm: starting (mac " + VM_MAC + ", 256 MiB, 1 CPUs)"), text);
             assertTrue(text.contains("vm: WARNING: no " + lab.resolve("no-kvm") + ": the WalT node runs under TCG emulation"), text);

@@ -20,8 +20,11 @@ import java.util.List;
  *     {@code walt-dhcp-event}); any other device is "unknown" and gets no folder;</li>
  * <li>TFTP: a device's requests are served from its own folder ({@code --tftp-unique-root=mac}
  *     stands for WalT's map rule {@code r .* nodes/\i/tftp/\0}), so an unregistered device
- *     finds nothing. WalT's HTTP service is not played: the boot scripts fall back to TFTP, as
- *     they do on a server without it.</li>
+ *     finds nothing;</li>
+ * <li>HTTP, when asked for (walt-server-httpd, {@code services/httpd.py}): port 80,
+ *     {@code /boot/PATH?node_ip=IP} served from the folder of the node with that address (the
+ *     peer's address without {@code node_ip}), by a small Python 3 server. Without it the
+ *     boot scripts fall back to TFTP, as they do on a server that lacks it.</li>
  * </ul>
  */
 public final class WaltBootServer {
@@ -43,10 +46,11 @@ public final class WaltBootServer {
      * dnsmasq on {@code iface}, whose address is {@code server} in a /24, leasing .50 to .99,
      * serving {@code image} to the nodes it registers. Its files are under {@code dir}.
      */
-    public static WaltBootServer start(Launcher launcher, Path dir, String iface, String server, WaltImage image)
+    public static WaltBootServer start(Launcher launcher, Path dir, String iface, String server, WaltImage image, boolean http)
             throws IOException, InterruptedException {
         Tools.require("dnsmasq");
         Path nodes = Files.createDirectories(dir.resolve("nodes"));
+        Path byIp = Files.createDirectories(dir.resolve("nodes-by-ip"));
         Path registry = dir.resolve("registry");
         Files.writeString(registry, "");
         String net = server.substring(0, server.lastIndexOf('.') + 1);
@@ -60,7 +64,8 @@ public final class WaltBootServer {
                 esac
                 grep -q "^$2 $3 node $model\\$" "%1$s" || echo "$2 $3 node $model" >>"%1$s"
                 ln -sfn "%2$s/$model" "%3$s/$(echo "$2" | tr : -)"
-                """.formatted(registry, image.boot(), nodes));
+                ln -sfn "%3$s/$(echo "$2" | tr : -)" "%4$s/$3"
+                """.formatted(registry, image.boot(), nodes, byIp));
         Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path log = dir.resolve("dnsmasq.log");
         launcher.start(List.of(Tools.find("dnsmasq"), "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
@@ -68,6 +73,11 @@ public final class WaltBootServer {
                 "--log-facility=-", "--dhcp-leasefile=" + dir.resolve("leases"), "--pid-file=" + dir.resolve("dnsmasq.pid"),
                 "--dhcp-script=" + hook, "--enable-tftp", "--tftp-root=" + nodes, "--tftp-unique-root=mac"), log);
         WaltBootServer s = new WaltBootServer(dir, log);
+        if (http) {
+            Tools.require("python3");
+            Path httpd = NetworkLab.write(dir.resolve("httpd.py"), HTTPD);
+            launcher.start(List.of(Tools.find("python3"), httpd.toString(), server, byIp.toString()), dir.resolve("httpd.log"));
+        }
         long end = System.nanoTime() + 30_000_000_000L;
         while (!s.logText().contains("TFTP root is")) {
             if (System.nanoTime() > end) {
@@ -77,6 +87,45 @@ public final class WaltBootServer {
         }
         return s;
     }
+
+    /** The HTTP server's log: one line a request, "GET PATH STATUS". */
+    public String httpLog() {
+        try {
+            Path f = dir.resolve("httpd.log");
+            return Files.exists(f) ? Files.readString(f) : "";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static final String HTTPD = """
+            import http.server, os, shutil, sys, urllib.parse
+            address, by_ip = sys.argv[1], sys.argv[2]
+
+            class Boot(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    url = urllib.parse.urlsplit(self.path)
+                    ip = urllib.parse.parse_qs(url.query).get("node_ip", [self.client_address[0]])[0]
+                    parts = url.path.split("/")
+                    status = 404
+                    if url.path.startswith("/boot/") and ".." not in parts and "/" not in ip:
+                        f = os.path.join(by_ip, ip, url.path[len("/boot/"):])
+                        if os.path.isfile(f):
+                            status = 200
+                            self.send_response(200)
+                            self.send_header("Content-Length", str(os.path.getsize(f)))
+                            self.end_headers()
+                            with open(f, "rb") as src:
+                                shutil.copyfileobj(src, self.wfile)
+                    if status != 200:
+                        self.send_error(status)
+                    print("GET", self.path, status, flush=True)
+
+                def log_message(self, *args):
+                    pass
+
+            http.server.ThreadingHTTPServer((address, 80), Boot).serve_forever()
+            """;
 
     /** A node's TFTP folder, as dnsmasq names the files it sends from it. */
     public Path nodeFolder(String mac) {
