@@ -40,7 +40,9 @@ cpus=${cpus:-2}
 require_uint WALT_VPN_VM_MEMORY "$memory"
 require_uint WALT_VPN_VM_CPUS "$cpus"
 
-wired=$(wired_interface) || die "vm: no wired interface (en*, eth*) with a permanent MAC address"
+# The VM's MAC comes from the board's NIC, which on a Pi 3 B+ appears on USB after boot.
+wait_wired
+wired=$(wired_interface)
 board_mac=${wired#* }
 vm_mac=52:54:00:${board_mac#*:*:*:}
 
