@@ -14,7 +14,7 @@
 # || succeeds), and the commands set, clear, echo, chain, imgfree, initrd, kernel, imgargs,
 # boot, sleep, reboot, poweroff, exit. Anything else fails the boot attempt with a message
 # naming it. Nothing fetched is ever evaluated by the shell: variables live in files, words
-# are split with globbing off.
+# are split with globbing off (set -f, for the whole shell that sources this).
 #
 # A URI is http://HOST/PATH (fetched with ?node_ip=${ip}, the way WalT's httpd finds the
 # node), tftp://HOST/PATH, /PATH (TFTP from ${next-server}) or a PATH relative to the folder
@@ -151,7 +151,9 @@ ipxe_line() {
     case ${1#"${1%%[! ]*}"} in
         '' | '#'* | :*) return 0 ;;
     esac
-    # shellcheck disable=SC2046  # split into words (globbing is off in netboot.sh)
+    # Words are split as iPXE splits them, and a word is never a file name pattern.
+    set -f
+    # shellcheck disable=SC2046
     set -- $(ipxe_expand "$1")
     cmd=
     last=0

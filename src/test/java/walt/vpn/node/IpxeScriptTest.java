@@ -38,7 +38,6 @@ class IpxeScriptTest {
         Path out = Files.createDirectories(tmp.resolve("out"));
         String harness = String.join("\n",
                 "set -eu",
-                "set -f",
                 ". \"$LIB/common.sh\"",
                 ". \"$LIB/ipxe.sh\"",
                 "ipxe_vars=$VARS",
