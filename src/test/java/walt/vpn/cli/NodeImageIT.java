@@ -40,7 +40,8 @@ import walt.vpn.testing.WaltImage;
  * {@code walt vpn monitor --accept} takes that fingerprint and the node's tunnel comes up on
  * the server's tap. Then the same card, after that power cut, boots on the closest model of
  * the real board ({@code -M raspi3b}: Cortex-A53 at EL2, no GIC, its network on USB): its
- * root is checked, its tunnel comes back with the certificate it kept, and its own QEMU
+ * root is checked, the certificate the operator revoked meanwhile is refused, the node enrols
+ * again and its tunnel comes back, and its own QEMU
  * starts the WalT node VM under KVM, which boots as a node of model qemu-arm-64 from a
  * stand-in of the WalT server's network boot on walt-net, through the tunnel. About fifteen
  * minutes of TCG emulation.
@@ -65,6 +66,7 @@ class NodeImageIT {
     /** The card as the first boot left it (order 3), booted again on raspi3b (order 4). */
     static Path card;
     static Path bootFiles;
+    static String nodeFingerprint;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -178,6 +180,7 @@ class NodeImageIT {
             Thread.sleep(3000);
             assertTrue(qemu.isAlive(), "qemu did not start:\n" + tail(console));
             String fingerprint = awaitConsole(console, FINGERPRINT, 1500).group(1);
+            nodeFingerprint = fingerprint;
             long keyAt = (System.nanoTime() - start) / 1_000_000_000L;
             awaitConsole(console, Pattern.compile("walt-vpn: enrolment request to \\S*10\\.0\\.2\\.2\\S* denied: no operator is running walt vpn monitor"), 300);
             String text = Files.readString(console);
@@ -224,6 +227,11 @@ class NodeImageIT {
                 + " modprobe.blacklist=cdc_subset"
                 // The VM's serial console goes to the journal: show the journal on the console.
                 + " systemd.journald.forward_to_console=1 console=ttyAMA0,115200";
+        // The node is revoked while the card moves to the board: there it must find its
+        // certificate refused, enrol again (the operator accepts the same key) and come back.
+        ok(server.exec(server.walt("vpn", "revoke", "node-1"), 60));
+        Process monitor = server.background(server.walt("vpn", "monitor", "--accept", nodeFingerprint, "--timeout", "1500"),
+                "monitor-board.log");
         Path console = Path.of("target/node-board-console.log").toAbsolutePath();
         Files.createDirectories(console.getParent());
         Files.deleteIfExists(console);
@@ -239,7 +247,11 @@ class NodeImageIT {
             awaitConsole(console, Pattern.compile("kvm \\[1\\]: Hyp nVHE mode initialized successfully"), 120);
             // The power cut at the end of the first boot's test: the root is checked before it is written to.
             awaitConsole(console, Pattern.compile("File System Check on Root Device"), 600);
-            awaitConsole(console, Pattern.compile("walt-vpn: tunnel: up, tap\\d+"), 900);
+            awaitConsole(console, Pattern.compile("walt-vpn: tunnel: the server refused the node certificate"), 900);
+            awaitConsole(console, Pattern.compile("walt-vpn: enrolment request to \\S+ accepted"), 600);
+            assertTrue(monitor.waitFor(60, TimeUnit.SECONDS), "monitor --accept returns once the node is accepted");
+            assertEquals(0, monitor.exitValue(), server.log("monitor-board.log"));
+            awaitConsole(console, Pattern.compile("walt-vpn: tunnel: up, tap\\d+"), 600);
             long tunnelAt = (System.nanoTime() - start) / 1_000_000_000L;
             server.await("the node's tunnel on tap1 again", () -> server.sys("/sys/class/net/tap1/carrier").equals("1"), 120);
             awaitConsole(console, Pattern.compile("walt-vpn: vm: boot: leased 10\\.231\\.77\\.\\d+/24 from the WalT server " + WALT_NET_ADDR), 600);
@@ -259,6 +271,7 @@ class NodeImageIT {
         } finally {
             qemu.destroyForcibly();
             qemu.waitFor(30, TimeUnit.SECONDS);
+            monitor.destroy();
             for (Process p : started) {
                 p.destroy();
                 p.waitFor(10, TimeUnit.SECONDS);
