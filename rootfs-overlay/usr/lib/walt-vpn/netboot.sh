@@ -31,6 +31,11 @@ case $vm_mac in
     *) die "usage: netboot.sh VM_MAC (lower-case aa:bb:cc:dd:ee:ff)" ;;
 esac
 WALT_VPN_BOOT_DIR=${WALT_VPN_BOOT_DIR:-/run/walt-vpn/boot}
+# It is emptied at each attempt: only a folder of its own, never / or a top folder.
+case $WALT_VPN_BOOT_DIR in
+    /*/*) ;;
+    *) die "WALT_VPN_BOOT_DIR must be a folder two levels down or more, not '$WALT_VPN_BOOT_DIR'" ;;
+esac
 export WALT_VPN_BOOT_DIR
 netns=${WALT_VPN_BOOT_NETNS:-walt-vpn-boot}
 tries=${WALT_VPN_DHCP_TRIES:-5}

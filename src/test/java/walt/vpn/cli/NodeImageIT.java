@@ -105,11 +105,11 @@ class NodeImageIT {
     @Test
     @Order(1)
     void sameInputsGiveTheSameBytesAndSitesDifferOnlyInTheirFolder() throws Exception {
-        // 256 MiB for the node's VM: the emulated board has 1 GiB.
-        WaltJar.Run a = setupNode("site-a.img", "--entrypoint", SITE, "--vm-memory", "256");
+        // 256 MiB and one CPU for the node's VM: the emulated board has 1 GiB, and its four cores are one host thread.
+        WaltJar.Run a = setupNode("site-a.img", "--entrypoint", SITE, "--vm-memory", "256", "--vm-cpus", "1");
         assertEquals(0, a.exit(), a.stderr());
         assertTrue(a.out().contains("flash it with:  dd if=site-a.img"), a.out());
-        WaltJar.Run again = setupNode("site-a-again.img", "--entrypoint", SITE, "--vm-memory", "256");
+        WaltJar.Run again = setupNode("site-a-again.img", "--entrypoint", SITE, "--vm-memory", "256", "--vm-cpus", "1");
         assertEquals(0, again.exit(), again.stderr());
         assertEquals(-1L, Files.mismatch(work.resolve("site-a.img"), work.resolve("site-a-again.img")), "same inputs, same bytes");
 
@@ -118,7 +118,7 @@ class NodeImageIT {
         Files.writeString(proxyKeys, "host-key: " + Files.readString(work.resolve("proxy.pub")).split(" ")[0] + " "
                 + Files.readString(work.resolve("proxy.pub")).split(" ")[1] + "\n");
         WaltJar.Run b = setupNode("site-b.img", "--entrypoint", "entry.example.org", "--host-keys", "entry.example.org=" + proxyKeys,
-                "--vm-memory", "256");
+                "--vm-memory", "256", "--vm-cpus", "1");
         assertEquals(0, b.exit(), b.stderr());
         assertOnlySiteFolderDiffers(work.resolve("site-a.img"), work.resolve("site-b.img"));
         String config = WaltJar.run(work, "vpn-image", "cat", work.resolve("site-b.img") + "@1:/walt-vpn/ssh_config").out();
