@@ -26,7 +26,9 @@ say() {
         case $c in
             *[!A-Za-z0-9]*) continue ;;
         esac
-        [ ! -w "$WALT_VPN_DEVFS/$c" ] || printf 'walt-vpn: %s\r\n' "$*" >>"$WALT_VPN_DEVFS/$c" 2>/dev/null || true
+        # Never waits: a console stopped by Ctrl-S or Scroll Lock must not stop the service.
+        [ ! -w "$WALT_VPN_DEVFS/$c" ] || printf 'walt-vpn: %s\r\n' "$*" |
+            timeout 2 dd of="$WALT_VPN_DEVFS/$c" oflag=append,nonblock conv=notrunc status=none 2>/dev/null || true
     done
 }
 

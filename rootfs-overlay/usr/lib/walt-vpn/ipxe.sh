@@ -12,8 +12,10 @@
 # Supported: "#!ipxe", comment lines, ${name} expansion (unknown names expand to nothing),
 # commands joined by && and || (left to right, as in iPXE and sh; an empty command after
 # || succeeds), and the commands set, clear, echo, chain, imgfree, initrd, kernel, imgargs,
-# boot, sleep, reboot, poweroff, exit. Anything else fails the boot attempt with a message
-# naming it. Nothing fetched is ever evaluated by the shell: variables live in files, words
+# boot, sleep, reboot, poweroff, exit. reboot, poweroff and exit end the whole attempt, as
+# they end iPXE; anything else fails the boot attempt with a message naming it. An attempt
+# fetches at most $ipxe_max_fetches files and sleeps at most $ipxe_max_sleep s at a time, so
+# that no script can keep the node from trying again. Nothing fetched is ever evaluated by the shell: variables live in files, words
 # are split with globbing off (set -f, for the whole shell that sources this).
 #
 # A URI is http://HOST/PATH (fetched with ?node_ip=${ip}, the way WalT's httpd finds the
@@ -24,6 +26,13 @@
 # initrd, cmdline), and the function ipxe_transfer PROTO HOST PATH FILE that fetches one file.
 
 ipxe_max_depth=8
+ipxe_max_fetches=64
+ipxe_max_sleep=60
+
+# Whether the attempt is over: a kernel to boot, or a command that ends iPXE.
+ipxe_done() {
+    [ -f "$ipxe_out/boot" ] || [ -f "$ipxe_out/abort" ]
+}
 
 # Fails unless $1 can name a variable (the settings WalT's scripts use: next-server, mac:hexhyp).
 ipxe_name_ok() {
@@ -90,7 +99,7 @@ ipxe_resolve() {
             ;;
     esac
     case $ipxe_host in
-        '' | *[!A-Za-z0-9.-]*) return 1 ;;
+        '' | -* | *[!A-Za-z0-9.-]*) return 1 ;;
     esac
     case /$ipxe_path/ in
         */../* | */./* | *[!A-Za-z0-9._/+-]*) return 1 ;;
@@ -101,6 +110,13 @@ ipxe_resolve() {
 ipxe_fetch() {
     if ! ipxe_resolve "$1"; then
         say "vm: boot: cannot fetch '$(printf '%s' "$1" | clean_line)': not a URI a WalT server serves"
+        return 1
+    fi
+    fetches=$(($(cat "$ipxe_vars/.fetches" 2>/dev/null || echo 0) + 1))
+    echo "$fetches" >"$ipxe_vars/.fetches"
+    if [ "$fetches" -gt "$ipxe_max_fetches" ]; then
+        say "vm: boot: more than $ipxe_max_fetches files fetched: this boot attempt ends"
+        : >"$ipxe_out/abort"
         return 1
     fi
     rm -f "$2"
@@ -134,7 +150,10 @@ ipxe_chain() {
         # As in iPXE, a command that fails with no || to catch it ends the script.
         while IFS= read -r l || [ -n "$l" ]; do
             ipxe_line "$l" || exit
-            [ ! -f "$ipxe_out/boot" ] || exit 0
+            if ipxe_done; then
+                [ ! -f "$ipxe_out/abort" ] || exit 1
+                exit 0
+            fi
         done <"$script.lines"
     )
 }
@@ -167,7 +186,7 @@ ipxe_line() {
                     # shellcheck disable=SC2086
                     [ -z "$cmd" ] || ipxe_command $cmd || last=$?
                 fi
-                [ ! -f "$ipxe_out/boot" ] || return 0
+                ! ipxe_done || return "$last"
                 case $op:$last in
                     '&&:0' | '||:'[1-9]*) run=1 ;;
                     *) run=0 ;;
@@ -186,9 +205,13 @@ ipxe_command() {
     # Options such as --autofree or -n NAME do not change what is fetched here.
     case $c in
         chain | imgexec | kernel | imgload | initrd | imgfetch | module)
+            # (dash ends the script on a shift past the end: count first.)
             while [ $# -gt 0 ]; do
                 case $1 in
-                    --name | -n) shift 2 || return 1 ;;
+                    --name | -n)
+                        [ $# -ge 2 ] || return 1
+                        shift 2
+                        ;;
                     -*) shift ;;
                     *) break ;;
                 esac
@@ -203,18 +226,21 @@ ipxe_command() {
             say "vm: boot: $(printf '%s' "$*" | clean_line)"
             ;;
         chain | imgexec) ipxe_chain "${1:-}" "$depth" ;;
-        imgfree) ;;
+        # Scripts free themselves by name (nothing to do: each is a file of its own); with
+        # no name, every image goes, the kernel and initrd included.
+        imgfree) [ $# -gt 0 ] || rm -f "$ipxe_out/kernel" "$ipxe_out/initrd" "$ipxe_out/cmdline" ;;
         initrd | imgfetch | module)
             ipxe_fetch "${1:-}" "$ipxe_vars/.initrd" || return 1
             cat "$ipxe_vars/.initrd" >>"$ipxe_out/initrd"
             rm -f "$ipxe_vars/.initrd"
             ;;
         kernel | imgload)
-            ipxe_fetch "${1:-}" "$ipxe_out/kernel" || return 1
+            [ $# -gt 0 ] && ipxe_fetch "$1" "$ipxe_out/kernel" || return 1
             shift
             printf '%s\n' "$*" >"$ipxe_out/cmdline"
             ;;
         imgargs)
+            [ $# -gt 0 ] || return 1
             shift
             printf '%s\n' "$*" >"$ipxe_out/cmdline"
             ;;
@@ -226,11 +252,19 @@ ipxe_command() {
             : >"$ipxe_out/boot"
             ;;
         sleep)
-            require_uint "iPXE sleep" "${1:-}"
+            case ${1:-} in
+                '' | *[!0-9]*) return 1 ;;
+            esac
+            if [ "$1" -gt "$ipxe_max_sleep" ]; then
+                say "vm: boot: sleep $1 is longer than $ipxe_max_sleep s: this boot attempt ends"
+                : >"$ipxe_out/abort"
+                return 1
+            fi
             sleep "$1"
             ;;
         reboot | poweroff | exit | shell)
             say "vm: boot: the script ran '$c': this boot attempt ends"
+            : >"$ipxe_out/abort"
             return 1
             ;;
         *)

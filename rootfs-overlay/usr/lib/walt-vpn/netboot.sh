@@ -33,7 +33,8 @@ esac
 WALT_VPN_BOOT_DIR=${WALT_VPN_BOOT_DIR:-/run/walt-vpn/boot}
 # It is emptied at each attempt: only a folder of its own, never / or a top folder.
 case $WALT_VPN_BOOT_DIR in
-    /*/*) ;;
+    */ | *//* | */./* | */../* | */. | */..) die "WALT_VPN_BOOT_DIR must be a plain absolute path, not '$WALT_VPN_BOOT_DIR'" ;;
+    /?*/?*) ;;
     *) die "WALT_VPN_BOOT_DIR must be a folder two levels down or more, not '$WALT_VPN_BOOT_DIR'" ;;
 esac
 export WALT_VPN_BOOT_DIR
@@ -108,7 +109,7 @@ ipxe_transfer() {
 }
 
 depth=0
-if ! ipxe_chain /start.ipxe "$depth" || [ ! -f "$ipxe_out/boot" ]; then
+if ! ipxe_chain /start.ipxe "$depth" || [ ! -f "$ipxe_out/boot" ] || [ -f "$ipxe_out/abort" ]; then
     die "vm: boot: the WalT boot scripts did not boot a kernel"
 fi
 cmdline=$(cat "$ipxe_out/cmdline" 2>/dev/null || true)

@@ -31,8 +31,9 @@ install_bootstrap
 server_login="$(ssh_get walt-vpn-tunnel user)@$(ssh_get walt-vpn-tunnel hostname): Permission denied"
 err=$WALT_VPN_STATE/.tunnel.err
 backoff=$backoff_min
-sync_clock
 while :; do
+    # Each round: a clock set wrong (no RTC) is put right once the server can be reached.
+    sync_clock
     if [ ! -s "$node_cert" ]; then
         "$WALT_VPN_LIB/enroll.sh"
     fi

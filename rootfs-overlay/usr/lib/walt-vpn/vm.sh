@@ -154,7 +154,8 @@ qemu=
 trap '[ -z "$qemu" ] || kill "$qemu" 2>/dev/null; exit 143' TERM INT HUP
 pause=$retry_min
 while :; do
-    if ! WALT_VPN_BOOT_DIR=$boot_dir "$WALT_VPN_LIB/netboot.sh" "$vm_mac"; then
+    # A boot attempt is bounded, whatever the server's scripts do.
+    if ! WALT_VPN_BOOT_DIR=$boot_dir timeout 1800 "$WALT_VPN_LIB/netboot.sh" "$vm_mac"; then
         say "vm: no boot from the WalT server yet; next try in ${pause}s"
         sleep "$pause"
         pause=$((pause * 2))
@@ -170,6 +171,8 @@ while :; do
     "$@" -kernel "$boot_dir/out/kernel" ${initrd:+-initrd "$initrd"} -append "$(cat "$boot_dir/out/cmdline")" </dev/null &
     qemu=$!
     report_accelerator
+    # QEMU has loaded them (it answered): their copies in /run only held the board's memory.
+    rm -f "$boot_dir/out/kernel" "$boot_dir/out/initrd"
     status=0
     wait "$qemu" || status=$?
     qemu=

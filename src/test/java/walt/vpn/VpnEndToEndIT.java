@@ -244,6 +244,7 @@ class VpnEndToEndIT {
             assertTrue(Node.contains(bootServer.log(), "sent " + bootServer.nodeFolder(VM_MAC).resolve("kernel")), bootServer.logText());
         } finally {
             NetworkLab.stop(vm);
+            lab.run(node, "ip", "netns", "del", "wvb-e2e");
         }
         assertTrue(Node.contains(console, "Linux version " + image.kernelVersion()), Node.text(console));
     }

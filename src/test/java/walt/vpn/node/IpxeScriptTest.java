@@ -51,8 +51,9 @@ class IpxeScriptTest {
                 "depth=0",
                 "ipxe_chain /start.ipxe \"$depth\"",
                 "");
-        return Tools.run(List.of("sh", "-c", harness), tmp, 60, Map.of("LIB", Node.LIB.toString(), "VARS", vars.toString(),
-                "OUT", out.toString(), "SERVER", server.toString()));
+        // WALT_VPN_SYSFS: no consoles, so that say() writes to none of this machine's.
+        return Tools.run(List.of("sh", "-c", harness), tmp, 120, Map.of("LIB", Node.LIB.toString(), "VARS", vars.toString(),
+                "OUT", out.toString(), "SERVER", server.toString(), "WALT_VPN_SYSFS", tmp.resolve("sys").toString()));
     }
 
     private void serve(String path, String text) throws Exception {
@@ -133,15 +134,57 @@ class IpxeScriptTest {
     }
 
     @Test
+    void aScriptThatBranchesStopsAfterSixtyFourFetches() throws Exception {
+        // Each run fetches itself three times: without a bound, 3^8 fetches at depth 8.
+        serve("/start.ipxe", "#!ipxe\nchain /start.ipxe ||\nchain /start.ipxe ||\nchain /start.ipxe ||\n");
+        Tools.Result r = boot();
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.stdout().contains("walt-vpn: vm: boot: more than 64 files fetched: this boot attempt ends"), r.stdout());
+        assertEquals(64, r.stdout().lines().filter(l -> l.startsWith("fetch ")).count(), r.stdout());
+    }
+
+    @Test
+    void rebootEndsTheAttemptEvenWhereAnOrWouldCatchAFailure() throws Exception {
+        serve("/start.ipxe", "#!ipxe\ninitrd /initrd\nchain /two.ipxe || echo caught\nkernel /kernel\nboot\n");
+        serve("/two.ipxe", "#!ipxe\nkernel /absent || reboot\n");
+        serve("/initrd", "I");
+        serve("/kernel", "K");
+        Tools.Result r = boot();
+        assertEquals(1, r.exit(), r.all());
+        assertFalse(r.stdout().contains("caught"), r.stdout());
+        assertEquals(null, out("boot"));
+    }
+
+    @Test
+    void commandsShortOfArgumentsFailInsteadOfEndingTheShell() throws Exception {
+        serve("/start.ipxe", String.join("\n", "#!ipxe",
+                "kernel --name || echo kernel-caught",
+                "imgargs || echo imgargs-caught",
+                "sleep x || echo sleep-caught",
+                "sleep 61 || echo not-caught",
+                ""));
+        Tools.Result r = boot();
+        assertEquals(1, r.exit(), r.all());
+        for (String caught : List.of("kernel-caught", "imgargs-caught", "sleep-caught")) {
+            assertTrue(r.stdout().contains("walt-vpn: vm: boot: " + caught), caught + ": " + r.all());
+        }
+        assertTrue(r.stdout().contains("sleep 61 is longer than 60 s: this boot attempt ends"), r.stdout());
+        assertFalse(r.stdout().contains("not-caught"), r.stdout());
+    }
+
+    @Test
     void whatNoWaltServerServesEndsTheAttemptWithItsName() throws Exception {
         for (String[] c : List.of(
                 new String[] {"goto retry", "unsupported iPXE command 'goto'"},
                 new String[] {"chain /../../etc/passwd", "cannot fetch '/../../etc/passwd': not a URI a WalT server serves"},
                 new String[] {"chain http://10.0.0.1:8080/x", "cannot fetch 'http://10.0.0.1:8080/x'"},
+                new String[] {"chain tftp://-x/start.ipxe", "cannot fetch 'tftp://-x/start.ipxe'"},
                 new String[] {"chain ftp://10.0.0.1/x", "cannot fetch 'ftp://10.0.0.1/x'"},
                 new String[] {"chain /not-a-script", "is not an iPXE script"},
                 new String[] {"boot", "'boot' with no kernel loaded"},
                 new String[] {"reboot", "the script ran 'reboot': this boot attempt ends"})) {
+            Files.deleteIfExists(tmp.resolve("out/abort"));
+            Files.deleteIfExists(tmp.resolve("vars/.fetches"));
             serve("/start.ipxe", "#!ipxe\n" + c[0] + "\nkernel /kernel\nboot\n");
             serve("/not-a-script", "MZ binary");
             serve("/kernel", "K");

@@ -105,7 +105,7 @@ class NodeFilesTest {
     void keygenMakesAPrivateKeyOnceAndPrintsItsFingerprint() throws Exception {
         Tools.require("ssh-keygen");
         Path state = tmp.resolve("state");
-        Map<String, String> env = Map.of("WALT_VPN_STATE", state.toString());
+        Map<String, String> env = Map.of("WALT_VPN_STATE", state.toString(), "WALT_VPN_SYSFS", tmp.resolve("no-sys").toString());
         Tools.Result first = Tools.run(List.of(Node.script("keygen.sh")), null, 60, env);
         assertEquals(0, first.exit(), first.all());
         Path key = state.resolve("id_ed25519");
@@ -179,7 +179,8 @@ class NodeFilesTest {
             Files.setPosixFilePermissions(bin.resolve(f), PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"), "WALT_VPN_SET_CLOCK", bin.resolve("set-clock").toString(),
-                "WALT_VPN_TIMESYNC", tmp.resolve("synchronized").toString(), "WALT_VPN_SITE", tmp.toString());
+                "WALT_VPN_TIMESYNC", tmp.resolve("synchronized").toString(), "WALT_VPN_SITE", tmp.toString(),
+                "WALT_VPN_SYSFS", tmp.resolve("no-sys").toString());
         long now = System.currentTimeMillis() / 1000;
         Files.writeString(serverTime, (now + 3600) + "\n");
         Tools.Result ahead = Node.common(env, "sync_clock");

@@ -150,6 +150,7 @@ class NodeVmBootTest {
         } finally {
             NetworkLab.stop(vm);
             net.run(ns, "ip", "netns", "del", "wvt-other");
+            net.run(ns, "ip", "netns", "del", "wvb-node-vm");
         }
     }
 }
