@@ -32,10 +32,12 @@ server_login="$(ssh_get walt-vpn-tunnel user)@$(ssh_get walt-vpn-tunnel hostname
 err=$WALT_VPN_STATE/.tunnel.err
 backoff=$backoff_min
 while :; do
-    # Each round: a clock set wrong (no RTC) is put right once the server can be reached.
-    sync_clock
+    # Each round: a clock set wrong (no RTC) is put right once the server can be reached;
+    # enroll.sh does it itself, so one request a round.
     if [ ! -s "$node_cert" ]; then
         "$WALT_VPN_LIB/enroll.sh"
+    else
+        sync_clock
     fi
     ensure_bridge
     say "tunnel: connecting to the server through $(entrypoint walt-vpn-tunnel)"

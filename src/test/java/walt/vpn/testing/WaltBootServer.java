@@ -90,12 +90,7 @@ public final class WaltBootServer {
 
     /** The HTTP server's log: one line a request, "GET PATH STATUS". */
     public String httpLog() {
-        try {
-            Path f = dir.resolve("httpd.log");
-            return Files.exists(f) ? Files.readString(f) : "";
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return textOf(dir.resolve("httpd.log"));
     }
 
     private static final String HTTPD = """
@@ -138,8 +133,13 @@ public final class WaltBootServer {
     }
 
     public String logText() {
+        return textOf(log);
+    }
+
+    /** A log's text so far, for assertions and failure messages: empty before it exists. */
+    private static String textOf(Path file) {
         try {
-            return Files.exists(log) ? Files.readString(log) : "";
+            return Files.exists(file) ? Files.readString(file) : "";
         } catch (IOException e) {
             return e.toString();
         }
