@@ -38,7 +38,7 @@ def operator():
         if e.get("event") == "request":
             with lock:
                 accepted_at[e["fingerprint"]] = time.monotonic()
-            f.write(json.dumps({"op": "decide", "id": e["id"], "accept": True}).encode() + b"\n")
+            f.write(json.dumps({"op": "decide", "id": e["id"], "accept": True, "fingerprint": e["fingerprint"], "mac": e["mac"]}).encode() + b"\n")
 
 threading.Thread(target=operator, daemon=True).start()
 

@@ -303,7 +303,7 @@ class VpnEndToEndIT {
         // The live session through the proxy ends; the next login is refused on the server hop
         // and the node's service drops the certificate and asks again.
         await(() -> Node.contains(tunnelLog, "walt-vpn: tunnel: ssh ended with status 255"), 60, "the session's end", tunnelLog);
-        await(() -> Node.contains(tunnelLog, "walt-vpn: tunnel: the server refused the node certificate (expired or revoked): enrolling again"),
+        await(() -> Node.contains(tunnelLog, "walt-vpn: tunnel: the server no longer honours the node certificate (expired, revoked or replaced): enrolling again"),
                 60, "the refusal", tunnelLog);
         assertTrue(Node.contains(tunnelLog, "tunnel: ssh: " + ServerAccounts.TUNNEL + "@" + SERVER_ADDR + ": Permission denied"),
                 Node.text(tunnelLog));

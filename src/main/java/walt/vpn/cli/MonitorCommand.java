@@ -79,6 +79,11 @@ final class MonitorCommand implements Callable<Integer> {
                 String fp = Printable.of(e.path("fingerprint").asText());
                 if ("request".equals(event)) {
                     System.out.println(describe(e));
+                    String active = Printable.of(e.path("active_node").asText());
+                    if (!active.isEmpty()) {
+                        System.out.println("  WARNING: this MAC is " + active + ", active with another key: accepting gives "
+                                + active + " this key and cuts its current tunnel (a re-flashed card, or someone else)");
+                    }
                     boolean yes;
                     if (ask) {
                         System.out.print("accept this node? [y/N] ");
@@ -94,14 +99,21 @@ final class MonitorCommand implements Callable<Integer> {
                             continue;
                         }
                     }
-                    c.decide(e.path("id").asLong(), yes);
+                    c.decide(e.path("id").asLong(), yes, e.path("fingerprint").asText(), e.path("mac").asText());
                 } else if ("closed".equals(event)) {
                     boolean ok = e.path("accepted").asBoolean();
+                    if (e.path("bootstrap_key").asBoolean()) {
+                        System.out.println("WARNING: a request for MAC " + Printable.of(e.path("mac").asText()) + " from "
+                                + Printable.of(e.path("source").asText()) + " was signed by the VPN's bootstrap key, which "
+                                + "every SD card holds: not a node's own key, someone trying the enrolment");
+                    }
                     System.out.println("request " + e.path("id").asLong() + " (" + fp + "): "
                             + (ok ? "accepted" : "denied: " + Printable.of(e.path("reason").asText())));
                     if (ok && wanted.remove(fp) && wanted.isEmpty() && !accept.isEmpty()) {
                         return 0;
                     }
+                } else if ("standing".equals(e.path("status").asText())) {
+                    System.out.println("server: " + Printable.of(e.path("reason").asText()));
                 } else if ("error".equals(e.path("status").asText())) {
                     System.out.println("server: " + Printable.of(e.path("reason").asText()));
                 }

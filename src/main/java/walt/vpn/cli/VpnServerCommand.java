@@ -69,7 +69,7 @@ final class VpnServerCommand implements Runnable {
                 throw new IllegalArgumentException("--validity and --request-timeout must be positive");
             }
             EnrolmentLimits d = EnrolmentLimits.DEFAULT;
-            EnrolmentLimits limits = new EnrolmentLimits(d.global(), d.perSource(), d.perKey(), Duration.ofSeconds(requestTimeout));
+            EnrolmentLimits limits = new EnrolmentLimits(d.global(), d.perSource(), Duration.ofSeconds(requestTimeout));
             ServerDaemon daemon = new ServerDaemon(where.paths(), where.bridge, limits, Duration.ofDays(validityDays),
                     Clock.systemUTC());
             CountDownLatch stop = new CountDownLatch(1);

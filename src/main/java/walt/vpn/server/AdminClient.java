@@ -45,11 +45,17 @@ public final class AdminClient implements AutoCloseable {
         return channel.read();
     }
 
-    public void decide(long id, boolean accept) throws IOException {
+    /**
+     * Answers request {@code id}, as shown: its key fingerprint and MAC, for which a yes stands
+     * should the request have gone meanwhile (displaced by newer ones, or the node reconnected).
+     */
+    public void decide(long id, boolean accept, String fingerprint, String mac) throws IOException {
         ObjectNode msg = JsonLineChannel.json().createObjectNode();
         msg.put("op", "decide");
         msg.put("id", id);
         msg.put("accept", accept);
+        msg.put("fingerprint", fingerprint);
+        msg.put("mac", mac);
         channel.write(msg);
     }
 

@@ -72,12 +72,27 @@ final class AdminEndpoint {
             JsonNode msg;
             while ((msg = peer.read()) != null) {
                 if (!"decide".equals(msg.path("op").asText()) || !msg.path("id").canConvertToLong()) {
-                    peer.write(error("expected {\"op\":\"decide\",\"id\":N,\"accept\":true|false}"));
+                    peer.write(error("expected {\"op\":\"decide\",\"id\":N,\"accept\":true|false,\"fingerprint\":\"SHA256:...\",\"mac\":\"...\"}"));
                     continue;
                 }
-                boolean done = desk.decide(msg.path("id").asLong(), msg.path("accept").asBoolean(false), who);
-                if (!done) {
-                    peer.write(error("request " + msg.path("id").asLong() + " is no longer pending"));
+                long id = msg.path("id").asLong();
+                String fingerprint = msg.path("fingerprint").asText("");
+                MacAddress mac;
+                try {
+                    mac = MacAddress.parse(msg.path("mac").asText(""));
+                } catch (IllegalArgumentException e) {
+                    mac = null;
+                }
+                boolean known = fingerprint.matches("SHA256:[A-Za-z0-9+/]{43}") && mac != null;
+                switch (desk.decide(id, msg.path("accept").asBoolean(false), who, known ? fingerprint : null, known ? mac : null)) {
+                    case DECIDED -> { }
+                    case STANDING -> {
+                        ObjectNode n = status("standing");
+                        n.put("id", id);
+                        n.put("reason", "request " + id + " had gone; the node's next request is accepted");
+                        peer.write(n);
+                    }
+                    case UNKNOWN -> peer.write(error("request " + id + " is no longer pending"));
                 }
             }
         } catch (IOException e) {

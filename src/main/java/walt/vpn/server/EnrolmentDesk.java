@@ -2,19 +2,34 @@ package walt.vpn.server;
 
 import walt.vpn.ssh.SshPublicKey;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Where enrolment requests wait for the operator. No monitor connected: denied at once (the
- * node retries). Pending requests are capped and expire; when the last monitor leaves, the
- * requests it was shown are denied rather than left hanging.
+ * node retries). Anyone can file requests (the bootstrap key is public), and every node behind
+ * one proxy shares that proxy's address, so no cap may ever refuse a newcomer: a request over
+ * a bound displaces an older one instead, which the node will file again within seconds.
+ * <ul>
+ * <li>one request per key: a newer one replaces it (the node reconnected);</li>
+ * <li>a fair share per source: the newest request from a source displaces that source's oldest;</li>
+ * <li>a bound overall: the newest displaces the oldest request of the source holding the most;</li>
+ * <li>an operator's yes to a request that has meanwhile gone (displaced, expired, withdrawn)
+ *     stands, for its key fingerprint and MAC, until the expiry: the node asking again is
+ *     accepted at once. So an attacker churning requests can push the operator's view around
+ *     but never keep out a node the operator has said yes to. The monitor sends what it was
+ *     shown, so the desk remembers nothing of gone requests, which anyone could fill.</li>
+ * </ul>
+ * Requests signed by the bootstrap key are denied at once, and shown to the operator as such.
  */
 public final class EnrolmentDesk {
 
@@ -25,10 +40,23 @@ public final class EnrolmentDesk {
         void closed(EnrolmentRequest request, Decision decision);
     }
 
+    /** What an operator's answer did. */
+    public enum Outcome {
+        /** The request was pending and is now closed. */
+        DECIDED,
+        /** The request had gone; the yes stands for its key and MAC until the expiry. */
+        STANDING,
+        /** No such request pending, and nothing to stand (a no, or no key and MAC to bind a yes to). */
+        UNKNOWN
+    }
+
     private record Pending(EnrolmentRequest request, CompletableFuture<Decision> decision) {
     }
 
-    /** A request as filed: its id (0 when it was refused at once) and the decision to come. */
+    private record Approval(MacAddress mac, String by, Instant until) {
+    }
+
+    /** A request as filed: its id and the decision to come. */
     public record Filed(long id, CompletableFuture<Decision> decision) {
     }
 
@@ -36,60 +64,117 @@ public final class EnrolmentDesk {
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final AuditLog audit;
+    private final SshPublicKey bootstrap;
     private final Map<Long, Pending> pending = new LinkedHashMap<>();
+    /** Standing yeses by key fingerprint; only the operator adds to it. */
+    private final Map<String, Approval> approvals = new HashMap<>();
     private final List<Monitor> monitors = new CopyOnWriteArrayList<>();
     private long nextId = 1;
 
-    public EnrolmentDesk(EnrolmentLimits limits, Clock clock, ScheduledExecutorService timer, AuditLog audit) {
+    /** {@code bootstrap}: the VPN's bootstrap public key (null: none to flag). */
+    public EnrolmentDesk(EnrolmentLimits limits, Clock clock, ScheduledExecutorService timer, AuditLog audit,
+            SshPublicKey bootstrap) {
         this.limits = limits;
         this.clock = clock;
         this.timer = timer;
         this.audit = audit;
+        this.bootstrap = bootstrap;
     }
 
-    /** Files a request; its future completes with the operator's decision, a denial or an expiry. */
-    public Filed submit(MacAddress mac, SshPublicKey key, String source) {
-        EnrolmentRequest request;
+    /**
+     * Files a request; its future completes with the operator's decision, a denial or an
+     * expiry. {@code activeNode}: the active node this MAC belongs to, "" if none.
+     */
+    public Filed submit(MacAddress mac, SshPublicKey key, String source, String activeNode) {
         CompletableFuture<Decision> decision = new CompletableFuture<>();
+        EnrolmentRequest request;
+        List<Pending> displaced = new ArrayList<>();
+        Decision atOnce = null;
         synchronized (this) {
-            String refusal = refusal(key, source);
-            if (refusal != null) {
-                audit.record("enrolment denied mac=" + mac + " key=" + key.fingerprint() + " from=" + source + ": " + refusal);
-                return new Filed(0, CompletableFuture.completedFuture(Decision.deny(refusal)));
+            if (monitors.isEmpty()) {
+                audit.record("enrolment denied mac=" + mac + " key=" + key.fingerprint() + " from=" + source
+                        + ": no monitor");
+                return new Filed(0, CompletableFuture.completedFuture(Decision.deny("no operator is running walt vpn monitor")));
             }
-            request = new EnrolmentRequest(nextId++, mac, key, source, clock.instant());
-            pending.put(request.id(), new Pending(request, decision));
+            boolean isBootstrap = key.equals(bootstrap);
+            request = new EnrolmentRequest(nextId++, mac, key, source, clock.instant(), isBootstrap, activeNode);
+            Approval standing = approvals.get(key.fingerprint());
+            if (isBootstrap) {
+                atOnce = Decision.deny("the bootstrap key is on every SD card: it is never a node's key");
+            } else if (standing != null && standing.until().isAfter(clock.instant()) && standing.mac().equals(mac)) {
+                approvals.remove(key.fingerprint());
+                atOnce = Decision.accept(standing.by());
+            } else {
+                displaced.addAll(makeRoom(key, source));
+                pending.put(request.id(), new Pending(request, decision));
+            }
         }
-        audit.record("enrolment request " + request.id() + " mac=" + mac + " key=" + key.fingerprint() + " from=" + source);
-        timer.schedule(() -> close(request.id(), Decision.deny("request expired")), limits.expiry().toMillis(),
-                TimeUnit.MILLISECONDS);
+        audit.record("enrolment request " + request.id() + " mac=" + mac + " key=" + request.key().fingerprint() + " from="
+                + source + (request.bootstrapKey() ? " (bootstrap key)" : "")
+                + (activeNode.isEmpty() ? "" : " (MAC of active " + activeNode + ")"));
+        if (atOnce != null) {
+            // Shown as closed only: a monitor answering an offer already closed would leave a
+            // second standing yes behind.
+            closed(new Pending(request, decision), atOnce);
+            return new Filed(request.id(), decision);
+        }
         for (Monitor m : monitors) {
             m.offered(request);
         }
+        for (Pending p : displaced) {
+            closed(p, Decision.deny(p.request().key().equals(key)
+                    ? "replaced by a newer request with the same key"
+                    : "displaced by newer requests from " + p.request().source()));
+        }
+        timer.schedule(() -> close(request.id(), Decision.deny("request expired")), limits.expiry().toMillis(),
+                TimeUnit.MILLISECONDS);
         return new Filed(request.id(), decision);
     }
 
-    private String refusal(SshPublicKey key, String source) {
-        if (monitors.isEmpty()) {
-            return "no operator is running walt vpn monitor";
+    /** Takes out of {@link #pending} what the new request displaces; the caller closes them. */
+    private List<Pending> makeRoom(SshPublicKey key, String source) {
+        List<Pending> out = new ArrayList<>();
+        pending.values().stream().filter(p -> p.request().key().equals(key)).findFirst().ifPresent(out::add);
+        out.forEach(p -> pending.remove(p.request().id()));
+        List<Pending> fromSource = pending.values().stream().filter(p -> p.request().source().equals(source)).toList();
+        if (fromSource.size() >= limits.perSource()) {
+            Pending oldest = fromSource.get(0);
+            pending.remove(oldest.request().id());
+            out.add(oldest);
+        } else if (pending.size() >= limits.global()) {
+            Map<String, List<Pending>> bySource = new LinkedHashMap<>();
+            for (Pending p : pending.values()) {
+                bySource.computeIfAbsent(p.request().source(), s -> new ArrayList<>()).add(p);
+            }
+            // The largest share gives way; among equals, the one whose oldest request is oldest.
+            Pending oldest = bySource.values().stream()
+                    .max(Comparator.<List<Pending>>comparingInt(List::size)
+                            .thenComparing(l -> -l.get(0).request().id()))
+                    .orElseThrow().get(0);
+            pending.remove(oldest.request().id());
+            out.add(oldest);
         }
-        if (pending.size() >= limits.global()) {
-            return "too many pending requests";
-        }
-        long fromSource = pending.values().stream().filter(p -> p.request().source().equals(source)).count();
-        if (fromSource >= limits.perSource()) {
-            return "too many pending requests from " + source;
-        }
-        long sameKey = pending.values().stream().filter(p -> p.request().key().equals(key)).count();
-        if (sameKey >= limits.perKey()) {
-            return "a request with this key is already pending";
-        }
-        return null;
+        return out;
     }
 
-    /** The operator's answer; false when the request is no longer pending. */
-    public boolean decide(long id, boolean accept, String by) {
-        return close(id, accept ? Decision.accept(by) : Decision.deny("denied by the operator"));
+    /**
+     * The operator's answer to request {@code id}, shown with this key fingerprint and MAC: a
+     * yes to a request no longer pending stands for them until the expiry.
+     */
+    public Outcome decide(long id, boolean accept, String by, String fingerprint, MacAddress mac) {
+        if (close(id, accept ? Decision.accept(by) : Decision.deny("denied by the operator"))) {
+            return Outcome.DECIDED;
+        }
+        if (!accept || fingerprint == null || mac == null) {
+            return Outcome.UNKNOWN;
+        }
+        synchronized (this) {
+            approvals.values().removeIf(a -> !a.until().isAfter(clock.instant()));
+            approvals.put(fingerprint, new Approval(mac, by, clock.instant().plus(limits.expiry())));
+        }
+        audit.record("enrolment request " + id + " mac=" + mac + " key=" + fingerprint + " accepted by " + by
+                + " after it had gone: the next request with this key and MAC is accepted");
+        return Outcome.STANDING;
     }
 
     /** The node went away before an answer. */
@@ -105,14 +190,19 @@ public final class EnrolmentDesk {
         if (p == null) {
             return false;
         }
+        closed(p, decision);
+        return true;
+    }
+
+    /** Completes a request taken out of {@link #pending}. */
+    private void closed(Pending p, Decision decision) {
         EnrolmentRequest r = p.request();
-        audit.record("enrolment request " + id + " mac=" + r.mac() + " key=" + r.key().fingerprint()
+        audit.record("enrolment request " + r.id() + " mac=" + r.mac() + " key=" + r.key().fingerprint()
                 + (decision.accepted() ? " accepted by " + decision.reason() : " denied: " + decision.reason()));
         p.decision().complete(decision);
         for (Monitor m : monitors) {
             m.closed(r, decision);
         }
-        return true;
     }
 
     public synchronized List<EnrolmentRequest> pending() {
@@ -131,6 +221,9 @@ public final class EnrolmentDesk {
         if (monitors.isEmpty()) {
             for (EnrolmentRequest r : new ArrayList<>(pending())) {
                 close(r.id(), Decision.deny("the operator's monitor stopped"));
+            }
+            synchronized (this) {
+                approvals.clear();
             }
         }
     }

@@ -2,93 +2,130 @@ package walt.vpn.server;
 
 import walt.vpn.ssh.SshPublicKey;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The daemon's side of one enrolment: a request from the forced command, held until the
- * operator decides, answered with a certificate or a denial. The node hanging up withdraws
- * the request.
+ * The daemon's side of the enrolment account's forced command, which relays one request line
+ * and prints what {@link RelayReply} sends back:
+ * <ul>
+ * <li>{@code {"op":"enroll","mac":...,"key":...,"source":...}}: held until the operator
+ *     decides, answered with a certificate or a denial;</li>
+ * <li>{@code {"op":"status","key":...}}: the serial of the live certificate of the node with
+ *     this key (exit 0), or exit 3 when it has none (revoked, expired, superseded). A node
+ *     whose tunnel login fails asks this before throwing its certificate away: an exit status
+ *     from the server's own session, which no proxy on the way can forge.</li>
+ * </ul>
+ * While a request waits, a line every few seconds tells the node's console, and finds out when
+ * the node has hung up (sshd then closes the relay's pipes, the relay ends, the write fails):
+ * its request is withdrawn.
  */
 final class EnrolmentEndpoint {
 
+    private static final long WAITING_LINE_SECONDS = 5;
+
     private final EnrolmentDesk desk;
     private final NodeAuthority authority;
-    private final Executor executor;
 
-    EnrolmentEndpoint(EnrolmentDesk desk, NodeAuthority authority, Executor executor) {
+    EnrolmentEndpoint(EnrolmentDesk desk, NodeAuthority authority) {
         this.desk = desk;
         this.authority = authority;
-        this.executor = executor;
     }
 
     void serve(JsonLineChannel peer) throws IOException {
-        JsonNode msg = peer.read();
+        RelayReply reply = new RelayReply(peer.channel());
+        JsonNode msg;
+        try {
+            msg = peer.read();
+        } catch (IOException e) {
+            reply.fail(RelayReply.ERROR, "malformed request");
+            return;
+        }
         if (msg == null) {
             return;
         }
-        MacAddress mac;
-        SshPublicKey key;
-        String source;
         try {
-            mac = MacAddress.parse(msg.path("mac").asText());
-            key = SshPublicKey.parse(msg.path("key").asText());
-            source = SourceAddress.check(msg.path("source").asText());
+            switch (msg.path("op").asText()) {
+                case "enroll" -> enrol(reply, MacAddress.parse(msg.path("mac").asText()), SshPublicKey.parse(msg.path("key").asText()),
+                        SourceAddress.check(msg.path("source").asText()));
+                case "status" -> status(reply, SshPublicKey.parse(msg.path("key").asText()));
+                default -> reply.fail(RelayReply.ERROR, "usage: enroll MAC | status | time");
+            }
         } catch (IllegalArgumentException e) {
-            peer.write(answer("error", e.getMessage()));
+            reply.fail(RelayReply.ERROR, e.getMessage());
+        } catch (SQLException e) {
+            reply.fail(RelayReply.ERROR, "registry: " + e.getMessage());
+        }
+    }
+
+    private void enrol(RelayReply reply, MacAddress mac, SshPublicKey key, String source) throws IOException, SQLException {
+        Optional<NodeRecord> active = authority.find(mac.value()).filter(n -> n.state() == NodeState.ACTIVE);
+        if (active.isPresent() && active.get().key().equals(key)) {
+            // The operator said yes to this key for this MAC and nobody revoked it: the node lost
+            // its certificate (or never received it: it rebooted, the server restarted). A new
+            // one needs no second yes.
+            issue(reply, mac, key, source);
             return;
         }
-        EnrolmentDesk.Filed filed = desk.submit(mac, key, source);
+        EnrolmentDesk.Filed filed = desk.submit(mac, key, source, active.map(NodeRecord::principal).orElse(""));
         CompletableFuture<Decision> decision = filed.decision();
-        CompletableFuture<Void> answered = decision.thenAcceptAsync(d -> reply(peer, d, mac, key, source), executor);
-        // Blocks until the node hangs up or the reply closes the connection.
-        try {
-            while (peer.read() != null) {
-                // A node has nothing more to say; extra lines are ignored.
-            }
-        } catch (IOException closed) {
-            // the reply closed it, or the peer broke off
-        }
-        if (!decision.isDone()) {
-            desk.withdraw(filed.id());
-        }
-        answered.join();
-    }
-
-    private void reply(JsonLineChannel peer, Decision d, MacAddress mac, SshPublicKey key, String source) {
-        try {
-            if (d.accepted()) {
-                String cert;
+        long waited = 0;
+        Decision d;
+        while (true) {
+            try {
+                d = decision.get(WAITING_LINE_SECONDS, TimeUnit.SECONDS);
+                break;
+            } catch (TimeoutException e) {
+                waited += WAITING_LINE_SECONDS;
                 try {
-                    cert = authority.issue(mac, key, source);
-                } catch (IllegalArgumentException e) {
-                    peer.write(answer("denied", e.getMessage()));
-                    return;
-                } catch (Exception e) {
-                    peer.write(answer("error", "cannot sign: " + e.getMessage()));
+                    reply.err("waiting: for the operator (" + waited + " s)");
+                } catch (IOException gone) {
+                    desk.withdraw(filed.id());
                     return;
                 }
-                ObjectNode ok = answer("accepted", null);
-                ok.put("certificate", cert);
-                peer.write(ok);
-            } else {
-                peer.write(answer("denied", d.reason()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                desk.withdraw(filed.id());
+                return;
+            } catch (ExecutionException e) {
+                reply.fail(RelayReply.ERROR, "server error");
+                return;
             }
-        } catch (IOException e) {
-            // the node left: the decision stands in the audit log
-        } finally {
-            peer.close();
         }
+        if (!d.accepted()) {
+            reply.fail(RelayReply.DENIED, d.reason());
+            return;
+        }
+        issue(reply, mac, key, source);
     }
 
-    private static ObjectNode answer(String status, String reason) {
-        ObjectNode n = JsonLineChannel.json().createObjectNode();
-        n.put("status", status);
-        if (reason != null) {
-            n.put("reason", reason);
+    private void issue(RelayReply reply, MacAddress mac, SshPublicKey key, String source) throws IOException {
+        String cert;
+        try {
+            cert = authority.issue(mac, key, source);
+        } catch (IllegalArgumentException e) {
+            reply.fail(RelayReply.DENIED, e.getMessage());
+            return;
+        } catch (IOException | SQLException | RuntimeException e) {
+            reply.fail(RelayReply.ERROR, "cannot sign: " + e.getMessage());
+            return;
         }
-        return n;
+        reply.out(cert);
+        reply.exit(RelayReply.ACCEPTED);
+    }
+
+    private void status(RelayReply reply, SshPublicKey key) throws IOException, SQLException {
+        Optional<NodeRecord> live = authority.liveCertificate(key);
+        if (live.isEmpty()) {
+            reply.fail(RelayReply.DENIED, "no valid certificate for this key (revoked, expired or replaced)");
+            return;
+        }
+        reply.out(Long.toString(live.get().serial()));
+        reply.exit(RelayReply.ACCEPTED);
     }
 }

@@ -12,12 +12,56 @@ final class EnrolmentScripts {
     private EnrolmentScripts() {
     }
 
-    /** The forced command: hands the request to the daemon through {@link EnrolmentCommand}. */
-    static String forcedCommand(Path java, Path jar, Path socket) {
-        return "#!/bin/sh\n"
-                + "# Forced command of the " + ServerAccounts.ENROL + " account (written by walt vpn-server init).\n"
-                + "exec '" + java + "' -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + jar
-                + "' walt.vpn.server.EnrolmentCommand '" + socket + "'\n";
+    /**
+     * The forced command: checks what sshd hands it, relays one request line to the daemon
+     * through socat and prints what {@link RelayReply} sends back. A shell and a socat per
+     * connection, no JVM: held-open connections cost the server little
+     * (docs/vpn-protocol.md, "Enrolment").
+     */
+    static String forcedCommand(Path socat, Path socket) {
+        return String.join("\n",
+                "#!/bin/sh",
+                "# Forced command of the " + ServerAccounts.ENROL + " account (written by walt vpn-server init).",
+                "set -u",
+                "fail() {",
+                "    printf 'error: %s\\n' \"$1\" >&2",
+                "    exit " + RelayReply.ERROR,
+                "}",
+                "case ${SSH_ORIGINAL_COMMAND:-} in",
+                "time) exec date +%s ;;",
+                "esac",
+                "# Only characters the request line carries unescaped pass: those of key types, base64,",
+                "# MAC and IP addresses. sshd writes SSH_USER_AUTH; the node cannot set the environment.",
+                "key=$(sed -n 's|^publickey \\([a-z0-9@.-][a-z0-9@.-]* [A-Za-z0-9+/=][A-Za-z0-9+/=]*\\)$|\\1|p' \"${SSH_USER_AUTH:-/nonexistent}\" 2>/dev/null | head -n 1)",
+                "[ -n \"$key\" ] || fail 'no public key in SSH_USER_AUTH: sshd needs ExposeAuthInfo yes'",
+                "source=${SSH_CONNECTION%% *}",
+                "case $source in '' | *[!0-9A-Fa-f.:]*) fail 'no source address in SSH_CONNECTION' ;; esac",
+                "case ${SSH_ORIGINAL_COMMAND:-} in",
+                "status) request=\"{\\\"op\\\":\\\"status\\\",\\\"key\\\":\\\"$key\\\"}\" ;;",
+                "'enroll '*)",
+                "    mac=${SSH_ORIGINAL_COMMAND#enroll }",
+                "    case $mac in '' | *[!0-9A-Fa-f:]*) fail 'not a MAC address (expected b8:27:eb:12:34:56)' ;; esac",
+                "    request=\"{\\\"op\\\":\\\"enroll\\\",\\\"mac\\\":\\\"$mac\\\",\\\"key\\\":\\\"$key\\\",\\\"source\\\":\\\"$source\\\"}\"",
+                "    ;;",
+                "*) fail 'usage: enroll MAC | status | time' ;;",
+                "esac",
+                "# socat keeps the socket open after sending the line (-t) until the daemon ends the",
+                "# answer. When the node hangs up, sshd closes our pipes: a write below fails, socat",
+                "# ends, and the daemon, whose next line fails, withdraws the request.",
+                "printf '%s\\n' \"$request\" | '" + socat + "' -t 86400 - 'UNIX-CONNECT:" + socket + "' 2>/dev/null | {",
+                "    status=",
+                "    while IFS= read -r line; do",
+                "        case $line in",
+                "        'out '*) printf '%s\\n' \"${line#out }\" || exit " + RelayReply.ERROR + " ;;",
+                "        'err '*) printf '%s\\n' \"${line#err }\" >&2 || exit " + RelayReply.ERROR + " ;;",
+                "        'exit " + RelayReply.ACCEPTED + "' | 'exit " + RelayReply.DENIED + "' | 'exit " + RelayReply.ERROR
+                        + "') status=${line#exit } ;;",
+                "        esac",
+                "    done",
+                "    [ -n \"$status\" ] || fail 'the WalT VPN server is not running'",
+                "    exit \"$status\"",
+                "}",
+                "");
     }
 
     /**

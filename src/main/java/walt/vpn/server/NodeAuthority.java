@@ -59,6 +59,9 @@ public final class NodeAuthority {
         NodeRecord node = registry.recordEnrolment(id, mac, key, serial, until, now, source);
         taps.ensureTap(node.tap());
         publish();
+        // The node's earlier certificate is in the KRL now, but a session it opened before
+        // keeps the tap, and the new certificate's tunnel would find the tap busy.
+        cutSessions(node.tap());
         audit.record("certificate serial=" + serial + " issued to " + principal + " mac=" + mac + " key="
                 + key.fingerprint() + " valid until " + until);
         return cert;
@@ -71,12 +74,24 @@ public final class NodeAuthority {
             throw new IllegalArgumentException(node.principal() + " is already revoked");
         }
         publish();
-        for (long pid : taps.holders(node.tap())) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-        }
+        cutSessions(node.tap());
         taps.remove(node.tap());
         audit.record("revoked " + node.principal() + " mac=" + node.mac() + " serial=" + node.serial());
         return registry.byId(node.id()).orElseThrow();
+    }
+
+    private void cutSessions(String tap) {
+        for (long pid : taps.holders(tap)) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    /** The active node whose current certificate is for this key and has not expired. */
+    public Optional<NodeRecord> liveCertificate(SshPublicKey key) throws SQLException {
+        Instant now = clock.instant();
+        return registry.nodes().stream()
+                .filter(n -> n.state() == NodeState.ACTIVE && n.key().equals(key) && n.validBefore().isAfter(now))
+                .findFirst();
     }
 
     public Optional<NodeRecord> find(String which) throws SQLException {

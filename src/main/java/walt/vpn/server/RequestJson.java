@@ -15,12 +15,17 @@ final class RequestJson {
         o.put("key_type", r.key().type());
         o.put("source", r.source());
         o.put("time", r.time().toString());
+        o.put("bootstrap_key", r.bootstrapKey());
+        o.put("active_node", r.activeNode());
         return o;
     }
 
     static ObjectNode closed(EnrolmentRequest r, Decision d) {
         ObjectNode o = base("closed", r);
         o.put("fingerprint", r.key().fingerprint());
+        o.put("mac", r.mac().value());
+        o.put("source", r.source());
+        o.put("bootstrap_key", r.bootstrapKey());
         o.put("accepted", d.accepted());
         o.put("reason", d.reason());
         return o;

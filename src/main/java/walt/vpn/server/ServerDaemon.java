@@ -5,6 +5,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -21,6 +22,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
+import walt.vpn.ssh.SshPublicKey;
 
 /**
  * {@code walt vpn-server run}: owns the registry, answers the enrolment command and the
@@ -28,8 +30,14 @@ import jdk.net.UnixDomainPrincipal;
  */
 public final class ServerDaemon implements AutoCloseable {
 
-    /** Connections served at once; more wait in the kernel's backlog, then sshd's MaxStartups. */
-    private static final int MAX_CONNECTIONS = 256;
+    /**
+     * Enrolment sessions served at once: each is a thread here and an sshd session, a shell
+     * and a socat on the host. One more is told at once to come back later (exit 4), so the
+     * bound holds before anything else is spent on it.
+     */
+    static final int MAX_ENROLMENT_SESSIONS = 256;
+    /** Operator connections (root only) served at once; more wait in the backlog. */
+    private static final int MAX_OPERATOR_CONNECTIONS = 16;
 
     private final ServerPaths paths;
     private final NodeRegistry registry;
@@ -46,7 +54,6 @@ public final class ServerDaemon implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
     private ServerSocketChannel enrolServer;
     private ServerSocketChannel adminServer;
 
@@ -60,7 +67,10 @@ public final class ServerDaemon implements AutoCloseable {
         this.registry = NodeRegistry.open(paths.registryDir());
         this.authority = new NodeAuthority(paths, registry, new SshKeygen(), new TapDevices(bridge, ServerAccounts.TUNNEL),
                 audit, clock, validity);
-        this.desk = new EnrolmentDesk(limits, clock, timer, audit);
+        SshPublicKey bootstrap = Files.exists(paths.bootstrapPub())
+                ? SshPublicKey.parse(Files.readString(paths.bootstrapPub(), StandardCharsets.US_ASCII).strip())
+                : null;
+        this.desk = new EnrolmentDesk(limits, clock, timer, audit, bootstrap);
     }
 
     public void start() throws IOException, SQLException {
@@ -70,17 +80,18 @@ public final class ServerDaemon implements AutoCloseable {
         Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
         enrolServer = bind(paths.enrolSocket(), "rw-rw----", ServerAccounts.ENROL);
         adminServer = bind(paths.adminSocket(), "rw-------", null);
-        EnrolmentEndpoint enrol = new EnrolmentEndpoint(desk, authority, pool);
+        EnrolmentEndpoint enrol = new EnrolmentEndpoint(desk, authority);
         AdminEndpoint admin = new AdminEndpoint(desk, authority);
-        acceptLoop(enrolServer, peer -> enrol.serve(peer));
-        acceptLoop(adminServer, peer -> {
+        acceptLoop(enrolServer, MAX_ENROLMENT_SESSIONS, enrol::serve,
+                peer -> new RelayReply(peer.channel()).fail(RelayReply.ERROR, "too many enrolment sessions: retry later"));
+        acceptLoop(adminServer, MAX_OPERATOR_CONNECTIONS, peer -> {
             String who = operator(peer);
             if (who == null) {
                 peer.write(AdminEndpoint.error("only root may use this socket"));
                 return;
             }
             admin.serve(peer, who);
-        });
+        }, null);
         timer.scheduleWithFixedDelay(() -> {
             try {
                 authority.markSeen();
@@ -95,16 +106,30 @@ public final class ServerDaemon implements AutoCloseable {
         void serve(JsonLineChannel peer) throws IOException;
     }
 
-    private void acceptLoop(ServerSocketChannel server, Handler handler) {
+    /**
+     * Serves each connection on its own thread, at most {@code max} at once: one more is
+     * answered by {@code busy} and closed, or, without {@code busy}, waits.
+     */
+    private void acceptLoop(ServerSocketChannel server, int max, Handler handler, Handler busy) {
+        Semaphore slots = new Semaphore(max);
         Thread t = new Thread(() -> {
             while (server.isOpen()) {
                 SocketChannel c;
                 try {
-                    slots.acquire();
+                    if (busy == null) {
+                        slots.acquire();
+                    }
                     c = server.accept();
                 } catch (IOException | InterruptedException e) {
-                    slots.release();
                     return;
+                }
+                if (busy != null && !slots.tryAcquire()) {
+                    try (JsonLineChannel peer = new JsonLineChannel(c)) {
+                        busy.serve(peer);
+                    } catch (IOException e) {
+                        // it left already
+                    }
+                    continue;
                 }
                 pool.execute(() -> {
                     try (JsonLineChannel peer = new JsonLineChannel(c)) {

@@ -117,10 +117,20 @@ public final class ServerInit {
                 out.commit();
             }
         }
-        write(paths.enrolCommand(), EnrolmentScripts.forcedCommand(java, paths.installedJar(), paths.enrolSocket()),
-                "rwxr-xr-x");
+        write(paths.enrolCommand(), EnrolmentScripts.forcedCommand(socat(), paths.enrolSocket()), "rwxr-xr-x");
         write(paths.enrolKeysCommand(), EnrolmentScripts.keysCommand(paths.enrolCommand()), "rwxr-xr-x");
         report.add("installed " + paths.installedJar() + ", " + paths.enrolCommand() + ", " + paths.enrolKeysCommand());
+    }
+
+    /** The relay the enrolment command runs; found where Debian's package puts it. */
+    private static Path socat() throws IOException {
+        for (String dir : List.of("/usr/bin", "/bin", "/usr/local/bin")) {
+            Path p = Path.of(dir, "socat");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        throw new IOException("socat is needed for the enrolment account: apt-get install socat");
     }
 
     private String unit() {

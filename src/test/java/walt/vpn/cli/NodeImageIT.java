@@ -247,7 +247,7 @@ class NodeImageIT {
             awaitConsole(console, Pattern.compile("kvm \\[1\\]: Hyp nVHE mode initialized successfully"), 120);
             // The power cut at the end of the first boot's test: the root is checked before it is written to.
             awaitConsole(console, Pattern.compile("File System Check on Root Device"), 600);
-            awaitConsole(console, Pattern.compile("walt-vpn: tunnel: the server refused the node certificate"), 900);
+            awaitConsole(console, Pattern.compile("walt-vpn: tunnel: the server no longer honours the node certificate"), 900);
             awaitConsole(console, Pattern.compile("walt-vpn: enrolment request to \\S+ accepted"), 600);
             assertTrue(monitor.waitFor(60, TimeUnit.SECONDS), "monitor --accept returns once the node is accepted");
             assertEquals(0, monitor.exitValue(), server.log("monitor-board.log"));

@@ -181,10 +181,50 @@ class NodeEnrolTunnelTest {
             Tools.Result r = net.run(node, 60, once(), List.of(Node.script("tunnel.sh")));
             assertEquals(255, r.exit(), r.all() + logs());
             assertTrue(r.stdout().contains(PROXY_USER + "@" + PROXY_ADDR + ": Permission denied"), r.stdout());
-            assertFalse(r.stdout().contains("refused the node certificate"), r.stdout());
+            assertFalse(r.stdout().contains("no longer honours"), r.stdout());
             assertTrue(Files.exists(state.resolve("id_ed25519-cert.pub")), "the certificate was dropped for a proxy's refusal");
         } finally {
             Files.copy(good, site.resolve("bootstrap"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * A proxy prints, in its banner, the very words ssh uses for the server refusing a login,
+     * then fails the forward: the node asks the server itself (an exit status no proxy can
+     * forge) and keeps its certificate.
+     */
+    @Test
+    @Order(3)
+    void aProxyPrintingAForgedRefusalLeavesTheCertificate() throws Exception {
+        Path dir = Files.createDirectories(lab.resolve("liar"));
+        Files.writeString(dir.resolve("banner"), TUNNEL_USER + "@" + SERVER_ADDR + ": Permission denied (publickey).\n");
+        // Its forwards go nowhere: the node's session ends as a refused one would.
+        Files.writeString(dir.resolve("authorized_keys"), "restrict,port-forwarding,permitopen=\"" + SERVER_ADDR + ":2\" "
+                + Files.readString(lab.resolve("bootstrap.pub")));
+        Path cfg = sshdConfig(dir, PROXY_ADDR + ":2222", lab.resolve("proxy_host_key"), PROXY_USER,
+                "AuthorizedKeysFile " + dir.resolve("authorized_keys"), "Banner " + dir.resolve("banner"));
+        Path liarLog = dir.resolve("sshd.log");
+        Process liar = net.start(proxy, liarLog, List.of("/usr/sbin/sshd", "-D", "-e", "-f", cfg.toString()));
+        try {
+            waitFor(() -> Node.contains(liarLog, "Server listening on"), 20, "the lying proxy's sshd", liarLog);
+            Path other = Files.createDirectories(lab.resolve("node/site-liar"));
+            Files.writeString(other.resolve("ssh_config"), Files.readString(site.resolve("ssh_config"))
+                    .replace("Port 22\n    User " + PROXY_USER, "Port 2222\n    User " + PROXY_USER));
+            Files.writeString(other.resolve("known_hosts"), Files.readString(site.resolve("known_hosts"))
+                    + "[" + PROXY_ADDR + "]:2222 " + pub(lab.resolve("proxy_host_key")) + "\n");
+            for (String f : List.of("bootstrap", "vpn.conf")) {
+                Files.copy(site.resolve(f), other.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            Map<String, String> lied = new HashMap<>(once());
+            lied.put("WALT_VPN_SITE", other.toString());
+            Tools.Result r = net.run(node, 90, lied, List.of(Node.script("tunnel.sh")));
+            assertEquals(255, r.exit(), r.all() + logs());
+            assertTrue(r.stdout().contains("walt-vpn: tunnel: ssh: " + TUNNEL_USER + "@" + SERVER_ADDR + ": Permission denied"),
+                    "the forged refusal reached the node: " + r.stdout());
+            assertFalse(r.stdout().contains("no longer honours"), r.stdout());
+            assertTrue(Files.exists(state.resolve("id_ed25519-cert.pub")), "a proxy's words made the node drop its certificate");
+        } finally {
+            NetworkLab.stop(liar);
         }
     }
 
@@ -195,10 +235,12 @@ class NodeEnrolTunnelTest {
         Files.writeString(spec, "serial: 7\n");
         Path krl = lab.resolve("server/revoked.krl");
         ok(Tools.run("ssh-keygen", "-q", "-k", "-u", "-f", krl.toString(), "-s", lab.resolve("enrol/ca.pub").toString(), spec.toString()));
+        Files.writeString(lab.resolve("enrol/revoked"), "");
         Tools.Result r = net.run(node, 60, once(), List.of(Node.script("tunnel.sh")));
         assertEquals(255, r.exit(), r.all() + logs());
         assertTrue(r.stdout().contains(TUNNEL_USER + "@" + SERVER_ADDR + ": Permission denied"), r.stdout());
-        assertTrue(r.stdout().contains("walt-vpn: tunnel: the server refused the node certificate (expired or revoked): enrolling again"), r.stdout());
+        assertTrue(r.stdout().contains("walt-vpn: tunnel: the server no longer honours the node certificate (expired, revoked or replaced): "
+                + "enrolling again"), r.stdout());
         assertFalse(Files.exists(state.resolve("id_ed25519-cert.pub")), "the refused certificate is kept");
         assertTrue(Files.exists(state.resolve("id_ed25519")), "the node key is kept");
     }
@@ -268,6 +310,11 @@ class NodeEnrolTunnelTest {
                 "set -eu",
                 "d=" + enrol,
                 "if [ \"$SSH_ORIGINAL_COMMAND\" = time ]; then date +%s; exit 0; fi",
+                "# status: the live certificate's serial, exit 3 once the test has revoked it.",
+                "if [ \"$SSH_ORIGINAL_COMMAND\" = status ]; then",
+                "  if [ -e $d/revoked ]; then echo 'denied: no valid certificate for this key' >&2; exit 3; fi",
+                "  echo 7; exit 0",
+                "fi",
                 "n=$(( $(cat $d/count 2>/dev/null || echo 0) + 1 ))",
                 "echo $n >$d/count",
                 "printf '%s\\n' \"$SSH_ORIGINAL_COMMAND\" >>$d/requests",

@@ -48,6 +48,7 @@ class VpnServerIT {
     static LabServer server;
     static Path knownHosts;
     static Process tunnelA;
+    static Process tunnelB;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -150,7 +151,7 @@ class VpnServerIT {
     void withoutAMonitorTheRequestIsDeniedAtOnce() throws Exception {
         long t0 = System.nanoTime();
         Tools.Result r = enrol(nodeKey("node-a"), "b8:27:eb:00:00:0a");
-        assertEquals(EnrolmentCommand.DENIED, r.exit(), r.all());
+        assertEquals(RelayReply.DENIED, r.exit(), r.all());
         assertTrue(r.stderr().contains("denied: no operator is running walt vpn monitor"), r.stderr());
         assertEquals("", r.stdout());
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "denied without waiting");
@@ -162,7 +163,7 @@ class VpnServerIT {
         Process monitor = server.background(walt("vpn", "monitor", "--deny-all", "--timeout", "30"), "deny-monitor.log");
         waitFor("the denying monitor", () -> log("deny-monitor.log").contains("waiting for nodes"));
         Tools.Result r = enrol(nodeKey("node-a"), "b8:27:eb:00:00:0a");
-        assertEquals(EnrolmentCommand.DENIED, r.exit(), r.all());
+        assertEquals(RelayReply.DENIED, r.exit(), r.all());
         assertTrue(r.stderr().contains("denied: denied by the operator"), r.stderr());
         assertEquals("", r.stdout());
         waitFor("the monitor to report the denial", () -> log("deny-monitor.log").contains("denied: denied by the operator"));
@@ -206,28 +207,37 @@ class VpnServerIT {
         assertTrue(stolen.waitFor(30, TimeUnit.SECONDS), "asking for tap1 fails");
         assertNotEquals(0, stolen.exitValue());
         assertEquals("1", serverSys("/sys/class/net/tap1/carrier"), "node-a keeps its tap");
-        Process own = tunnel("node-b", "any");
+        tunnelB = tunnel("node-b", "any");
         waitFor("node-b's own tap", () -> serverSys("/sys/class/net/tap2/carrier").equals("1"));
-        assertTrue(own.isAlive());
+        assertTrue(tunnelB.isAlive());
     }
 
     @Test
     @Order(5)
     void garbageOnTheEnrolmentChannelLeavesTheDaemonUp() throws Exception {
         Tools.Result hostile = enrol(nodeKey("node-a"), "\u001b[2J;reboot");
-        assertEquals(EnrolmentCommand.ERROR, hostile.exit(), hostile.all());
+        assertEquals(RelayReply.ERROR, hostile.exit(), hostile.all());
         assertFalse(hostile.stderr().contains("\u001b"), "nothing echoed raw");
         List<String> noArgs = ssh(nodeKey("node-a"), ServerAccounts.ENROL);
         noArgs.add("sh");
-        assertEquals(EnrolmentCommand.ERROR, exec(node, noArgs, 60).exit(), "no shell for the enrolment account");
+        assertEquals(RelayReply.ERROR, exec(node, noArgs, 60).exit(), "no shell for the enrolment account");
         // Straight at the daemon's socket: an endless line, broken JSON, and many idle connections.
         List<SocketChannel> idle = new ArrayList<>();
         try {
-            for (int i = 0; i < 100; i++) {
+            // Sessions beyond the bound are told at once to come back, and cost nothing more.
+            for (int i = 0; i < ServerDaemon.MAX_ENROLMENT_SESSIONS; i++) {
                 SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
                 c.connect(UnixDomainSocketAddress.of(BASE.resolve("run/enroll.sock")));
                 idle.add(c);
             }
+            try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                c.connect(UnixDomainSocketAddress.of(BASE.resolve("run/enroll.sock")));
+                assertEquals("err error: too many enrolment sessions: retry later\nexit 4\n", readAll(c));
+            }
+            for (SocketChannel c : idle) {
+                c.close();
+            }
+            idle.clear();
             try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 c.connect(UnixDomainSocketAddress.of(BASE.resolve("run/enroll.sock")));
                 ByteBuffer junk = ByteBuffer.wrap("x".repeat(200_000).getBytes(StandardCharsets.US_ASCII));
@@ -241,13 +251,12 @@ class VpnServerIT {
             }
             try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 c.connect(UnixDomainSocketAddress.of(BASE.resolve("run/enroll.sock")));
-                c.write(ByteBuffer.wrap("{\"mac\": [1,2], \"key\": {}}\n".getBytes(StandardCharsets.US_ASCII)));
-                ByteBuffer answer = ByteBuffer.allocate(4096);
-                c.read(answer);
-                String text = new String(answer.array(), 0, answer.position(), StandardCharsets.UTF_8);
-                assertTrue(text.contains("\"status\":\"error\""), text);
+                c.write(ByteBuffer.wrap("{\"op\": \"enroll\", \"mac\": [1,2], \"key\": {}}\n".getBytes(StandardCharsets.US_ASCII)));
+                String text = readAll(c);
+                assertTrue(text.matches("err error: [ -~]+\nexit 4\n"), text);
             }
-            // A flood of real requests from one source: the per-source cap holds them back...
+            // Anyone holding the bootstrap key reaches this account through the site's proxy, as
+            // the site's real nodes do: a flood of held requests from that one source...
             Process monitor = monitorAccepting(fingerprint(nodeKey("node-c")), "node-c-monitor.log");
             List<Process> flood = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
@@ -255,23 +264,30 @@ class VpnServerIT {
                 cmd.addAll(List.of("enroll", String.format("b8:27:eb:00:01:%02x", i)));
                 flood.add(lab.start(node, BASE.resolve("flood.log"), cmd));
             }
-            waitFor("the flood to be capped", () -> log("flood.log").split("too many pending requests from", -1).length - 1 >= 4);
-            // ...and when those nodes hang up, their requests go; a real node then enrols.
+            waitFor("the flood to fill its source's share", () -> log("state/audit.log").split("from=10.77.0.2", -1).length - 1 >= 8);
+            waitFor("the oldest of the flood to give way",
+                    () -> log("flood.log").split("displaced by newer requests from 10.77.0.2", -1).length - 1 >= 4);
+            // ...is relayed by a shell and socat, never a JVM per connection...
+            String sessions = lab.ok(serverHost, "ps", "-u", ServerAccounts.ENROL, "-o", "comm=").stdout();
+            assertFalse(sessions.contains("java"), sessions);
+            assertTrue(sessions.lines().filter(l -> l.equals("socat")).count() >= 4, sessions);
+            // A node hanging up withdraws its request: sshd closes the relay's pipes, the relay ends,
+            // and the daemon's next waiting line finds it gone.
+            flood.get(7).destroy();
+            waitFor("the request of the node that hung up to be withdrawn", () -> log("state/audit.log").lines()
+                    .anyMatch(l -> l.contains("mac=b8:27:eb:00:01:07") && l.contains("denied: request withdrawn")));
+            // ...and a real node behind the same proxy still gets through while the flood holds on.
+            Tools.Result real = enrol(nodeKey("node-c"), "b8:27:eb:00:00:0c");
+            assertEquals(0, real.exit(), real.all());
+            assertTrue(monitor.waitFor(30, TimeUnit.SECONDS));
+            // The flood's requests still pending went only when the monitor left, once it had
+            // accepted the real node.
+            waitFor("the flood's requests to close with the monitor",
+                    () -> log("state/audit.log").lines().filter(l -> l.contains("mac=b8:27:eb:00:01:")
+                            && l.contains("denied: the operator's monitor stopped")).count() >= 3);
             for (Process p : flood) {
                 p.destroy();
             }
-            waitFor("the flood's requests to be withdrawn",
-                    () -> log("state/audit.log").split("request withdrawn", -1).length - 1 >= 4);
-            Tools.Result real = null;
-            for (int attempt = 0; attempt < 6; attempt++) {
-                real = enrol(nodeKey("node-c"), "b8:27:eb:00:00:0c");
-                if (real.exit() == 0) {
-                    break;
-                }
-                Thread.sleep(3000);
-            }
-            assertEquals(0, real.exit(), real.all());
-            assertTrue(monitor.waitFor(30, TimeUnit.SECONDS));
         } finally {
             for (SocketChannel c : idle) {
                 c.close();
@@ -323,6 +339,60 @@ class VpnServerIT {
         assertEquals(ServerAccounts.ENROL + "\n", lab.ok(serverHost, "stat", "-c", "%G", BASE.resolve("run/enroll.sock").toString()).stdout());
         // The daemon opened the server's 0600 /dev/net/tun to the tunnel account, and to nobody else.
         assertEquals("crw-rw---- " + ServerAccounts.TUNNEL + "\n", lab.ok(serverHost, "stat", "-c", "%A %G", "/dev/net/tun").stdout());
+    }
+
+    /**
+     * Node-b's card is re-flashed (a new key, the same MAC) while its old tunnel is up: the
+     * monitor says whose MAC it is, and accepting the new key cuts the old certificate's session,
+     * so the new one gets the tap. The server's {@code status} answers for each key.
+     */
+    @Test
+    @Order(8)
+    void aSupersededCertificateLosesItsSession() throws Exception {
+        assertTrue(tunnelB.isAlive());
+        Path reflashed = nodeKey("node-b2");
+        Process monitor = monitorAccepting(fingerprint(reflashed), "node-b2-monitor.log");
+        Tools.Result r = enrol(reflashed, "b8:27:eb:00:00:0b");
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(monitor.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(log("node-b2-monitor.log").contains("WARNING: this MAC is node-2, active with another key"), log("node-b2-monitor.log"));
+        Files.writeString(BASE.resolve("node-b2-cert.pub"), r.stdout());
+        assertTrue(tunnelB.waitFor(30, TimeUnit.SECONDS), "the superseded certificate's session is cut");
+        Process fresh = tunnel("node-b2", "any");
+        waitFor("node-b2's tunnel on tap2", () -> serverSys("/sys/class/net/tap2/carrier").equals("1"));
+        Thread.sleep(2000);
+        assertTrue(fresh.isAlive(), Files.readString(BASE.resolve("node-b2-tunnel.log")));
+
+        List<String> oldStatus = ssh(nodeKey("node-b"), ServerAccounts.ENROL);
+        oldStatus.add("status");
+        Tools.Result old = exec(node, oldStatus, 60);
+        assertEquals(RelayReply.DENIED, old.exit(), old.all());
+        assertEquals("", old.stdout());
+        List<String> newStatus = ssh(reflashed, ServerAccounts.ENROL);
+        newStatus.add("status");
+        Tools.Result now = exec(node, newStatus, 60);
+        assertEquals(0, now.exit(), now.all());
+        String serial = Tools.run(List.of("ssh-keygen", "-Lf", BASE.resolve("node-b2-cert.pub").toString()), BASE, 30).stdout()
+                .lines().filter(l -> l.strip().startsWith("Serial:")).findFirst().orElseThrow().strip().substring("Serial: ".length());
+        assertEquals(serial + "\n", now.stdout());
+
+        // The same key asking again (its certificate lost on the way) needs no second yes,
+        // even with no monitor running.
+        Tools.Result again = enrol(reflashed, "b8:27:eb:00:00:0b");
+        assertEquals(0, again.exit(), again.all());
+        assertTrue(again.stdout().startsWith("ssh-ed25519-cert-v01@openssh.com "), again.stdout());
+        NetworkLab.stop(fresh);
+    }
+
+    /** Everything the daemon sends until it closes the connection. */
+    static String readAll(SocketChannel c) throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        while (c.read(b) >= 0) {
+            all.write(b.array(), 0, b.position());
+            b.clear();
+        }
+        return all.toString(StandardCharsets.US_ASCII);
     }
 
     static Tools.Result exec(NetworkLab.Host host, List<String> command, long timeoutSeconds) throws IOException, InterruptedException {

@@ -1,0 +1,56 @@
+package walt.vpn.server;
+
+import walt.vpn.ssh.Printable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What the enrolment account's forced command relays to the node, one line each: {@code out
+ * TEXT} for its stdout, {@code err TEXT} for its stderr, and last {@code exit N}, its exit
+ * status. The forced command is a few lines of sh around socat (no JVM per connection), so the
+ * daemon says exactly what to print, in printable ASCII that needs no escaping.
+ */
+final class RelayReply {
+
+    static final int ACCEPTED = 0;
+    static final int DENIED = 3;
+    static final int ERROR = 4;
+
+    private final SocketChannel channel;
+
+    RelayReply(SocketChannel channel) {
+        this.channel = channel;
+    }
+
+    /** One line of the answer proper (a certificate, a serial): made by us, printable ASCII. */
+    void out(String text) throws IOException {
+        if (!text.matches("[\\x20-\\x7e]*")) {
+            throw new IllegalArgumentException("not a printable line");
+        }
+        line("out " + text);
+    }
+
+    /** A message for the node's console; what came from outside is made printable and short. */
+    void err(String text) throws IOException {
+        line("err " + Printable.of(text).replaceAll("[^\\x20-\\x7e]", "?"));
+    }
+
+    void exit(int status) throws IOException {
+        line("exit " + status);
+    }
+
+    /** A reason on stderr ({@code denied: ...} or {@code error: ...}) and the matching status. */
+    void fail(int status, String reason) throws IOException {
+        err((status == DENIED ? "denied: " : "error: ") + reason);
+        exit(status);
+    }
+
+    private synchronized void line(String text) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap((text + "\n").getBytes(StandardCharsets.US_ASCII));
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+}
