@@ -3,7 +3,10 @@
 #   - enrolment latency: from the operator's accept to the certificate in the node's hands;
 #   - tunnel throughput: TCP through the node's Ethernet-over-SSH tunnel into walt-net, as a
 #     ratio to plain ssh carrying the same bytes over the same path;
-#   - server memory per connected node, with BENCH_NODES (default 100) tunnels up at once.
+#   - server memory per connected node, with BENCH_NODES (default 100) tunnels up at once;
+#   - server memory per open enrolment connection, with BENCH_ENROL (default 200) requests
+#     held open at once, each waiting for an operator who never answers (what anyone with the
+#     public bootstrap key can hold; goal: under 2 MiB each).
 # Real sshd, real ssh, the packaged walt jar. Needs root (namespaces, taps, accounts).
 # BENCH_NODES is at least 10 (the latency is the median of the first 10 enrolments);
 # BENCH_MIB sets the bytes sent each way; BENCH_KEEP=1 leaves /run/walt-vpn-bench for a look.
@@ -11,6 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(dirname "$here")"
 nodes="${BENCH_NODES:-100}"
+enrols="${BENCH_ENROL:-200}"
 mib="${BENCH_MIB:-256}"
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces, taps, accounts)" >&2; exit 1; }
 for t in sshd ssh ssh-keygen ip python3 bc; do
@@ -64,7 +68,9 @@ AuthorizedKeysFile $base/authorized/%u
 Include $base/sshd/walt-vpn.conf
 CFG
 ip netns exec "$srv" /usr/sbin/sshd -f "$base/sshd_config" -E "$base/sshd.log"
-ip netns exec "$srv" "$java" -Xmx256m -jar "$jar" vpn-server run "${opts[@]}" >"$base/daemon.log" 2>&1 &
+# Caps as high as the connections held below: every one of them holds a waiting request.
+ip netns exec "$srv" "$java" -Xmx256m -jar "$jar" vpn-server run "${opts[@]}" --max-pending "$enrols" \
+  --max-pending-per-source "$enrols" >"$base/daemon.log" 2>&1 &
 for _ in $(seq 100); do [ -S "$base/run/admin.sock" ] && break; sleep 0.2; done
 echo "10.77.0.1 $(cat "$base/hostkey.pub")" > "$base/known_hosts"
 printf '%s\n' ssh -F /dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes \
@@ -108,6 +114,43 @@ sleep 0.5
 tunnel_s="$(ip netns exec "$node" python3 -c "$source" 10.78.0.1 "$mib")"
 wait "$sinkpid" || true
 
+# Memory: every process in the server's namespace (sshd and its sessions, the enrolment
+# command's shell and socat, the daemon), proportional set size, in KiB.
+pss_server() {
+  local sum=0 p
+  for p in $(ip netns pids "$srv"); do
+    sum=$((sum + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}
+echo "bench: $enrols enrolment connections held open" >&2
+for i in $(seq "$enrols"); do ssh-keygen -q -t ed25519 -N '' -f "$base/keys/held-$i"; done
+python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"{\"op\":\"monitor\"}\n"); time.sleep(3600)' \
+  "$base/run/admin.sock" & silent_operator=$!
+sleep 1
+enrol_before="$(pss_server)"
+held=()
+mapfile -t prefix < "$base/ssh-prefix"
+for i in $(seq "$enrols"); do
+  ip netns exec "$node" "${prefix[@]:0:${#prefix[@]}-1}" -i "$base/keys/held-$i" "${prefix[-1]}" \
+    enroll "$(printf 'b8:27:eb:77:%02x:%02x' $((i >> 8)) $((i & 255)))" >/dev/null 2>&1 &
+  held+=($!)
+  [ $((i % 20)) = 0 ] && sleep 1
+done
+open=0
+for _ in $(seq 300); do
+  open="$(grep -c 'enrolment request [0-9]* mac=b8:27:eb:77' "$base/state/audit.log" || true)"
+  [ "$open" -ge "$enrols" ] && break; sleep 0.5
+done
+sleep 3
+enrol_after="$(pss_server)"
+relays="$(pgrep -c -u walt-vpn-enroll socat || true)"
+jvms="$(pgrep -c -u walt-vpn-enroll java || true)"
+kill "${held[@]}" "$silent_operator" 2>/dev/null || true
+wait "${held[@]}" 2>/dev/null || true
+sleep 2
+
 # Memory: what the server holds (sshd sessions and the daemon, proportional set size) before
 # and with every node's tunnel up.
 pss_total() {
@@ -135,3 +178,7 @@ printf 'enrolment latency, accept to certificate (median of 10): %s s\n' "$laten
 printf 'throughput: plain ssh %.1f MiB/s, tunnel %.1f MiB/s, ratio %s\n' \
   "$(echo "$mib / $plain_s" | bc -l)" "$(echo "$mib / $tunnel_s" | bc -l)" "$ratio"
 printf 'server memory: %d KiB before, %d KiB with %d of %d tunnels up: %d KiB per node\n' "$before" "$after" "$up" "$nodes" "$per_node_kib"
+per_enrol_kib=$(( (enrol_after - enrol_before) / enrols ))
+printf 'server memory: %d KiB before, %d KiB with %d of %d enrolment requests open (%d relays, %d JVMs): %d KiB per connection (goal: under 2048): %s\n' \
+  "$enrol_before" "$enrol_after" "$open" "$enrols" "$relays" "$jvms" "$per_enrol_kib" \
+  "$([ "$per_enrol_kib" -lt 2048 ] && [ "$open" -ge "$enrols" ] && echo met || echo NOT MET)"

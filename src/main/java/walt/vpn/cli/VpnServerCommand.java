@@ -63,13 +63,25 @@ final class VpnServerCommand implements Runnable {
                 defaultValue = "600")
         int requestTimeout;
 
+        @Option(names = "--max-pending", paramLabel = "N",
+                description = "Requests shown to the operator at once; a newer one displaces the oldest (default: ${DEFAULT-VALUE}).",
+                defaultValue = "32")
+        int maxPending;
+
+        @Option(names = "--max-pending-per-source", paramLabel = "N",
+                description = "Of those, from one address (all nodes behind one proxy share it) (default: ${DEFAULT-VALUE}).",
+                defaultValue = "4")
+        int maxPendingPerSource;
+
         @Override
         public Integer call() throws Exception {
-            if (validityDays < 1 || requestTimeout < 1) {
-                throw new IllegalArgumentException("--validity and --request-timeout must be positive");
+            if (validityDays < 1 || requestTimeout < 1 || maxPending < 1 || maxPendingPerSource < 1) {
+                throw new IllegalArgumentException("--validity, --request-timeout and --max-pending* must be positive");
             }
-            EnrolmentLimits d = EnrolmentLimits.DEFAULT;
-            EnrolmentLimits limits = new EnrolmentLimits(d.global(), d.perSource(), Duration.ofSeconds(requestTimeout));
+            if (maxPendingPerSource > maxPending) {
+                throw new IllegalArgumentException("--max-pending-per-source must be at most --max-pending");
+            }
+            EnrolmentLimits limits = new EnrolmentLimits(maxPending, maxPendingPerSource, Duration.ofSeconds(requestTimeout));
             ServerDaemon daemon = new ServerDaemon(where.paths(), where.bridge, limits, Duration.ofDays(validityDays),
                     Clock.systemUTC());
             CountDownLatch stop = new CountDownLatch(1);

@@ -29,6 +29,8 @@ public final class LabServer implements AutoCloseable {
     private final String bridge;
     private final List<Process> processes = new ArrayList<>();
     private final List<String> createdUsers = new ArrayList<>();
+    private Process sshd;
+    private Process daemon;
     private final Object tunGroup;
     private final Set<PosixFilePermission> tunMode;
 
@@ -84,10 +86,8 @@ public final class LabServer implements AutoCloseable {
             if (check.exit() != 0) {
                 throw new IOException("sshd refuses the drop-in: " + check.all());
             }
-            s.background(List.of(Tools.find("sshd"), "-D", "-e", "-f", base.resolve("sshd_config").toString()), "sshd.log");
-            s.background(s.walt("vpn-server", "run", "--request-timeout", "120"), "daemon.log");
-            s.await("the daemon's sockets", () -> Files.exists(base.resolve("run/admin.sock")), 60);
-            s.await("sshd", () -> s.log("sshd.log").contains("Server listening"), 60);
+            s.startSshd();
+            s.startDaemon();
             return s;
         } catch (Exception e) {
             s.close();
@@ -97,6 +97,55 @@ public final class LabServer implements AutoCloseable {
 
     public Path base() {
         return base;
+    }
+
+    /** Starts sshd (again) and waits until it listens. */
+    public void startSshd() throws Exception {
+        int before = count(log("sshd.log"), "Server listening");
+        sshd = background(List.of(Tools.find("sshd"), "-D", "-e", "-f", base.resolve("sshd_config").toString()), "sshd.log");
+        await("sshd", () -> count(log("sshd.log"), "Server listening") > before, 60);
+    }
+
+    /** Starts the daemon (again) and waits until it serves its sockets. */
+    public void startDaemon() throws Exception {
+        int before = count(log("daemon.log"), "walt vpn-server: running");
+        daemon = background(walt("vpn-server", "run", "--request-timeout", "120"), "daemon.log");
+        await("the daemon", () -> count(log("daemon.log"), "walt vpn-server: running") > before, 60);
+    }
+
+    /** Kills the daemon at once ({@code kill -9}): no shutdown hook runs. */
+    public void killDaemon() throws InterruptedException {
+        daemon.destroyForcibly();
+        daemon.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Kills sshd and every session it runs at once, as a power cut would. */
+    public void killSshd() throws InterruptedException {
+        sshd.descendants().forEach(ProcessHandle::destroyForcibly);
+        sshd.destroyForcibly();
+        sshd.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The server host going down and up again: every process and session gone, the kernel's
+     * taps and bridge forgotten; then sshd and the daemon start as at boot.
+     */
+    public void reboot() throws Exception {
+        killSshd();
+        killDaemon();
+        Tools.Result links = exec(List.of("ip", "-o", "link", "show"), 10);
+        for (String line : links.stdout().lines().toList()) {
+            String dev = line.split(": ")[1].split("@")[0];
+            if (dev.matches("tap\\d+") || dev.equals(bridge)) {
+                exec(List.of("ip", "link", "del", dev), 10);
+            }
+        }
+        startSshd();
+        startDaemon();
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
     }
 
     /** The folder with the server's ssh_host_*_key.pub (for setup-node's --server-host-keys). */
