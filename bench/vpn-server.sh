@@ -115,13 +115,21 @@ tunnel_s="$(ip netns exec "$node" python3 -c "$source" 10.78.0.1 "$mib")"
 wait "$sinkpid" || true
 
 # Memory: every process in the server's namespace (sshd and its sessions, the enrolment
-# command's shell and socat, the daemon), proportional set size, in KiB.
+# command's shells and netcat, the daemon), proportional set size, in KiB.
 pss_server() {
   local sum=0 p
   for p in $(ip netns pids "$srv"); do
     sum=$((sum + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
   done
   echo "$sum"
+}
+# The same, per program and user: "COMMAND USER COUNT KIB" lines.
+pss_by_program() {
+  local p
+  for p in $(ip netns pids "$srv"); do
+    printf '%s %s %s\n' "$(cat "/proc/$p/comm" 2>/dev/null)" "$(stat -c %U "/proc/$p" 2>/dev/null)" \
+      "$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)"
+  done | awk 'NF == 3 { n[$1 " " $2]++; k[$1 " " $2] += $3 } END { for (x in n) print x, n[x], k[x] }' | sort
 }
 echo "bench: $enrols enrolment connections held open" >&2
 for i in $(seq "$enrols"); do ssh-keygen -q -t ed25519 -N '' -f "$base/keys/held-$i"; done
@@ -130,6 +138,7 @@ s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"{\"op\":\"m
   "$base/run/admin.sock" & silent_operator=$!
 sleep 1
 enrol_before="$(pss_server)"
+pss_by_program > "$base/enrol-memory-before"
 held=()
 mapfile -t prefix < "$base/ssh-prefix"
 for i in $(seq "$enrols"); do
@@ -145,7 +154,8 @@ for _ in $(seq 300); do
 done
 sleep 3
 enrol_after="$(pss_server)"
-relays="$(pgrep -c -u walt-vpn-enroll socat || true)"
+pss_by_program > "$base/enrol-memory"
+relays="$(pgrep -c -u walt-vpn-enroll nc.openbsd || true)"
 jvms="$(pgrep -c -u walt-vpn-enroll java || true)"
 kill "${held[@]}" "$silent_operator" 2>/dev/null || true
 wait "${held[@]}" 2>/dev/null || true
@@ -182,3 +192,7 @@ per_enrol_kib=$(( (enrol_after - enrol_before) / enrols ))
 printf 'server memory: %d KiB before, %d KiB with %d of %d enrolment requests open (%d relays, %d JVMs): %d KiB per connection (goal: under 2048): %s\n' \
   "$enrol_before" "$enrol_after" "$open" "$enrols" "$relays" "$jvms" "$per_enrol_kib" \
   "$([ "$per_enrol_kib" -lt 2048 ] && [ "$open" -ge "$enrols" ] && echo met || echo NOT MET)"
+# What each program added: processes and KiB (the daemon's growth shows as java).
+awk 'NR == FNR { before[$1 " " $2] = $4; next }
+  { d = $4 - before[$1 " " $2]; printf "  %-12s %-16s %4d processes, +%7d KiB\n", $1, $2, $3, d }' \
+  "$base/enrol-memory-before" "$base/enrol-memory"

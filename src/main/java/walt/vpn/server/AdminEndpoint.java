@@ -55,20 +55,10 @@ final class AdminEndpoint {
     }
 
     private void monitor(JsonLineChannel peer, String who) throws IOException {
-        EnrolmentDesk.Monitor m = new EnrolmentDesk.Monitor() {
-            @Override
-            public void offered(EnrolmentRequest r) {
-                send(peer, RequestJson.offered(r));
-            }
-
-            @Override
-            public void closed(EnrolmentRequest r, Decision d) {
-                send(peer, RequestJson.closed(r, d));
-            }
-        };
+        peer.write(status("monitoring"));
+        MonitorFeed m = new MonitorFeed(peer);
         desk.addMonitor(m);
         try {
-            peer.write(status("monitoring"));
             JsonNode msg;
             while ((msg = peer.read()) != null) {
                 if (!"decide".equals(msg.path("op").asText()) || !msg.path("id").canConvertToLong()) {
@@ -99,14 +89,7 @@ final class AdminEndpoint {
             // the monitor went away
         } finally {
             desk.removeMonitor(m);
-        }
-    }
-
-    private static void send(JsonLineChannel peer, JsonNode event) {
-        try {
-            peer.write(event);
-        } catch (IOException e) {
-            peer.close();
+            m.stop();
         }
     }
 

@@ -6,9 +6,10 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The daemon's side of the enrolment account's forced command, which relays one request line
@@ -23,36 +24,45 @@ import java.util.concurrent.TimeoutException;
  * </ul>
  * While a request waits, a line every few seconds tells the node's console, and finds out when
  * the node has hung up (sshd then closes the relay's pipes, the relay ends, the write fails):
- * its request is withdrawn.
+ * its request is withdrawn. A waiting request holds no thread: the lines come from the shared
+ * timer, the answer from the pool once the decision is made.
  */
 final class EnrolmentEndpoint {
 
     private static final long WAITING_LINE_SECONDS = 5;
+    private static final CompletableFuture<Void> SERVED = CompletableFuture.completedFuture(null);
 
     private final EnrolmentDesk desk;
     private final NodeAuthority authority;
+    private final ScheduledExecutorService timer;
+    private final Executor pool;
 
-    EnrolmentEndpoint(EnrolmentDesk desk, NodeAuthority authority) {
+    EnrolmentEndpoint(EnrolmentDesk desk, NodeAuthority authority, ScheduledExecutorService timer, Executor pool) {
         this.desk = desk;
         this.authority = authority;
+        this.timer = timer;
+        this.pool = pool;
     }
 
-    void serve(JsonLineChannel peer) throws IOException {
+    /** Serves one relay connection; the stage completes when it may be closed. */
+    CompletableFuture<Void> serve(JsonLineChannel peer) throws IOException {
         RelayReply reply = new RelayReply(peer.channel());
         JsonNode msg;
         try {
             msg = peer.read();
         } catch (IOException e) {
             reply.fail(RelayReply.ERROR, "malformed request");
-            return;
+            return SERVED;
         }
         if (msg == null) {
-            return;
+            return SERVED;
         }
         try {
             switch (msg.path("op").asText()) {
-                case "enroll" -> enrol(reply, MacAddress.parse(msg.path("mac").asText()), SshPublicKey.parse(msg.path("key").asText()),
-                        SourceAddress.check(msg.path("source").asText()));
+                case "enroll" -> {
+                    return enrol(reply, MacAddress.parse(msg.path("mac").asText()), SshPublicKey.parse(msg.path("key").asText()),
+                            SourceAddress.check(msg.path("source").asText()));
+                }
                 case "status" -> status(reply, SshPublicKey.parse(msg.path("key").asText()));
                 default -> reply.fail(RelayReply.ERROR, "usage: enroll MAC | status | time");
             }
@@ -61,47 +71,43 @@ final class EnrolmentEndpoint {
         } catch (SQLException e) {
             reply.fail(RelayReply.ERROR, "registry: " + e.getMessage());
         }
+        return SERVED;
     }
 
-    private void enrol(RelayReply reply, MacAddress mac, SshPublicKey key, String source) throws IOException, SQLException {
+    private CompletableFuture<Void> enrol(RelayReply reply, MacAddress mac, SshPublicKey key, String source)
+            throws IOException, SQLException {
         Optional<NodeRecord> active = authority.find(mac.value()).filter(n -> n.state() == NodeState.ACTIVE);
         if (active.isPresent() && active.get().key().equals(key)) {
             // The operator said yes to this key for this MAC and nobody revoked it: the node lost
             // its certificate (or never received it: it rebooted, the server restarted). A new
             // one needs no second yes.
             issue(reply, mac, key, source);
-            return;
+            return SERVED;
         }
         EnrolmentDesk.Filed filed = desk.submit(mac, key, source, active.map(NodeRecord::principal).orElse(""));
-        CompletableFuture<Decision> decision = filed.decision();
-        long waited = 0;
-        Decision d;
-        while (true) {
+        // From here on only short writes: a relay that stops reading is taken for gone rather
+        // than allowed to hold the timer's thread.
+        reply.neverBlock();
+        long started = System.nanoTime();
+        ScheduledFuture<?> waiting = timer.scheduleAtFixedRate(() -> {
             try {
-                d = decision.get(WAITING_LINE_SECONDS, TimeUnit.SECONDS);
-                break;
-            } catch (TimeoutException e) {
-                waited += WAITING_LINE_SECONDS;
-                try {
-                    reply.err("waiting: for the operator (" + waited + " s)");
-                } catch (IOException gone) {
-                    desk.withdraw(filed.id());
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                reply.err("waiting: for the operator (" + (System.nanoTime() - started) / 1_000_000_000L + " s)");
+            } catch (IOException gone) {
                 desk.withdraw(filed.id());
-                return;
-            } catch (ExecutionException e) {
-                reply.fail(RelayReply.ERROR, "server error");
-                return;
             }
-        }
-        if (!d.accepted()) {
-            reply.fail(RelayReply.DENIED, d.reason());
-            return;
-        }
-        issue(reply, mac, key, source);
+        }, WAITING_LINE_SECONDS, WAITING_LINE_SECONDS, TimeUnit.SECONDS);
+        return filed.decision().thenAcceptAsync(d -> {
+            waiting.cancel(false);
+            try {
+                if (d.accepted()) {
+                    issue(reply, mac, key, source);
+                } else {
+                    reply.fail(RelayReply.DENIED, d.reason());
+                }
+            } catch (IOException e) {
+                // the node left: the decision stands in the audit log
+            }
+        }, pool);
     }
 
     private void issue(RelayReply reply, MacAddress mac, SshPublicKey key, String source) throws IOException {

@@ -14,11 +14,14 @@ final class EnrolmentScripts {
 
     /**
      * The forced command: checks what sshd hands it, relays one request line to the daemon
-     * through socat and prints what {@link RelayReply} sends back. A shell and a socat per
-     * connection, no JVM: held-open connections cost the server little
-     * (docs/vpn-protocol.md, "Enrolment").
+     * through OpenBSD netcat and prints what {@link RelayReply} sends back. One small shell
+     * and a netcat per connection, no JVM: a held-open connection costs the server little
+     * more than sshd's own two processes (docs/vpn-protocol.md, "Enrolment"). netcat rather
+     * than socat: a sixth of the memory (135 KiB against 840 KiB each, measured), and Debian
+     * installs it by default. netcat writes into a FIFO that the script itself reads, rather
+     * than into a pipeline, whose last part would be a second shell.
      */
-    static String forcedCommand(Path socat, Path socket) {
+    static String forcedCommand(Path netcat, Path socket) {
         return String.join("\n",
                 "#!/bin/sh",
                 "# Forced command of the " + ServerAccounts.ENROL + " account (written by walt vpn-server init).",
@@ -45,22 +48,26 @@ final class EnrolmentScripts {
                 "    ;;",
                 "*) fail 'usage: enroll MAC | status | time' ;;",
                 "esac",
-                "# socat keeps the socket open after sending the line (-t) until the daemon ends the",
-                "# answer. When the node hangs up, sshd closes our pipes: a write below fails, socat",
-                "# ends, and the daemon, whose next line fails, withdraws the request.",
-                "printf '%s\\n' \"$request\" | '" + socat + "' -t 86400 - 'UNIX-CONNECT:" + socket + "' 2>/dev/null | {",
-                "    status=",
-                "    while IFS= read -r line; do",
-                "        case $line in",
-                "        'out '*) printf '%s\\n' \"${line#out }\" || exit " + RelayReply.ERROR + " ;;",
-                "        'err '*) printf '%s\\n' \"${line#err }\" >&2 || exit " + RelayReply.ERROR + " ;;",
-                "        'exit " + RelayReply.ACCEPTED + "' | 'exit " + RelayReply.DENIED + "' | 'exit " + RelayReply.ERROR
+                "# netcat keeps reading after sending the line until the daemon ends the answer. When",
+                "# the node hangs up, sshd closes our pipes: a write below fails, netcat ends, and the",
+                "# daemon, whose next line fails, withdraws the request.",
+                "answer=$(mktemp -u /tmp/walt-vpn-enroll.XXXXXXXXXX) && mkfifo -m 0600 \"$answer\" || fail 'no FIFO in /tmp'",
+                "'" + netcat + "' -U '" + socket + "' >\"$answer\" 2>/dev/null <<EOF &",
+                "$request",
+                "EOF",
+                "exec <\"$answer\"",
+                "rm -f \"$answer\"",
+                "status=",
+                "while IFS= read -r line; do",
+                "    case $line in",
+                "    'out '*) printf '%s\\n' \"${line#out }\" || exit " + RelayReply.ERROR + " ;;",
+                "    'err '*) printf '%s\\n' \"${line#err }\" >&2 || exit " + RelayReply.ERROR + " ;;",
+                "    'exit " + RelayReply.ACCEPTED + "' | 'exit " + RelayReply.DENIED + "' | 'exit " + RelayReply.ERROR
                         + "') status=${line#exit } ;;",
-                "        esac",
-                "    done",
-                "    [ -n \"$status\" ] || fail 'the WalT VPN server is not running'",
-                "    exit \"$status\"",
-                "}",
+                "    esac",
+                "done",
+                "[ -n \"$status\" ] || fail 'the WalT VPN server is not running'",
+                "exit \"$status\"",
                 "");
     }
 
@@ -78,6 +85,6 @@ final class EnrolmentScripts {
                 + "case \"$2\" in\n"
                 + "  ''|*[!A-Za-z0-9+/=]*) exit 0 ;;\n"
                 + "esac\n"
-                + "printf 'restrict,command=\"%s\" %s %s\\n' '" + forced + "' \"$1\" \"$2\"\n";
+                + "printf 'restrict,command=\"exec %s\" %s %s\\n' '" + forced + "' \"$1\" \"$2\"\n";
     }
 }

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * What the enrolment account's forced command relays to the node, one line each: {@code out
  * TEXT} for its stdout, {@code err TEXT} for its stderr, and last {@code exit N}, its exit
- * status. The forced command is a few lines of sh around socat (no JVM per connection), so the
+ * status. The forced command is a few lines of sh around netcat (no JVM per connection), so the
  * daemon says exactly what to print, in printable ASCII that needs no escaping.
  */
 final class RelayReply {
@@ -47,10 +47,21 @@ final class RelayReply {
         exit(status);
     }
 
+    /**
+     * From now on a write that finds the socket's buffer full fails instead of waiting: the
+     * lines are short and a live relay reads them at once, so a full buffer means a relay that
+     * no longer reads, which must not hold a shared thread.
+     */
+    synchronized void neverBlock() throws IOException {
+        channel.configureBlocking(false);
+    }
+
     private synchronized void line(String text) throws IOException {
         ByteBuffer b = ByteBuffer.wrap((text + "\n").getBytes(StandardCharsets.US_ASCII));
         while (b.hasRemaining()) {
-            channel.write(b);
+            if (channel.write(b) == 0 && !channel.isBlocking()) {
+                throw new IOException("the relay does not read");
+            }
         }
     }
 }

@@ -15,6 +15,8 @@ import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,7 +34,7 @@ public final class ServerDaemon implements AutoCloseable {
 
     /**
      * Enrolment sessions served at once: each is a thread here and an sshd session, a shell
-     * and a socat on the host. One more is told at once to come back later (exit 4), so the
+     * and a netcat on the host. One more is told at once to come back later (exit 4), so the
      * bound holds before anything else is spent on it.
      */
     static final int MAX_ENROLMENT_SESSIONS = 256;
@@ -46,6 +48,15 @@ public final class ServerDaemon implements AutoCloseable {
     private final AuditLog audit;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "walt-vpn-api");
+        t.setDaemon(true);
+        return t;
+    });
+    /**
+     * Reads enrolment requests and sends answers: short work, so a few threads, however many
+     * requests wait (a waiting request holds no thread).
+     */
+    private final ExecutorService enrolPool = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "walt-vpn-enrol");
         t.setDaemon(true);
         return t;
     });
@@ -80,17 +91,21 @@ public final class ServerDaemon implements AutoCloseable {
         Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
         enrolServer = bind(paths.enrolSocket(), "rw-rw----", ServerAccounts.ENROL);
         adminServer = bind(paths.adminSocket(), "rw-------", null);
-        EnrolmentEndpoint enrol = new EnrolmentEndpoint(desk, authority);
+        EnrolmentEndpoint enrol = new EnrolmentEndpoint(desk, authority, timer, enrolPool);
         AdminEndpoint admin = new AdminEndpoint(desk, authority);
-        acceptLoop(enrolServer, MAX_ENROLMENT_SESSIONS, enrol::serve,
-                peer -> new RelayReply(peer.channel()).fail(RelayReply.ERROR, "too many enrolment sessions: retry later"));
-        acceptLoop(adminServer, MAX_OPERATOR_CONNECTIONS, peer -> {
+        acceptLoop(enrolServer, enrolPool, MAX_ENROLMENT_SESSIONS, enrol::serve,
+                peer -> {
+                    new RelayReply(peer.channel()).fail(RelayReply.ERROR, "too many enrolment sessions: retry later");
+                    return SERVED;
+                });
+        acceptLoop(adminServer, pool, MAX_OPERATOR_CONNECTIONS, peer -> {
             String who = operator(peer);
             if (who == null) {
                 peer.write(AdminEndpoint.error("only root may use this socket"));
-                return;
+                return SERVED;
             }
             admin.serve(peer, who);
+            return SERVED;
         }, null);
         timer.scheduleWithFixedDelay(() -> {
             try {
@@ -103,14 +118,18 @@ public final class ServerDaemon implements AutoCloseable {
     }
 
     private interface Handler {
-        void serve(JsonLineChannel peer) throws IOException;
+        /** Serves a connection, which ends (closed, its slot freed) when the stage returned completes. */
+        CompletionStage<?> serve(JsonLineChannel peer) throws IOException;
     }
 
+    private static final CompletionStage<?> SERVED = CompletableFuture.completedFuture(null);
+
     /**
-     * Serves each connection on its own thread, at most {@code max} at once: one more is
-     * answered by {@code busy} and closed, or, without {@code busy}, waits.
+     * Serves each connection, at most {@code max} at once: one more is answered by
+     * {@code busy} and closed, or, without {@code busy}, waits. A handler holds a thread only
+     * while it works; a connection waiting (a request for the operator) holds none.
      */
-    private void acceptLoop(ServerSocketChannel server, int max, Handler handler, Handler busy) {
+    private void acceptLoop(ServerSocketChannel server, ExecutorService workers, int max, Handler handler, Handler busy) {
         Semaphore slots = new Semaphore(max);
         Thread t = new Thread(() -> {
             while (server.isOpen()) {
@@ -131,15 +150,20 @@ public final class ServerDaemon implements AutoCloseable {
                     }
                     continue;
                 }
-                pool.execute(() -> {
-                    try (JsonLineChannel peer = new JsonLineChannel(c)) {
-                        handler.serve(peer);
+                workers.execute(() -> {
+                    JsonLineChannel peer = new JsonLineChannel(c);
+                    CompletionStage<?> served;
+                    try {
+                        served = handler.serve(peer);
                     } catch (IOException | RuntimeException e) {
                         // One bad peer must never take the daemon down.
                         audit.record("api: dropped a connection: " + e.getMessage());
-                    } finally {
-                        slots.release();
+                        served = SERVED;
                     }
+                    served.whenComplete((ignored, failure) -> {
+                        peer.close();
+                        slots.release();
+                    });
                 });
             }
         }, "walt-vpn-accept " + server);
@@ -181,6 +205,7 @@ public final class ServerDaemon implements AutoCloseable {
         Files.deleteIfExists(paths.enrolSocket());
         Files.deleteIfExists(paths.adminSocket());
         timer.shutdownNow();
+        enrolPool.shutdownNow();
         pool.shutdownNow();
         registry.close();
         audit.record("daemon stopped");

@@ -117,20 +117,20 @@ public final class ServerInit {
                 out.commit();
             }
         }
-        write(paths.enrolCommand(), EnrolmentScripts.forcedCommand(socat(), paths.enrolSocket()), "rwxr-xr-x");
+        write(paths.enrolCommand(), EnrolmentScripts.forcedCommand(netcat(), paths.enrolSocket()), "rwxr-xr-x");
         write(paths.enrolKeysCommand(), EnrolmentScripts.keysCommand(paths.enrolCommand()), "rwxr-xr-x");
         report.add("installed " + paths.installedJar() + ", " + paths.enrolCommand() + ", " + paths.enrolKeysCommand());
     }
 
-    /** The relay the enrolment command runs; found where Debian's package puts it. */
-    private static Path socat() throws IOException {
+    /** The relay the enrolment command runs (OpenBSD netcat: it speaks Unix sockets). */
+    private static Path netcat() throws IOException {
         for (String dir : List.of("/usr/bin", "/bin", "/usr/local/bin")) {
-            Path p = Path.of(dir, "socat");
+            Path p = Path.of(dir, "nc.openbsd");
             if (Files.isExecutable(p)) {
                 return p;
             }
         }
-        throw new IOException("socat is needed for the enrolment account: apt-get install socat");
+        throw new IOException("OpenBSD netcat is needed for the enrolment account: apt-get install netcat-openbsd");
     }
 
     private String unit() {

@@ -23,7 +23,9 @@ public final class SshdDropIn {
                 "    AuthorizedKeysCommand " + paths.enrolKeysCommand() + " %t %k",
                 "    AuthorizedKeysCommandUser " + ServerAccounts.ENROL,
                 "    ExposeAuthInfo yes",
-                "    ForceCommand " + paths.enrolCommand(),
+                // sshd runs it through the account's shell: exec, so that the shell does not stay
+                // to wait for it, once per open connection.
+                "    ForceCommand exec " + paths.enrolCommand(),
                 "    DisableForwarding yes",
                 "    PermitTunnel no",
                 "    PermitTTY no",

@@ -267,10 +267,10 @@ class VpnServerIT {
             waitFor("the flood to fill its source's share", () -> log("state/audit.log").split("from=10.77.0.2", -1).length - 1 >= 8);
             waitFor("the oldest of the flood to give way",
                     () -> log("flood.log").split("displaced by newer requests from 10.77.0.2", -1).length - 1 >= 4);
-            // ...is relayed by a shell and socat, never a JVM per connection...
+            // ...is relayed by a shell and netcat, never a JVM per connection...
             String sessions = lab.ok(serverHost, "ps", "-u", ServerAccounts.ENROL, "-o", "comm=").stdout();
             assertFalse(sessions.contains("java"), sessions);
-            assertTrue(sessions.lines().filter(l -> l.equals("socat")).count() >= 4, sessions);
+            assertTrue(sessions.lines().filter(l -> l.equals("nc.openbsd")).count() >= 4, sessions);
             // A node hanging up withdraws its request: sshd closes the relay's pipes, the relay ends,
             // and the daemon's next waiting line finds it gone.
             flood.get(7).destroy();
