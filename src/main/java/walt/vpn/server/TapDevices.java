@@ -48,9 +48,47 @@ public final class TapDevices {
 
     public void ensureBridge() throws IOException {
         if (!exists(bridge)) {
-            ip("link", "add", bridge, "type", "bridge");
+            ip("link", "add", bridge, "address", stableAddress(), "type", "bridge");
         }
+        pinAddress();
         ip("link", "set", bridge, "up");
+    }
+
+    /**
+     * The address of a bridge we make: the same at every boot (from this machine's id and the
+     * bridge's name), so that a server coming back from a reboot has the MAC every node on
+     * walt-net still has in its ARP cache, instead of a new random one they would take up to
+     * a minute to learn. Locally administered, unicast.
+     */
+    private String stableAddress() throws IOException {
+        byte[] id;
+        try {
+            id = Files.readAllBytes(Path.of("/etc/machine-id"));
+        } catch (IOException e) {
+            id = new byte[0];
+        }
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        sha.update(id);
+        byte[] h = sha.digest(("walt-vpn bridge " + bridge).getBytes(StandardCharsets.US_ASCII));
+        return String.format("02:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3], h[4]);
+    }
+
+    /**
+     * A bridge whose address nobody set takes the lowest of its ports' addresses: each node's
+     * tap joining or leaving could change the server's MAC on walt-net, and every WalT node
+     * would lose the server until its ARP entry expired. Setting the address (to the one it
+     * has) keeps it, whatever joins.
+     */
+    private void pinAddress() throws IOException {
+        Path sys = Path.of("/sys/class/net", bridge);
+        if (!"3".equals(Files.readString(sys.resolve("addr_assign_type")).strip())) { // NET_ADDR_SET
+            ip("link", "set", "dev", bridge, "address", Files.readString(sys.resolve("address")).strip());
+        }
     }
 
     public void ensureTap(String tap) throws IOException {

@@ -190,6 +190,8 @@ class VpnServerIT {
         waitFor("node-a's tap on the server", () -> serverSys("/sys/class/net/tap1/carrier").equals("1"));
         String link = server.exec(List.of("ip", "-o", "link", "show", "tap1"), 10).stdout();
         assertTrue(link.contains("master wv-net"), link);
+        // The bridge's address is set, so that no tap joining or leaving changes the server's MAC on walt-net.
+        assertEquals("3", serverSys("/sys/class/net/wv-net/addr_assign_type"));
         lab.ok(serverHost, "ip", "addr", "replace", "10.78.0.1/24", "dev", "wv-net");
         server.await("the node's tap", () -> exec(node, List.of("ip", "link", "show", "tap0"), 10).exit() == 0, 60);
         lab.ok(node, "ip", "addr", "replace", "10.78.0.2/24", "dev", "tap0");
