@@ -192,31 +192,17 @@ class VpnFaultsIT {
     @Test
     @Order(5)
     void theServerDaemonKilledDuringAnEnrolment() throws Exception {
-        Map<String, String> second = nodeEnv("second", "b8:27:eb:fa:02:02");
-        Path log = lab.dir().resolve("second-enroll.log");
-        Process monitor = lab.start(server, lab.dir().resolve("second-monitor.log"), operator("monitor", "--accept", NOBODY));
-        Process enrol = lab.start(node, second, log, List.of(Node.script("enroll.sh")));
+        Waiting second = waitingNode("second", "b8:27:eb:fa:02:02");
         try {
-            await(() -> waltServer.log("state/audit.log").contains("mac=b8:27:eb:fa:02:02 key="), 60, "the second node's request");
             waltServer.killDaemon();
-            await(() -> Node.contains(log, "failed: server error: the WalT VPN server is not running"), 60, "the node to see it");
-            assertTrue(monitor.waitFor(30, TimeUnit.SECONDS), "the monitor notices the daemon is gone");
+            await(() -> Node.contains(second.log(), "failed: server error: the WalT VPN server is not running"), 60, "the node to see it");
+            assertTrue(second.monitor().waitFor(30, TimeUnit.SECONDS), "the monitor notices the daemon is gone");
             waltServer.startDaemon();
-            long back = System.nanoTime();
-            String fingerprint = fingerprint(Path.of(second.get("WALT_VPN_STATE"), "id_ed25519.pub"));
-            Process accept = lab.start(server, lab.dir().resolve("second-accept.log"), operator("monitor", "--accept", fingerprint));
-            assertTrue(enrol.waitFor(RECOVERY_LIMIT, TimeUnit.SECONDS), Node.text(log));
-            assertEquals(0, enrol.exitValue(), Node.text(log));
-            times.add(String.format("%-48s | enrolled %5.1f s after the daemon was back", "server daemon kill -9 during an enrolment",
-                    (System.nanoTime() - back) / 1e9));
-            assertTrue(accept.waitFor(30, TimeUnit.SECONDS));
+            acceptAndTime(second, second.enrol(), System.nanoTime(), "server daemon kill -9 during an enrolment", "the daemon was back");
         } finally {
-            NetworkLab.stop(enrol);
-            NetworkLab.stop(monitor);
+            second.stop();
         }
-        JsonNode nodes = new ObjectMapper().readTree(registry());
-        assertEquals(2, nodes.size(), registry());
-        assertEquals("b8:27:eb:fa:02:02", nodes.get(1).path("mac").asText());
+        assertRegistered(2, "b8:27:eb:fa:02:02");
         // The second node's tap joined walt-net meanwhile: the server's address there stays.
         assertTrue(vmReachesWaltNet(), "the first node's tunnel went on" + Node.text(tunnelLog));
         assertEquals(sessionsSoFar, sessions(), "the first node's session went on" + Node.text(tunnelLog));
@@ -244,34 +230,64 @@ class VpnFaultsIT {
     @Test
     @Order(8)
     void theNodeRebootingMidEnrolment() throws Exception {
-        Map<String, String> third = nodeEnv("third", "b8:27:eb:fa:03:03");
-        Path log = lab.dir().resolve("third-enroll.log");
-        Process monitor = lab.start(server, lab.dir().resolve("third-monitor.log"), operator("monitor", "--accept", NOBODY));
-        Process enrol = lab.start(node, third, log, List.of(Node.script("enroll.sh")));
+        Waiting third = waitingNode("third", "b8:27:eb:fa:03:03");
+        Process again = null;
         try {
-            await(() -> waltServer.log("state/audit.log").contains("mac=b8:27:eb:fa:03:03 key="), 60, "the third node's request");
             // Power cut: the node's processes die at once; the card keeps the key.
-            enrol.descendants().forEach(ProcessHandle::destroyForcibly);
-            enrol.destroyForcibly();
-            enrol.waitFor(10, TimeUnit.SECONDS);
-            Process again = lab.start(node, third, log, List.of(Node.script("enroll.sh")));
-            long back = System.nanoTime();
-            String fingerprint = fingerprint(Path.of(third.get("WALT_VPN_STATE"), "id_ed25519.pub"));
-            Process accept = lab.start(server, lab.dir().resolve("third-accept.log"), operator("monitor", "--accept", fingerprint));
-            await(() -> Node.contains(lab.dir().resolve("third-accept.log"), "waiting for nodes"), 60, "the operator's monitor");
-            NetworkLab.stop(monitor);
-            assertTrue(again.waitFor(RECOVERY_LIMIT, TimeUnit.SECONDS), Node.text(log));
-            assertEquals(0, again.exitValue(), Node.text(log));
-            times.add(String.format("%-48s | enrolled %5.1f s after it was back", "node rebooted mid-enrolment",
-                    (System.nanoTime() - back) / 1e9));
-            assertTrue(accept.waitFor(30, TimeUnit.SECONDS));
+            third.enrol().descendants().forEach(ProcessHandle::destroyForcibly);
+            third.enrol().destroyForcibly();
+            third.enrol().waitFor(10, TimeUnit.SECONDS);
+            again = lab.start(node, third.env(), third.log(), List.of(Node.script("enroll.sh")));
+            acceptAndTime(third, again, System.nanoTime(), "node rebooted mid-enrolment", "it was back");
         } finally {
+            third.stop();
+            if (again != null) {
+                NetworkLab.stop(again);
+            }
+        }
+        assertRegistered(3, "b8:27:eb:fa:03:03");
+    }
+
+    // --- enrolments under faults ---
+
+    /** A node whose request waits for an operator who accepts nobody yet. */
+    private record Waiting(Map<String, String> env, Path log, Process monitor, Process enrol) {
+        void stop() throws InterruptedException {
             NetworkLab.stop(enrol);
             NetworkLab.stop(monitor);
         }
+    }
+
+    private static Waiting waitingNode(String name, String mac) throws Exception {
+        Map<String, String> env = nodeEnv(name, mac);
+        Path log = lab.dir().resolve(name + "-enroll.log");
+        Process monitor = lab.start(server, lab.dir().resolve(name + "-monitor.log"), operator("monitor", "--accept", NOBODY));
+        Process enrol = lab.start(node, env, log, List.of(Node.script("enroll.sh")));
+        await(() -> waltServer.log("state/audit.log").contains("mac=" + mac + " key="), 60, "the " + name + " node's request");
+        return new Waiting(env, log, monitor, enrol);
+    }
+
+    /**
+     * The operator accepts the node's key (a monitor of its own, then the one accepting nobody
+     * leaves); records the time from {@code since} until {@code enrol} holds its certificate.
+     */
+    private static void acceptAndTime(Waiting node, Process enrol, long since, String fault, String sinceWhat) throws Exception {
+        String fingerprint = fingerprint(Path.of(node.env().get("WALT_VPN_STATE"), "id_ed25519.pub"));
+        Path acceptLog = lab.dir().resolve(fault.replaceAll("[^a-z0-9]+", "-") + "-accept.log");
+        Process accept = lab.start(server, acceptLog, operator("monitor", "--accept", fingerprint));
+        await(() -> Node.contains(acceptLog, "waiting for nodes"), 60, "the operator's monitor");
+        NetworkLab.stop(node.monitor());
+        assertTrue(enrol.waitFor(RECOVERY_LIMIT, TimeUnit.SECONDS), Node.text(node.log()));
+        assertEquals(0, enrol.exitValue(), Node.text(node.log()));
+        times.add(String.format("%-48s | enrolled %5.1f s after %s", fault, (System.nanoTime() - since) / 1e9, sinceWhat));
+        assertTrue(accept.waitFor(30, TimeUnit.SECONDS), Node.text(acceptLog));
+    }
+
+    /** {@code count} nodes in the registry, the last with {@code mac}: each node once. */
+    private static void assertRegistered(int count, String mac) throws Exception {
         JsonNode nodes = new ObjectMapper().readTree(registry());
-        assertEquals(3, nodes.size(), "one node, once: " + registry());
-        assertEquals("b8:27:eb:fa:03:03", nodes.get(2).path("mac").asText());
+        assertEquals(count, nodes.size(), "each node once: " + registry());
+        assertEquals(mac, nodes.get(count - 1).path("mac").asText());
     }
 
     // --- measuring ---
