@@ -72,7 +72,18 @@ import walt.vpn.testing.WaltImage;
  * <li>owner-only files and sockets, audit log, /dev/net/tun opened to the tunnel account only:
  *     {@code VpnServerIT};</li>
  * <li>hostile console text, bad answers: {@code NodeEnrolTunnelTest}; garbage on the enrolment
- *     channel: {@code VpnServerIT}.</li>
+ *     channel: {@code VpnServerIT};</li>
+ * <li>a holder of the bootstrap key cannot starve enrolment (displacement, a standing yes,
+ *     the bootstrap key itself denied): {@code EnrolmentDeskTest}, and through sshd from a real
+ *     node's own proxy: {@code VpnServerIT}; no JVM per enrolment connection, a bound on
+ *     sessions: {@code VpnServerIT}, and the memory each costs: {@code bench/vpn-server.sh};</li>
+ * <li>a proxy account stays confined whatever the proxy's sshd_config (internal-sftp, X11,
+ *     PAM, unprivileged ports from 0, Unix socket listeners): {@code ProxyEndToEndTest};</li>
+ * <li>a superseding certificate cuts the old one's session: {@code VpnServerIT}; a proxy
+ *     printing a forged refusal cannot make the node drop its certificate:
+ *     {@code NodeEnrolTunnelTest};</li>
+ * <li>every fault (link, proxy, daemon, server host, node) recovers without the operator:
+ *     {@code VpnFaultsIT}.</li>
  * </ul>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
