@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -50,10 +51,16 @@ final class MonitorCommand implements Callable<Integer> {
         try (AdminClient c = AdminClient.connect(socket.admin())) {
             c.call("monitor", null, null);
             LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
+            // Requests closed before their turn to be asked (displaced by a flood, withdrawn,
+            // expired): never asked about, so that a real node's request is not behind them.
+            Set<Long> gone = ConcurrentHashMap.newKeySet();
             Thread reader = new Thread(() -> {
                 try {
                     JsonNode e;
                     while ((e = c.next()) != null) {
+                        if ("closed".equals(e.path("event").asText())) {
+                            gone.add(e.path("id").asLong());
+                        }
                         events.add(e);
                     }
                 } catch (Exception e) {
@@ -78,6 +85,9 @@ final class MonitorCommand implements Callable<Integer> {
                 String event = e.path("event").asText();
                 String fp = Printable.of(e.path("fingerprint").asText());
                 if ("request".equals(event)) {
+                    if (gone.contains(e.path("id").asLong())) {
+                        continue;
+                    }
                     System.out.println(describe(e));
                     String active = Printable.of(e.path("active_node").asText());
                     if (!active.isEmpty()) {

@@ -81,6 +81,11 @@ final class VpnServerCommand implements Runnable {
             if (maxPendingPerSource > maxPending) {
                 throw new IllegalArgumentException("--max-pending-per-source must be at most --max-pending");
             }
+            if (maxPending >= ServerDaemon.MAX_ENROLMENT_SESSIONS) {
+                // Displacement must happen before the sessions run out, or a flood holds them all.
+                throw new IllegalArgumentException("--max-pending must be below " + ServerDaemon.MAX_ENROLMENT_SESSIONS
+                        + ", the enrolment sessions served at once");
+            }
             EnrolmentLimits limits = new EnrolmentLimits(maxPending, maxPendingPerSource, Duration.ofSeconds(requestTimeout));
             ServerDaemon daemon = new ServerDaemon(where.paths(), where.bridge, limits, Duration.ofDays(validityDays),
                     Clock.systemUTC());

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -50,7 +51,8 @@ public final class EnrolmentDesk {
         UNKNOWN
     }
 
-    private record Pending(EnrolmentRequest request, CompletableFuture<Decision> decision) {
+    /** A request waiting, with its expiry (null when it never waited), cancelled when it closes. */
+    private record Pending(EnrolmentRequest request, CompletableFuture<Decision> decision, Future<?> expiry) {
     }
 
     private record Approval(MacAddress mac, String by, Instant until) {
@@ -106,7 +108,10 @@ public final class EnrolmentDesk {
                 atOnce = Decision.accept(standing.by());
             } else {
                 displaced.addAll(makeRoom(key, source));
-                pending.put(request.id(), new Pending(request, decision));
+                long id = request.id();
+                Future<?> expiry = timer.schedule(() -> close(id, Decision.deny("request expired")), limits.expiry().toMillis(),
+                        TimeUnit.MILLISECONDS);
+                pending.put(id, new Pending(request, decision, expiry));
             }
         }
         audit.record("enrolment request " + request.id() + " mac=" + mac + " key=" + request.key().fingerprint() + " from="
@@ -115,19 +120,18 @@ public final class EnrolmentDesk {
         if (atOnce != null) {
             // Shown as closed only: a monitor answering an offer already closed would leave a
             // second standing yes behind.
-            closed(new Pending(request, decision), atOnce);
+            closed(new Pending(request, decision, null), atOnce);
             return new Filed(request.id(), decision);
         }
         for (Monitor m : monitors) {
             m.offered(request);
         }
         for (Pending p : displaced) {
+            p.expiry().cancel(false);
             closed(p, Decision.deny(p.request().key().equals(key)
                     ? "replaced by a newer request with the same key"
                     : "displaced by newer requests from " + p.request().source()));
         }
-        timer.schedule(() -> close(request.id(), Decision.deny("request expired")), limits.expiry().toMillis(),
-                TimeUnit.MILLISECONDS);
         return new Filed(request.id(), decision);
     }
 
@@ -136,7 +140,9 @@ public final class EnrolmentDesk {
         List<Pending> out = new ArrayList<>();
         pending.values().stream().filter(p -> p.request().key().equals(key)).findFirst().ifPresent(out::add);
         out.forEach(p -> pending.remove(p.request().id()));
-        List<Pending> fromSource = pending.values().stream().filter(p -> p.request().source().equals(source)).toList();
+        String share = SourceAddress.share(source);
+        List<Pending> fromSource = pending.values().stream().filter(p -> SourceAddress.share(p.request().source()).equals(share))
+                .toList();
         if (fromSource.size() >= limits.perSource()) {
             Pending oldest = fromSource.get(0);
             pending.remove(oldest.request().id());
@@ -144,7 +150,7 @@ public final class EnrolmentDesk {
         } else if (pending.size() >= limits.global()) {
             Map<String, List<Pending>> bySource = new LinkedHashMap<>();
             for (Pending p : pending.values()) {
-                bySource.computeIfAbsent(p.request().source(), s -> new ArrayList<>()).add(p);
+                bySource.computeIfAbsent(SourceAddress.share(p.request().source()), s -> new ArrayList<>()).add(p);
             }
             // The largest share gives way; among equals, the one whose oldest request is oldest.
             Pending oldest = bySource.values().stream()
@@ -168,6 +174,16 @@ public final class EnrolmentDesk {
         if (!accept || fingerprint == null || mac == null) {
             return Outcome.UNKNOWN;
         }
+        // The node has asked again meanwhile (it was displaced, or reconnected): its newer request is the one.
+        Long again;
+        synchronized (this) {
+            again = pending.values().stream()
+                    .filter(p -> p.request().key().fingerprint().equals(fingerprint) && p.request().mac().equals(mac))
+                    .map(p -> p.request().id()).findFirst().orElse(null);
+        }
+        if (again != null && close(again, Decision.accept(by))) {
+            return Outcome.DECIDED;
+        }
         synchronized (this) {
             approvals.values().removeIf(a -> !a.until().isAfter(clock.instant()));
             approvals.put(fingerprint, new Approval(mac, by, clock.instant().plus(limits.expiry())));
@@ -190,6 +206,9 @@ public final class EnrolmentDesk {
         if (p == null) {
             return false;
         }
+        if (p.expiry() != null) {
+            p.expiry().cancel(false);
+        }
         closed(p, decision);
         return true;
     }
@@ -210,21 +229,32 @@ public final class EnrolmentDesk {
     }
 
     public void addMonitor(Monitor m) {
-        monitors.add(m);
-        for (EnrolmentRequest r : pending()) {
+        List<EnrolmentRequest> shown;
+        synchronized (this) {
+            monitors.add(m);
+            shown = pending();
+        }
+        for (EnrolmentRequest r : shown) {
             m.offered(r);
         }
     }
 
+    /**
+     * When the last monitor leaves, what it was shown is denied and its standing yeses go:
+     * nobody is left to answer, and the next operator decides afresh. Under the lock with
+     * {@link #submit}, so that no request slips in pending with nobody to see it.
+     */
     public void removeMonitor(Monitor m) {
-        monitors.remove(m);
-        if (monitors.isEmpty()) {
-            for (EnrolmentRequest r : new ArrayList<>(pending())) {
-                close(r.id(), Decision.deny("the operator's monitor stopped"));
-            }
-            synchronized (this) {
+        List<EnrolmentRequest> orphans = List.of();
+        synchronized (this) {
+            monitors.remove(m);
+            if (monitors.isEmpty()) {
+                orphans = pending();
                 approvals.clear();
             }
+        }
+        for (EnrolmentRequest r : orphans) {
+            close(r.id(), Decision.deny("the operator's monitor stopped"));
         }
     }
 }

@@ -4,6 +4,7 @@ import walt.vpn.ssh.SshPublicKey;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -77,10 +78,10 @@ final class EnrolmentEndpoint {
     private CompletableFuture<Void> enrol(RelayReply reply, MacAddress mac, SshPublicKey key, String source)
             throws IOException, SQLException {
         Optional<NodeRecord> active = authority.find(mac.value()).filter(n -> n.state() == NodeState.ACTIVE);
-        if (active.isPresent() && active.get().key().equals(key)) {
-            // The operator said yes to this key for this MAC and nobody revoked it: the node lost
-            // its certificate (or never received it: it rebooted, the server restarted). A new
-            // one needs no second yes.
+        if (active.isPresent() && active.get().key().equals(key) && active.get().validBefore().isAfter(Instant.now())) {
+            // The operator said yes to this key for this MAC, nobody revoked it and it has not
+            // expired: the node lost its certificate (or never received it: it rebooted, the
+            // server restarted). A new one needs no second yes; an expired one does.
             issue(reply, mac, key, source);
             return SERVED;
         }

@@ -37,8 +37,9 @@ final class MonitorFeed implements EnrolmentDesk.Monitor {
         queue(RequestJson.closed(request, decision));
     }
 
-    /** Stops the writer once the events queued so far are written. */
+    /** Stops the writer: the monitor has left, what it has not read yet goes. */
     void stop() {
+        events.clear();
         events.offer(END);
     }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
@@ -37,7 +38,7 @@ public final class ServerDaemon implements AutoCloseable {
      * and a netcat on the host. One more is told at once to come back later (exit 4), so the
      * bound holds before anything else is spent on it.
      */
-    static final int MAX_ENROLMENT_SESSIONS = 256;
+    public static final int MAX_ENROLMENT_SESSIONS = 256;
     /** Operator connections (root only) served at once; more wait in the backlog. */
     private static final int MAX_OPERATOR_CONNECTIONS = 16;
 
@@ -51,22 +52,24 @@ public final class ServerDaemon implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /**
-     * Reads enrolment requests and sends answers: short work, so a few threads, however many
-     * requests wait (a waiting request holds no thread).
-     */
-    private final ExecutorService enrolPool = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "walt-vpn-enrol");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "walt-vpn-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = timer();
     private ServerSocketChannel enrolServer;
     private ServerSocketChannel adminServer;
+
+    /**
+     * One thread for the expiries and the waiting lines. A request closed early cancels its
+     * expiry, which then leaves the queue at once: requests filed and displaced as fast as an
+     * attacker likes leave nothing behind for the ten minutes an expiry waits.
+     */
+    private static ScheduledExecutorService timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "walt-vpn-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     public ServerDaemon(ServerPaths paths, String bridge, EnrolmentLimits limits, Duration validity, Clock clock)
             throws IOException, SQLException {
@@ -91,9 +94,9 @@ public final class ServerDaemon implements AutoCloseable {
         Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
         enrolServer = bind(paths.enrolSocket(), "rw-rw----", ServerAccounts.ENROL);
         adminServer = bind(paths.adminSocket(), "rw-------", null);
-        EnrolmentEndpoint enrol = new EnrolmentEndpoint(desk, authority, timer, enrolPool);
+        EnrolmentEndpoint enrol = new EnrolmentEndpoint(desk, authority, timer, pool);
         AdminEndpoint admin = new AdminEndpoint(desk, authority);
-        acceptLoop(enrolServer, enrolPool, MAX_ENROLMENT_SESSIONS, enrol::serve,
+        acceptLoop(enrolServer, pool, MAX_ENROLMENT_SESSIONS, enrol::serve,
                 peer -> {
                     new RelayReply(peer.channel()).fail(RelayReply.ERROR, "too many enrolment sessions: retry later");
                     return SERVED;
@@ -205,7 +208,6 @@ public final class ServerDaemon implements AutoCloseable {
         Files.deleteIfExists(paths.enrolSocket());
         Files.deleteIfExists(paths.adminSocket());
         timer.shutdownNow();
-        enrolPool.shutdownNow();
         pool.shutdownNow();
         registry.close();
         audit.record("daemon stopped");

@@ -31,6 +31,9 @@ public final class SshdDropIn {
                 "    PermitTTY no",
                 "    PermitUserRC no",
                 "    MaxSessions 1",
+                // A connection that keeps no session (ssh -N) asks nothing: it goes, rather than
+                // hold sshd's two processes for whoever has the public bootstrap key.
+                "    UnusedConnectionTimeout 30",
                 "Match User " + ServerAccounts.TUNNEL,
                 "    AuthenticationMethods publickey",
                 "    PubkeyAuthentication yes",

@@ -228,6 +228,39 @@ class NodeEnrolTunnelTest {
         }
     }
 
+    /**
+     * The server refuses the tunnel login for another reason than the certificate (here its
+     * principals file has lost the node for a while): the server's status still names the
+     * node's serial, so the node keeps its certificate; once it names another (the node was
+     * re-enrolled from another card), the node drops it.
+     */
+    @Test
+    @Order(3)
+    void theNodeKeepsItsCertificateWhileTheServerStillNamesItsSerial() throws Exception {
+        Path principals = lab.resolve("server/principals");
+        String kept = Files.readString(principals);
+        Path cert = state.resolve("id_ed25519-cert.pub");
+        String certificate = Files.readString(cert);
+        try {
+            Files.writeString(principals, "");
+            Tools.Result same = net.run(node, 60, once(), List.of(Node.script("tunnel.sh")));
+            assertEquals(255, same.exit(), same.all() + logs());
+            assertTrue(same.stdout().contains(TUNNEL_USER + "@" + SERVER_ADDR + ": Permission denied"), same.stdout());
+            assertFalse(same.stdout().contains("no longer honours"), same.stdout());
+            assertTrue(Files.exists(cert), "the certificate the server still names was dropped");
+
+            Files.writeString(lab.resolve("enrol/serial"), "8\n");
+            Tools.Result other = net.run(node, 60, once(), List.of(Node.script("tunnel.sh")));
+            assertEquals(255, other.exit(), other.all() + logs());
+            assertTrue(other.stdout().contains("no longer honours the node certificate"), other.stdout());
+            assertFalse(Files.exists(cert), "a certificate the server no longer names was kept");
+        } finally {
+            Files.writeString(principals, kept);
+            Files.deleteIfExists(lab.resolve("enrol/serial"));
+            Files.writeString(cert, certificate);
+        }
+    }
+
     @Test
     @Order(4)
     void aRevokedCertificateIsDroppedForANewEnrolment() throws Exception {
@@ -313,7 +346,7 @@ class NodeEnrolTunnelTest {
                 "# status: the live certificate's serial, exit 3 once the test has revoked it.",
                 "if [ \"$SSH_ORIGINAL_COMMAND\" = status ]; then",
                 "  if [ -e $d/revoked ]; then echo 'denied: no valid certificate for this key' >&2; exit 3; fi",
-                "  echo 7; exit 0",
+                "  cat $d/serial 2>/dev/null || echo 7; exit 0",
                 "fi",
                 "n=$(( $(cat $d/count 2>/dev/null || echo 0) + 1 ))",
                 "echo $n >$d/count",

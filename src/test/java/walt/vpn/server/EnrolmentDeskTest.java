@@ -24,7 +24,7 @@ class EnrolmentDeskTest {
     @TempDir
     Path dir;
 
-    ScheduledExecutorService timer;
+    java.util.concurrent.ScheduledThreadPoolExecutor timer;
     AuditLog audit;
     final List<String> shown = new ArrayList<>();
     final EnrolmentDesk.Monitor monitor = new EnrolmentDesk.Monitor() {
@@ -41,7 +41,8 @@ class EnrolmentDeskTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        timer = Executors.newSingleThreadScheduledExecutor();
+        timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        timer.setRemoveOnCancelPolicy(true);
         audit = new AuditLog(dir.resolve("audit.log"), Clock.systemUTC());
     }
 
@@ -166,6 +167,43 @@ class EnrolmentDeskTest {
         assertEquals("root", retry.get().reason());
         assertFalse(shown.contains("offered " + retried.id() + " " + mac(1)), "a request accepted at once is not offered for an answer");
         assertFalse(desk.submit(mac(1), key(1), "10.0.0.1", "").decision().isDone(), "and the approval is spent");
+    }
+
+    @Test
+    void aYesToAGoneRequestGoesToTheNodesNewerOne() throws Exception {
+        EnrolmentDesk desk = new EnrolmentDesk(new EnrolmentLimits(5, 2, Duration.ofMinutes(1)), Clock.systemUTC(), timer, audit, null);
+        desk.addMonitor(monitor);
+        EnrolmentDesk.Filed first = desk.submit(mac(1), key(1), "10.0.0.1", "");
+        desk.submit(mac(2), key(2), "10.0.0.1", "");
+        desk.submit(mac(3), key(3), "10.0.0.1", "");
+        assertFalse(first.decision().get().accepted(), "displaced");
+        CompletableFuture<Decision> again = desk.submit(mac(1), key(1), "10.0.0.1", "").decision();
+        assertEquals(EnrolmentDesk.Outcome.DECIDED, desk.decide(first.id(), true, "root", key(1).fingerprint(), mac(1)));
+        assertTrue(again.get(1, TimeUnit.SECONDS).accepted(), "the node's waiting request is the one accepted");
+    }
+
+    @Test
+    void closedRequestsLeaveNoTimerBehind() throws Exception {
+        EnrolmentDesk desk = new EnrolmentDesk(new EnrolmentLimits(8, 4, Duration.ofMinutes(10)), Clock.systemUTC(), timer, audit, null);
+        desk.addMonitor(monitor);
+        for (int i = 0; i < 1000; i++) {
+            desk.submit(mac(i), key(i), "10.0.0.1", "");
+        }
+        assertEquals(4, desk.pending().size());
+        assertEquals(4, timer.getQueue().size(), "a displaced request's expiry is gone with it");
+    }
+
+    @Test
+    void anIpv6SourceSharesWithItsSlash64() throws Exception {
+        EnrolmentDesk desk = new EnrolmentDesk(new EnrolmentLimits(32, 2, Duration.ofMinutes(1)), Clock.systemUTC(), timer, audit, null);
+        desk.addMonitor(monitor);
+        CompletableFuture<Decision> first = desk.submit(mac(1), key(1), "2001:db8:0:1::a", "").decision();
+        desk.submit(mac(2), key(2), "2001:db8:0:1::b", "");
+        desk.submit(mac(3), key(3), "2001:db8:0:1:ffff::c", "");
+        assertEquals("displaced by newer requests from 2001:db8:0:1::a", first.get().reason());
+        assertFalse(desk.submit(mac(4), key(4), "2001:db8:0:2::a", "").decision().isDone(), "another /64, another share");
+        assertEquals("10.0.0.1", SourceAddress.share("::ffff:10.0.0.1"));
+        assertEquals("2001:db8:0:1::/64", SourceAddress.share("2001:db8:0:1:ffff::c"));
     }
 
     @Test

@@ -167,6 +167,12 @@ class VpnServerIT {
         assertTrue(r.stderr().contains("denied: denied by the operator"), r.stderr());
         assertEquals("", r.stdout());
         waitFor("the monitor to report the denial", () -> log("deny-monitor.log").contains("denied: denied by the operator"));
+        // The bootstrap key, which every card holds, is denied without asking, and the operator is told.
+        Tools.Result probe = enrol(BASE.resolve("state/bootstrap"), "b8:27:eb:00:00:99");
+        assertEquals(RelayReply.DENIED, probe.exit(), probe.all());
+        assertTrue(probe.stderr().contains("denied: the bootstrap key is on every SD card"), probe.stderr());
+        waitFor("the monitor to flag the bootstrap key", () -> log("deny-monitor.log").contains(
+                "WARNING: a request for MAC b8:27:eb:00:00:99 from 10.77.0.2 was signed by the VPN's bootstrap key"));
         assertTrue(log("deny-monitor.log").contains("MAC b8:27:eb:00:00:0a, key " + fingerprint(nodeKey("node-a"))), log("deny-monitor.log"));
         monitor.destroy();
         assertTrue(monitor.waitFor(10, TimeUnit.SECONDS));
