@@ -32,7 +32,7 @@ final class BuildCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RECIPE", description = "Recipe file.")
     Path recipe;
 
-    @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", description = "Where to write NAME.img and its companions (default: .).")
+    @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", description = "Where to write NAME.img and its companions, made with its parents if missing (default: .).")
     Path outputDir = Path.of(".");
 
     @Option(names = "--format", split = ",", paramLabel = "raw,zst,xz",
@@ -53,9 +53,11 @@ final class BuildCommand implements Callable<Integer> {
         Recipe r = RecipeReader.read(recipe);
         List<ImageFormat> wanted = formats != null ? formats : r.outputs().formats();
         Path dir = outputDir.toAbsolutePath();
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("output folder does not exist: " + outputDir);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("output folder is not a folder: " + outputDir);
         }
+        // As mkdir -p: a recipe that read cleanly gets its folder, parents included.
+        Files.createDirectories(dir);
         ImageBuilder builder = new ImageBuilder(r, cache != null ? cache : defaultCache(), offline, SourceDateEpoch.fromEnvironment(),
                 Progress.onTerminal());
         Path image = dir.resolve(r.name() + ".img");

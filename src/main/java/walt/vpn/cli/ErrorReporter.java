@@ -2,15 +2,27 @@ package walt.vpn.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import walt.vpn.tree.InvalidDataException;
 
 /**
- * Turns every failure into one line on stderr and an exit status: 2 for bad input or usage,
- * 1 for anything else. Stack traces only with WALT_DEBUG=1.
+ * Turns every failure into one line on stderr and an exit status: 2 for bad input or usage
+ * (an {@link InvalidDataException}, an {@link IllegalArgumentException}, a file named that
+ * does not exist or is in the way), 1 for the environment (storage, network, permissions,
+ * a missing tool or server) and anything else. Stack traces only with WALT_DEBUG=1.
  */
 final class ErrorReporter implements IExecutionExceptionHandler, IParameterExceptionHandler {
 
@@ -37,7 +49,26 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         }
         Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
         cl.getErr().println("walt: " + describe(t));
-        return t instanceof IOException || t instanceof IllegalArgumentException ? BAD_INPUT : FAILURE;
+        return status(t);
+    }
+
+    /**
+     * Whose fault {@code t} is. A worker thread's failure arrives wrapped, so the causes are
+     * asked too: the first one that says decides.
+     */
+    static int status(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (isBadInput(c)) {
+                return BAD_INPUT;
+            }
+        }
+        return FAILURE;
+    }
+
+    private static boolean isBadInput(Throwable t) {
+        return t instanceof InvalidDataException || t instanceof IllegalArgumentException
+                || t instanceof NoSuchFileException || t instanceof FileAlreadyExistsException
+                || t instanceof NotDirectoryException;
     }
 
     /**
@@ -62,19 +93,50 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
 
     static String describe(Throwable t) {
         String msg = t.getMessage();
-        if (t instanceof java.nio.file.NoSuchFileException) {
-            return "no such file: " + msg;
+        if (t instanceof FileSystemException f && f.getFile() != null) {
+            String file = f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "");
+            if (f.getReason() != null) {
+                return oneLine(file + ": " + f.getReason());
+            }
+            String what = t instanceof NoSuchFileException ? "no such file"
+                    : t instanceof FileAlreadyExistsException ? "file exists"
+                    : t instanceof AccessDeniedException ? "permission denied"
+                    : t instanceof NotDirectoryException ? "not a directory"
+                    : "I/O error on";
+            return oneLine(what + (what.endsWith(" on") ? " " : ": ") + file);
         }
-        if (t instanceof java.nio.file.FileAlreadyExistsException) {
-            return "file exists: " + msg;
+        if (t instanceof UnknownHostException) {
+            return oneLine("network: cannot resolve " + msg);
         }
-        if (t instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied: " + msg;
+        if (t instanceof ConnectException || t instanceof SocketTimeoutException || t instanceof HttpTimeoutException) {
+            return oneLine("network: " + (msg == null ? t.getClass().getSimpleName() : msg));
         }
         if (msg == null || msg.isBlank()) {
             return t.getClass().getSimpleName();
         }
-        // One line, whatever the message held.
-        return msg.replaceAll("[\\r\\n]+", " ");
+        String system = systemError(t);
+        if (system != null) {
+            // The JDK hands the system's own words on, with no hint that the system said them.
+            return oneLine("I/O error: " + (msg.contains(system) ? msg : msg + ": " + system));
+        }
+        return oneLine(msg);
+    }
+
+    /** The words of a storage failure among {@code t}'s causes, or null. */
+    private static String systemError(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getClass() == IOException.class && SYSTEM_ERRORS.contains(c.getMessage())) {
+                return c.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /** What strerror says of the failures of storage itself, as the JDK passes them on. */
+    private static final java.util.Set<String> SYSTEM_ERRORS = java.util.Set.of("No space left on device",
+            "Input/output error", "Read-only file system", "Disk quota exceeded", "File too large", "Stale file handle");
+
+    private static String oneLine(String s) {
+        return s.replaceAll("[\\r\\n]+", " ");
     }
 }

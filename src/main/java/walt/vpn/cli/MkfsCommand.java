@@ -23,8 +23,9 @@ import walt.vpn.tree.Timestamp;
 
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
         description = {"Make a filesystem image from a directory or a tar archive.",
-            "Times later than SOURCE_DATE_EPOCH (when set) are clamped to it; with the same input, seed and",
-            "SOURCE_DATE_EPOCH the output is byte-identical."})
+            "With SOURCE_DATE_EPOCH set, modification times later than it are clamped to it and access and change",
+            "times follow them, so with the same input, seed and SOURCE_DATE_EPOCH the output is byte-identical,",
+            "whatever read the source in between."})
 final class MkfsCommand implements Callable<Integer> {
 
     enum Kind { ext4, fat }
@@ -45,6 +46,11 @@ final class MkfsCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S",
             description = "Seed for UUIDs, hash seed and volume id; default: derived from the source tree.")
     String seed;
+
+    @Option(names = "--owners", paramLabel = "WHOSE", defaultValue = "keep",
+            description = {"keep: the source's owners, as mke2fs -d and tar keep them (the default); root: every entry",
+                "owned by 0:0, for a checkout or a copy made without root (--overrides can then set some)."})
+    SourceTree.Owners owners;
 
     @Option(names = "--overrides", paramLabel = "FILE",
             description = "Ownership/mode/xattr overrides for a directory source (see docs/tree-overrides.md).")
@@ -75,14 +81,14 @@ final class MkfsCommand implements Callable<Integer> {
         if (Files.exists(output) && Files.isSameFile(output, from)) {
             throw new IllegalArgumentException("output would overwrite the source: " + output);
         }
-        try (SourceTree source = SourceTree.load(from, overrides)) {
+        try (SourceTree source = SourceTree.load(from, overrides, owners)) {
             return make(source);
         }
     }
 
     private int make(SourceTree source) throws IOException {
         Timestamp epoch = SourceDateEpoch.fromEnvironment();
-        FileTree tree = epoch == null ? source.tree() : source.tree().clampTimes(epoch);
+        FileTree tree = epoch == null ? source.tree() : source.tree().reproducibleTimes(epoch);
         // Two walks over the whole tree that need not wait for each other: one on another core.
         CompletableFuture<Timestamp> newest = epoch != null ? CompletableFuture.completedFuture(epoch)
                 : CompletableFuture.supplyAsync(tree::newestTime);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import walt.vpn.ssh.NextHop;
 import walt.vpn.ssh.SshPublicKey;
+import walt.vpn.tree.InvalidDataException;
 
 /** A proxy's host keys to pin in the image: from a file the operator has, or scanned and confirmed. */
 final class PinnedKeys {
@@ -38,7 +39,7 @@ final class PinnedKeys {
             }
         }
         if (keys.isEmpty()) {
-            throw new IOException(file + ": no host keys (expected setup-proxy's 'host-key:' lines, a .pub file or known_hosts lines)");
+            throw new InvalidDataException(file + ": no host keys (expected setup-proxy's 'host-key:' lines, a .pub file or known_hosts lines)");
         }
         return List.copyOf(keys);
     }
@@ -47,7 +48,7 @@ final class PinnedKeys {
         try {
             return SshPublicKey.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage());
+            throw new InvalidDataException(file + ": " + e.getMessage());
         }
     }
 

@@ -20,9 +20,21 @@ final class SourceTree implements Closeable {
         this.resource = resource;
     }
 
-    static SourceTree load(Path from, Path overrides) throws IOException {
+    /** Whose files the source's entries become. */
+    enum Owners {
+        /** The source's own owners, as mke2fs -d and tar keep them. */
+        keep,
+        /** Root's, for a checkout or a copy made without root, which has lost the real owners. */
+        root
+    }
+
+    static SourceTree load(Path from, Path overrides, Owners owners) throws IOException {
         if (Files.isDirectory(from)) {
-            return new SourceTree(HostDirectoryReader.read(from, overrides, false), null);
+            if (!HostDirectoryReader.readsAllXattrs()) {
+                System.err.println("walt: warning: this JVM lets walt read user.* extended attributes only: file capabilities,"
+                        + " SELinux labels and ACLs are left out (run it with ./walt or java -jar, whose manifest opens the JDK's calls)");
+            }
+            return new SourceTree(HostDirectoryReader.read(from, overrides, owners == Owners.keep), null);
         }
         if (!Files.exists(from)) {
             throw new NoSuchFileException(from.toString());
@@ -31,7 +43,7 @@ final class SourceTree implements Closeable {
             throw new IllegalArgumentException("--overrides applies to a directory source; a tar carries its own owners and modes");
         }
         TarImporter tar = TarImporter.open(from, w -> System.err.println("walt: warning: " + EntryName.printable(w)));
-        return new SourceTree(tar.tree(), tar);
+        return new SourceTree(owners == Owners.root ? tar.tree().rootOwned() : tar.tree(), tar);
     }
 
     FileTree tree() {

@@ -24,7 +24,7 @@ public final class AtomicOutput implements AutoCloseable {
         this.target = target.toAbsolutePath();
         Path dir = this.target.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException("output directory does not exist: " + dir);
+            throw new java.nio.file.NoSuchFileException(String.valueOf(dir), null, "output directory does not exist");
         }
         this.temp = dir.resolve("." + this.target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         Files.deleteIfExists(temp);

@@ -51,7 +51,7 @@ public final class ImageFile implements Storage {
     private static ImageFile sparse(FileChannel ch, Path path, long size) throws IOException {
         try {
             if (ch.size() != 0) {
-                throw new IOException(path + " is not empty");
+                throw new java.nio.file.FileAlreadyExistsException(path.toString(), null, "not empty: refusing to overwrite it");
             }
             if (size > 0) {
                 // Extending by writing the last byte leaves everything before it a hole.

@@ -1,6 +1,7 @@
 package walt.vpn.ext4;
 
 import java.io.IOException;
+import walt.vpn.tree.InvalidDataException;
 
 /**
  * Hands out blocks strictly in ascending order, stepping over each group's superblock and
@@ -34,7 +35,7 @@ final class BlockAllocator {
     long[] allocateUpTo(long max) throws IOException {
         long run = Math.min(max, runAvailable());
         if (run <= 0) {
-            throw new IOException("the tree does not fit: the filesystem has " + geo.blocks + " blocks of 4 KiB");
+            throw new InvalidDataException("the tree does not fit: the filesystem has " + geo.blocks + " blocks of 4 KiB");
         }
         return new long[] {allocate(run), run};
     }
@@ -46,7 +47,7 @@ final class BlockAllocator {
     /** Takes {@code count} contiguous blocks (count must not exceed {@link #runAvailable()}). */
     long allocate(long count) throws IOException {
         if (next + count > geo.blocks) {
-            throw new IOException("the tree does not fit: the filesystem has " + geo.blocks + " blocks of 4 KiB");
+            throw new InvalidDataException("the tree does not fit: the filesystem has " + geo.blocks + " blocks of 4 KiB");
         }
         if (count > runAvailable()) {
             throw new IllegalStateException("run crosses a group boundary");

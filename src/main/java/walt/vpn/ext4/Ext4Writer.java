@@ -77,7 +77,7 @@ public final class Ext4Writer {
     public void write(FileTree tree, Storage target) throws IOException {
         long requested = target.size() / Geometry.BLOCK;
         if (requested < 64) {
-            throw new IOException("an ext4 filesystem needs at least 256 KiB, not " + target.size() + " bytes");
+            throw new InvalidDataException("an ext4 filesystem needs at least 256 KiB, not " + target.size() + " bytes");
         }
         Node lostFound = tree.root().child("lost+found");
         if (lostFound != null && !(lostFound instanceof Directory)) {
@@ -88,7 +88,7 @@ public final class Ext4Writer {
         Census census = Census.of(plan, tree.root());
         Geometry geo = new Geometry(requested, census.inodes + FIRST_INO);
         if (census.inodes + FIRST_INO > geo.inodesCount()) {
-            throw new IOException("too many files (" + census.inodes + ") for a filesystem of " + target.size() + " bytes");
+            throw new InvalidDataException("too many files (" + census.inodes + ") for a filesystem of " + target.size() + " bytes");
         }
         // Every write goes out through one queue and one thread: the formatting thread never
         // waits for the kernel, and writers to one file would only contend for its lock.
@@ -220,7 +220,7 @@ public final class Ext4Writer {
         private long allocateRun(long n) throws IOException {
             while (alloc.runAvailable() < n) {
                 if (alloc.next() + alloc.runAvailable() >= geo.blocks) {
-                    throw new IOException("the filesystem is too small for its own metadata");
+                    throw new InvalidDataException("the filesystem is too small for its own metadata");
                 }
                 alloc.allocate(alloc.runAvailable()); // the remainder stays allocated but unused: harmless, rare
             }

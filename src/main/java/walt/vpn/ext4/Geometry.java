@@ -1,6 +1,7 @@
 package walt.vpn.ext4;
 
 import java.io.IOException;
+import walt.vpn.tree.InvalidDataException;
 
 /**
  * The block-group arithmetic of a filesystem we write: 4 KiB blocks, 32768 blocks per group,
@@ -39,7 +40,7 @@ final class Geometry {
         ipg = (ipg + INODES_PER_BLOCK - 1) / INODES_PER_BLOCK * INODES_PER_BLOCK;
         ipg = Math.max(ipg, 16);
         if (ipg > 8L * BLOCK) {
-            throw new IOException("too many files for the filesystem size: " + inodesNeeded + " inodes in " + g + " block groups");
+            throw new InvalidDataException("too many files for the filesystem size: " + inodesNeeded + " inodes in " + g + " block groups");
         }
         this.blocks = b;
         this.groups = g;

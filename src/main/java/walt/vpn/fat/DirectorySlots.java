@@ -220,10 +220,10 @@ final class DirectorySlots {
 
     private void grow() throws IOException {
         if (clusters == null) {
-            throw new IOException("the FAT16 root directory is full");
+            throw new InvalidDataException("the FAT16 root directory is full");
         }
         if ((long) data.capacity() + bs.clusterBytes() > MAX_BYTES) {
-            throw new IOException("directory " + path + " is full (65536 entries)");
+            throw new InvalidDataException("directory " + path + " is full (65536 entries)");
         }
         long c = table.extend(clusters.get(clusters.size() - 1), "directory " + path);
         clusters.add(c);

@@ -310,7 +310,7 @@ public final class FatTable {
                 }
             }
             if (out.size() < count) {
-                throw new IOException("no space left on the FAT volume for " + what + ": needs " + count
+                throw new InvalidDataException("no space left on the FAT volume for " + what + ": needs " + count
                         + " clusters, " + out.size() + " free");
             }
         }
@@ -324,7 +324,7 @@ public final class FatTable {
     public long extend(long last, String what) throws IOException {
         long c = nextFree(last + 1);
         if (c < 0) {
-            throw new IOException("no space left on the FAT volume for " + what);
+            throw new InvalidDataException("no space left on the FAT volume for " + what);
         }
         set(c, type.endOfChain());
         set(last, (int) c);

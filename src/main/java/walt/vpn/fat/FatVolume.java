@@ -169,13 +169,13 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
         checkName(name, path);
         long size = content.size();
         if (size > 0xFFFFFFFFL) {
-            throw new IOException("file too large for FAT (4 GiB - 1 at most): " + path);
+            throw new InvalidDataException("file too large for FAT (4 GiB - 1 at most): " + path);
         }
         Parent parent = directory(parts, parts.length - 1, mtime, true, path);
         DirectorySlots.Item old = parent.slots.find(name);
         if (old != null) {
             if (old.entry().isDirectory()) {
-                throw new IOException("is a directory: " + path);
+                throw new InvalidDataException("is a directory: " + path);
             }
             if (old.entry().firstCluster() != 0) {
                 table.free(table.chain(old.entry().firstCluster(), path));
@@ -296,7 +296,7 @@ public final class FatVolume implements ReadableFilesystem, Closeable {
                 long c = makeDirectory(cur, isRoot, parts[i], mtime);
                 cur = DirectorySlots.of(storage, bs, table, p.toString(), c);
             } else if (!it.entry().isDirectory()) {
-                throw new IOException("not a directory: " + p);
+                throw new InvalidDataException("not a directory: " + p);
             } else {
                 cur = DirectorySlots.of(storage, bs, table, p.toString(), it.entry().firstCluster());
             }

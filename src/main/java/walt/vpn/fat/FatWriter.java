@@ -95,7 +95,7 @@ public final class FatWriter {
             best = Math.min(best, total * SECTOR);
         }
         if (best == Long.MAX_VALUE) {
-            throw new IOException("tree too large for a FAT32 volume");
+            throw new InvalidDataException("tree too large for a FAT32 volume");
         }
         return best;
     }
@@ -118,22 +118,22 @@ public final class FatWriter {
     public void write(FileTree tree, Storage target) throws IOException {
         long totalSectors = target.size() / SECTOR;
         if (totalSectors > 0xFFFFFFFFL) {
-            throw new IOException("target too large for FAT32: " + target.size() + " bytes");
+            throw new InvalidDataException("target too large for FAT32: " + target.size() + " bytes");
         }
         int spc = sectorsPerCluster(totalSectors * SECTOR);
         long fat = fatSectors(totalSectors, spc);
         long clusters = clustersFor(totalSectors, spc);
         if (clusters < BootSector.MIN_FAT32_CLUSTERS) {
-            throw new IOException("target of " + target.size() + " bytes too small for FAT32: "
+            throw new InvalidDataException("target of " + target.size() + " bytes too small for FAT32: "
                     + clusters + " clusters, at least " + BootSector.MIN_FAT32_CLUSTERS + " needed");
         }
         if (clusters + 2 > FatTable.MAX_ENTRIES) {
-            throw new IOException("target of " + target.size() + " bytes too large: " + clusters + " clusters");
+            throw new InvalidDataException("target of " + target.size() + " bytes too large: " + clusters + " clusters");
         }
         int clusterBytes = spc * SECTOR;
         Plan plan = plan(tree, clusterBytes);
         if (plan.clustersUsed > clusters) {
-            throw new IOException("tree needs " + plan.clustersUsed * clusterBytes + " bytes of clusters, the FAT32 volume has "
+            throw new InvalidDataException("tree needs " + plan.clustersUsed * clusterBytes + " bytes of clusters, the FAT32 volume has "
                     + clusters * clusterBytes);
         }
         String label = options.label();

@@ -233,7 +233,7 @@ public final class ImageBuilder {
             }
             end("boot partition of the base kept, root=PARTUUID=" + card.partUuid(2));
 
-            write(card, bootTree.clampTimes(time), root, target);
+            write(card, bootTree.reproducibleTimes(time), root, target);
         }
     }
 
@@ -300,7 +300,7 @@ public final class ImageBuilder {
     }
 
     private void write(SdCardImage card, FileTree boot, FileTree root, Path target) throws IOException {
-        FileTree clamped = root.clampTimes(usedTime);
+        FileTree clamped = root.reproducibleTimes(usedTime);
         begin("image", boot.contentBytes() + clamped.contentBytes(), Progress.Unit.BYTES);
         card.write(boot, clamped, target, n -> bar.advance(n));
         end(target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB");

@@ -19,7 +19,7 @@ public final class HostKeyFiles {
     /** Every host key in {@code dir}, in file name order; at least one, or an error. */
     public static List<SshPublicKey> read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new IOException("no such directory: " + dir);
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such directory");
         }
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> found = Files.newDirectoryStream(dir, "ssh_host_*_key.pub")) {

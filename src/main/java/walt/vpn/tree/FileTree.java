@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A whole file tree: what readers produce and writers consume. Paths are absolute,
@@ -136,20 +137,33 @@ public final class FileTree {
         return sum[0];
     }
 
-    /** A copy with every time later than {@code limit} set to it, hard links kept. */
-    public FileTree clampTimes(Timestamp limit) {
-        Map<Node, Node> done = new IdentityHashMap<>();
-        return new FileTree(clampDir(root, limit, done));
+    /**
+     * A copy whose times depend on the content's history only, hard links kept: every mtime
+     * later than {@code limit} set to it, atime and ctime set to the mtime (see
+     * {@link Metadata#reproducibleTimes}).
+     */
+    public FileTree reproducibleTimes(Timestamp limit) {
+        return withMetadata(m -> m.reproducibleTimes(limit));
     }
 
-    private static Directory clampDir(Directory d, Timestamp limit, Map<Node, Node> done) {
-        Directory copy = new Directory(d.metadata().clampTimesTo(limit));
+    /** A copy with every entry root-owned (0:0), hard links kept. */
+    public FileTree rootOwned() {
+        return withMetadata(m -> m.withOwner(0, 0));
+    }
+
+    /** A copy with {@code change} applied to every entry's metadata, hard links kept. */
+    public FileTree withMetadata(UnaryOperator<Metadata> change) {
+        return new FileTree(copyDir(root, change, new IdentityHashMap<>()));
+    }
+
+    private static Directory copyDir(Directory d, UnaryOperator<Metadata> change, Map<Node, Node> done) {
+        Directory copy = new Directory(change.apply(d.metadata()));
         for (Map.Entry<String, Node> c : d.children().entrySet()) {
             Node n = c.getValue();
-            Node clamped = n instanceof Directory sub
-                    ? clampDir(sub, limit, done)
-                    : done.computeIfAbsent(n, k -> k.withMetadata(k.metadata().clampTimesTo(limit)));
-            copy.put(c.getKey(), clamped);
+            Node changed = n instanceof Directory sub
+                    ? copyDir(sub, change, done)
+                    : done.computeIfAbsent(n, k -> k.withMetadata(change.apply(k.metadata())));
+            copy.put(c.getKey(), changed);
         }
         return copy;
     }

@@ -2,19 +2,15 @@ package walt.vpn.tree;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
@@ -27,14 +23,15 @@ import java.util.concurrent.RecursiveAction;
  * depend on the order the host lists them in.
  *
  * <p>Ownership: a checkout or a copy made without root has lost the real owners, so every
- * entry is owned by 0:0 unless {@link #keepOwners(boolean)} is set. Permissions, owners and
- * xattrs can then be adjusted with an override file, see {@link TreeOverrides}.
+ * entry is owned by 0:0 unless {@link #keepOwners(boolean)} is set (mkfs sets it unless told
+ * {@code --owners root}). Permissions, owners and xattrs can then be adjusted with an
+ * override file, see {@link TreeOverrides}.
  *
- * <p>Extended attributes: {@code user.*} attributes are read from regular files and
- * directories when the host filesystem supports them. Other namespaces
- * ({@code security.capability}, ACLs) cannot be read without privileges, and FIFOs and
- * devices are skipped because reading xattrs through Java opens the file, which would block on
- * a FIFO or wake a device; set those through the override file.
+ * <p>Extended attributes: every namespace the caller may read ({@code user.*},
+ * {@code security.*}, {@code trusted.*} as root, POSIX ACLs), from regular files, directories
+ * and FIFOs, see {@link HostXattrs}; a device's, a symlink's or a socket's are not read (set
+ * them through the override file). An attribute that cannot be read is an error, not a
+ * silent loss.
  *
  * <p>Limits of the JDK: file names are decoded with the locale's charset, so the JVM must run
  * in a UTF-8 locale (a name that may have been mangled is an error otherwise); symlink targets
@@ -51,7 +48,6 @@ public final class HostDirectoryReader {
     private TreeOverrides overrides;
 
     private final Map<String, Node> byInode = new ConcurrentHashMap<>();
-    private boolean xattrsSupported;
 
     public HostDirectoryReader(Path root) {
         this.root = root;
@@ -67,6 +63,14 @@ public final class HostDirectoryReader {
             r.overrides(TreeOverrides.read(overridesOrNull));
         }
         return r.read();
+    }
+
+    /**
+     * Whether this JVM lets the reader see every xattr namespace; without the jar's manifest
+     * (see {@link HostXattrs}) only {@code user.*}.
+     */
+    public static boolean readsAllXattrs() {
+        return HostXattrs.allNamespaces();
     }
 
     /** Keep the host's uid and gid instead of making everything root-owned. */
@@ -93,12 +97,9 @@ public final class HostDirectoryReader {
 
     public FileTree read() throws IOException {
         if (!Files.isDirectory(root, NOFOLLOW)) {
-            throw new IOException("not a directory: " + root);
+            throw new java.nio.file.NotDirectoryException(root.toString());
         }
-        // Asking per file would re-read the mount table each time: ask once, catch the rest.
-        FileStore store = Files.getFileStore(root);
-        xattrsSupported = store.supportsFileAttributeView(UserDefinedFileAttributeView.class);
-        Directory top = new Directory(metadata(root, HostStat.of(root), true));
+        Directory top = new Directory(metadata(root, HostStat.of(root)));
         // Listing and stat-ing a large tree is one system call after another: directories are
         // read on several threads so the kernel works on more than one core.
         ForkJoinPool pool = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -155,10 +156,10 @@ public final class HostDirectoryReader {
             HostStat a = statOf(p, name);
             FileType type = FileType.ofMode(a.mode());
             if (type == null) {
-                throw new IOException(p + ": unknown file type in mode " + Integer.toOctalString(a.mode()));
+                throw new InvalidDataException(p + ": unknown file type in mode " + Integer.toOctalString(a.mode()));
             }
             if (type == FileType.DIRECTORY) {
-                Directory d = new Directory(metadata(p, a, true));
+                Directory d = new Directory(metadata(p, a));
                 into.put(name, d);
                 subdirectories.add(new DirectoryTask(p, d));
                 continue;
@@ -171,10 +172,10 @@ public final class HostDirectoryReader {
                 continue;
             }
             Node n = switch (type) {
-                case REGULAR -> new RegularFile(metadata(p, a, true), new PathContent(p, a.size()));
-                case SYMLINK -> new Symlink(metadata(p, a, false), Files.readSymbolicLink(p).toString());
-                case CHAR_DEVICE, BLOCK_DEVICE -> new DeviceNode(type, metadata(p, a, false), a.rdevMajor(), a.rdevMinor());
-                default -> new SpecialFile(type, metadata(p, a, false));
+                case REGULAR -> new RegularFile(metadata(p, a), new PathContent(p, a.size()));
+                case SYMLINK -> new Symlink(metadata(p, a), Files.readSymbolicLink(p).toString());
+                case CHAR_DEVICE, BLOCK_DEVICE -> new DeviceNode(type, metadata(p, a), a.rdevMajor(), a.rdevMinor());
+                default -> new SpecialFile(type, metadata(p, a));
             };
             if (linked) {
                 // Another thread may have met the same inode under another name meanwhile.
@@ -225,15 +226,15 @@ public final class HostDirectoryReader {
         }
     }
 
-    private static IOException notUtf8(Path dir, String decodedName) {
-        return new IOException(dir + ": a file name there is not valid UTF-8; rename it (found as \"" + decodedName + "\")");
+    private static InvalidDataException notUtf8(Path dir, String decodedName) {
+        return new InvalidDataException(dir + ": a file name there is not valid UTF-8; rename it (found as \"" + decodedName + "\")");
     }
 
-    private Metadata metadata(Path p, HostStat a, boolean readXattrs) throws IOException {
+    private Metadata metadata(Path p, HostStat a) throws IOException {
         int mode = a.mode();
         int uid = keepOwners ? a.uid() : 0;
         int gid = keepOwners ? a.gid() : 0;
-        Xattrs x = readXattrs && xattrsSupported ? userXattrs(p) : Xattrs.NONE;
+        Xattrs x = HostXattrs.read(p, FileType.ofMode(mode));
         int permissions = mode & 07777;
         if (checkoutModes) {
             FileType type = FileType.ofMode(mode);
@@ -242,26 +243,5 @@ public final class HostDirectoryReader {
             }
         }
         return new Metadata(permissions, uid, gid, a.mtime(), a.atime(), a.ctime(), x);
-    }
-
-    private static Xattrs userXattrs(Path p) throws IOException {
-        UserDefinedFileAttributeView view = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW);
-        List<String> names;
-        try {
-            names = view.list();
-        } catch (IOException | UnsupportedOperationException e) {
-            // A mount below the root may lack user xattrs; it says so only when asked.
-            return Xattrs.NONE;
-        }
-        if (names.isEmpty()) {
-            return Xattrs.NONE;
-        }
-        Map<String, byte[]> values = new TreeMap<>();
-        for (String n : names) {
-            ByteBuffer b = ByteBuffer.allocate(view.size(n));
-            view.read(n, b);
-            values.put("user." + n, Arrays.copyOf(b.array(), b.position()));
-        }
-        return Xattrs.of(values);
     }
 }

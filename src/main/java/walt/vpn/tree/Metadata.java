@@ -41,7 +41,14 @@ public record Metadata(int permissions, int uid, int gid,
         return new Metadata(permissions, uid, gid, mtime, atime, ctime, x);
     }
 
-    public Metadata clampTimesTo(Timestamp limit) {
-        return withTimes(mtime.clampTo(limit), atime.clampTo(limit), ctime.clampTo(limit));
+    /**
+     * Times that depend on the content's history only: mtime no later than {@code limit}, and
+     * atime and ctime equal to it. A host's atime moves whenever something reads the file
+     * (relatime), and its ctime whenever a checkout or a copy touches the inode, so keeping
+     * either would make two builds of one tree differ.
+     */
+    public Metadata reproducibleTimes(Timestamp limit) {
+        Timestamp m = mtime.clampTo(limit);
+        return withTimes(m, m, m);
     }
 }

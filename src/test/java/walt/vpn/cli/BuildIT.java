@@ -166,12 +166,31 @@ class BuildIT {
         Files.delete(a.resolve("flashed.img"));
     }
 
+    /**
+     * Whatever read the recipe's overlay in between (here its access times are moved, as a
+     * reader under relatime would), the second build, into a folder it has to make, gives the
+     * same bytes.
+     */
     @Test
     void aSecondBuildGivesTheSameBytes() throws Exception {
-        Files.createDirectories(work.resolve("b"));
-        WaltJar.Run r = WaltJar.run(work, env(), "vpn-image", "build", RECIPE.toString(), "-o", "b", "--cache", cache.toString(), "--offline");
+        try (var files = Files.walk(RECIPE.resolveSibling("overlay"))) {
+            for (Path p : files.toList()) {
+                Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class)
+                        .setTimes(null, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 86_400_000L), null);
+            }
+        }
+        WaltJar.Run r = WaltJar.run(work, env(), "vpn-image", "build", RECIPE.toString(), "-o", "b/c", "--cache", cache.toString(), "--offline");
         assertEquals(0, r.exit(), r.stderr());
-        assertEquals(-1L, Files.mismatch(image, work.resolve("b/boot-check.img")), "two builds differ");
+        assertEquals(-1L, Files.mismatch(image, work.resolve("b/c/boot-check.img")), "two builds differ");
+    }
+
+    @Test
+    void anOutputFolderThatIsAFileIsRefused() throws Exception {
+        Path file = Files.writeString(work.resolve("not-a-folder"), "mine\n");
+        WaltJar.Run r = WaltJar.run(work, env(), "vpn-image", "build", RECIPE.toString(), "-o", "not-a-folder", "--offline");
+        assertEquals(2, r.exit(), r.stderr());
+        assertEquals("walt: output folder is not a folder: not-a-folder", r.stderr().strip());
+        assertEquals("mine\n", Files.readString(file));
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -73,7 +74,7 @@ class CliIT {
     void ext4FromDirectoryIsCleanAndReadsBack() throws Exception {
         Tools.require("e2fsck");
         Path tree = posixSource();
-        WaltJar.Run mk = WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tree.toString(), "--label", "rootfs", "-o", "root.img");
+        WaltJar.Run mk = WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tree.toString(), "--owners", "root", "--label", "rootfs", "-o", "root.img");
         assertEquals(0, mk.exit(), mk.stderr());
         Tools.Result fsck = Tools.run("e2fsck", "-fn", work.resolve("root.img").toString());
         assertEquals(0, fsck.exit(), fsck.all());
@@ -116,15 +117,80 @@ class CliIT {
                 WaltJar.run(work, "vpn-image", "cat", "fromtar.img:/etc/ssh/ssh_config").stdout());
     }
 
+    /** As mke2fs -d and tar keep them: a tree extracted by root with tar -xp keeps its owners. */
+    @Test
+    void ownersAreKeptUnlessTheyAreSquashed() throws Exception {
+        Tools.requireRoot();
+        Path tree = work.resolve("owned");
+        Files.createDirectories(tree.resolve("home/pi"));
+        Files.writeString(tree.resolve("home/pi/notes"), "pi's\n");
+        Files.writeString(tree.resolve("nobody-file"), "nobody's\n");
+        Files.createSymbolicLink(tree.resolve("users-link"), Path.of("home"));
+        chown(tree.resolve("home/pi"), 1000, 1000);
+        chown(tree.resolve("home/pi/notes"), 1000, 100);
+        chown(tree.resolve("nobody-file"), 65534, 65534);
+        chown(tree.resolve("users-link"), 100, 100);
+
+        assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tree.toString(), "-o", "owned.img").exit());
+        assertEquals(java.util.List.of("1000 1000 pi", "1000 100 notes", "65534 65534 nobody-file", "100 100 users-link"),
+                java.util.List.of(owners("owned.img:/home"), owners("owned.img:/home/pi"), owners("owned.img:/nobody-file"), owners("owned.img:/users-link")));
+
+        assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tree.toString(), "--owners", "root", "-o", "squashed.img").exit());
+        assertEquals(java.util.List.of("0 0 pi", "0 0 notes", "0 0 nobody-file", "0 0 users-link"),
+                java.util.List.of(owners("squashed.img:/home"), owners("squashed.img:/home/pi"), owners("squashed.img:/nobody-file"), owners("squashed.img:/users-link")));
+
+        Path tar = work.resolve("owned.tar");
+        assertEquals(0, Tools.run(java.util.List.of("tar", "--format=pax", "-cf", tar.toString(), "-C", tree.toString(), "."), work, 60).exit());
+        assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tar.toString(), "-o", "owned-tar.img").exit());
+        assertEquals("1000 100 notes", owners("owned-tar.img:/home/pi"));
+        assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", "ext4", "--from", tar.toString(), "--owners", "root", "-o", "squashed-tar.img").exit());
+        assertEquals("0 0 notes", owners("squashed-tar.img:/home/pi"));
+    }
+
+    private static void chown(Path p, int uid, int gid) throws IOException {
+        Files.setAttribute(p, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** "UID GID NAME" of the one entry {@code ls} lists at {@code where}. */
+    private static String owners(String where) throws Exception {
+        WaltJar.Run ls = WaltJar.run(work, "vpn-image", "ls", where);
+        assertEquals(0, ls.exit(), ls.stderr());
+        String[] f = ls.out().strip().split("\\s+");
+        assertEquals(1, ls.out().strip().lines().count(), ls.out());
+        String name = f[f.length - 2].equals("->") ? f[f.length - 3] : f[f.length - 1];
+        return f[2] + " " + f[3] + " " + name.substring(name.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * Between the two runs every file is read, as any build step would, and its access time
+     * moved (a read moves it under relatime only once a day): the bytes stay the same.
+     */
     @Test
     void sameInputSameBytesOtherSeedOtherBytes() throws Exception {
+        // Later than every time in the tree, so nothing is clamped away: the case of a
+        // release date or a newest-commit time.
+        Map<String, String> epoch = Map.of("SOURCE_DATE_EPOCH", String.valueOf(System.currentTimeMillis() / 1000 + 86_400));
         for (String kind : new String[] {"ext4", "fat"}) {
-            assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", kind, "--from", src.toString(), "-o", kind + "-a.img").exit());
-            assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", kind, "--from", src.toString(), "-o", kind + "-b.img").exit());
-            assertEquals(0, WaltJar.run(work, EPOCH, "vpn-image", "mkfs", kind, "--from", src.toString(), "--seed", "other", "-o", kind + "-c.img").exit());
+            assertEquals(0, WaltJar.run(work, epoch, "vpn-image", "mkfs", kind, "--from", src.toString(), "-o", kind + "-a.img").exit());
+            readEveryFileAndMoveItsAccessTime(src);
+            assertEquals(0, WaltJar.run(work, epoch, "vpn-image", "mkfs", kind, "--from", src.toString(), "-o", kind + "-b.img").exit());
+            assertEquals(0, WaltJar.run(work, epoch, "vpn-image", "mkfs", kind, "--from", src.toString(), "--seed", "other", "-o", kind + "-c.img").exit());
             byte[] a = Files.readAllBytes(work.resolve(kind + "-a.img"));
             assertArrayEquals(a, Files.readAllBytes(work.resolve(kind + "-b.img")), kind + " not reproducible");
             assertFalse(java.util.Arrays.equals(a, Files.readAllBytes(work.resolve(kind + "-c.img"))), kind + ": the seed changed nothing");
+        }
+    }
+
+    private static void readEveryFileAndMoveItsAccessTime(Path dir) throws IOException {
+        java.nio.file.attribute.FileTime later = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 3_600_000L);
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (Files.isRegularFile(p)) {
+                    Files.readAllBytes(p);
+                }
+                Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class).setTimes(null, later, null);
+            }
         }
     }
 
@@ -205,6 +271,29 @@ class CliIT {
         assertOneLineError(WaltJar.run(out, "vpn-image", "mkfs", "ext4", "--from", "no-such-dir", "-o", "x.img"));
         assertOneLineError(WaltJar.run(out, "vpn-image", "mkfs", "ext4", "--from", src.toString(), "--size", "lots", "-o", "x.img"));
         assertOneLineError(WaltJar.run(out, "vpn-image", "mkfs", "xfs", "--from", src.toString(), "-o", "x.img"));
+    }
+
+    /** Not the user's fault: status 1, and the message says it was the storage. */
+    @Test
+    void aFullDiskIsStatusOneAndSaidSo() throws Exception {
+        Tools.requireRoot();
+        Tools.require("unshare");
+        Path full = Files.createDirectories(work.resolve("full"));
+        // A 1 MiB tmpfs in a mount namespace of its own: gone with the process.
+        List<String> smallDisk = List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs -o size=1m walt-full \"$0\" && cd \"$0\" && exec \"$@\"", full.toString());
+        WaltJar.Run run = WaltJar.runUnder(smallDisk, full, EPOCH, "vpn-image", "mkfs", "ext4", "--from", src.toString(), "-o", "x.img");
+        assertEquals(1, run.exit(), run.stderr());
+        assertEquals(1, run.stderr().lines().count(), run.stderr());
+        assertTrue(run.stderr().startsWith("walt: I/O error: ") && run.stderr().contains("No space left on device"), run.stderr());
+    }
+
+    @Test
+    void missingAndMisplacedFilesAreStatusTwo() throws Exception {
+        assertOneLineError(WaltJar.run(work, "vpn-image", "mkfs", "ext4", "--from", src.toString(), "-o", "no-such-dir/x.img"));
+        assertEquals("walt: " + work.resolve("no-such-dir") + ": output directory does not exist",
+                WaltJar.run(work, "vpn-image", "mkfs", "ext4", "--from", src.toString(), "-o", "no-such-dir/x.img").stderr().strip());
+        assertOneLineError(WaltJar.run(work, "vpn-image", "mkfs", "ext4", "--from", src.resolve("etc/hostname") + "/x", "-o", "x.img"));
     }
 
     private static void assertOneLineError(WaltJar.Run run) {

@@ -25,7 +25,13 @@ final class WaltJar {
     }
 
     static Run run(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return runUnder(List.of(), dir, env, args);
+    }
+
+    /** Runs it under {@code wrapper} (e.g. {@code unshare ...}), which execs its arguments. */
+    static Run runUnder(List<String> wrapper, Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx400m", "-jar", jar().toAbsolutePath().toString())); // the launcher's heap
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());

@@ -61,7 +61,7 @@ class AtomicOutputTest {
 
     @Test
     void aMissingFolderIsRefusedUpFront() {
-        IOException e = assertThrows(IOException.class, () -> new AtomicOutput(dir.resolve("absent/out.img")));
-        assertEquals("output directory does not exist: " + dir.resolve("absent"), e.getMessage());
+        java.nio.file.NoSuchFileException e = assertThrows(java.nio.file.NoSuchFileException.class, () -> new AtomicOutput(dir.resolve("absent/out.img")));
+        assertEquals(dir.resolve("absent") + ": output directory does not exist", e.getMessage());
     }
 }
