@@ -7,8 +7,9 @@ import walt.vpn.tree.InvalidDataException;
 
 /**
  * The boot sector's BIOS parameter block: the volume's geometry (sector and cluster size,
- * reserved area, FATs, root directory) and, for FAT32, the extended BPB (FAT size, root
- * cluster, FSInfo and backup boot sector locations, volume id and label).
+ * reserved area, FATs, root directory, a fixed region on FAT12 and FAT16) and, for FAT32, the
+ * extended BPB (FAT size, root cluster, FSInfo and backup boot sector locations, volume id and
+ * label).
  */
 public final class BootSector {
 
@@ -17,6 +18,7 @@ public final class BootSector {
     public static final String NO_LABEL = "NO NAME";
     /** mkfs.fat and the FAT specification: fewer clusters than this makes a FAT16 (or 12). */
     public static final long MIN_FAT32_CLUSTERS = 65525;
+    /** The FAT specification: fewer clusters than this makes a FAT12. */
     static final long MIN_FAT16_CLUSTERS = 4085;
     static final long MAX_FAT32_CLUSTERS = 0x0FFFFFF5L;
 
@@ -131,10 +133,11 @@ public final class BootSector {
                 throw new InvalidDataException("bad FAT32 boot sector: fixed root directory of " + rootEntries + " entries");
             }
         } else {
-            type = FatType.FAT16;
+            // FAT12 or FAT16: only the cluster count, known below, tells which.
+            type = null;
             extOffset = 36;
             if (rootEntries == 0) {
-                throw new InvalidDataException("bad FAT16 boot sector: root directory has no entries");
+                throw new InvalidDataException("bad FAT12/16 boot sector: root directory has no entries");
             }
         }
         if (fatSz == 0) {
@@ -152,19 +155,21 @@ public final class BootSector {
             throw new InvalidDataException("bad FAT boot sector: reserved area, FATs and root directory (" + dataStart
                     + " sectors) fill the whole volume (" + total + " sectors)");
         }
+        long clusters = (total - dataStart) / spc;
+        if (type == null) {
+            // Microsoft's FAT specification: the count of data clusters alone decides, never
+            // the "FAT12   " text, which is only a label. Linux decides the same way.
+            type = clusters < MIN_FAT16_CLUSTERS ? FatType.FAT12 : FatType.FAT16;
+        }
         BootSector bs = new BootSector(bps, spc, reserved, fats, rootEntries, total, media, fatSz, hidden,
                 rootCluster, fsInfo, backup, extFlags, volumeId, label, type);
-        long clusters = bs.clusterCount;
-        if (type == FatType.FAT16 && clusters < MIN_FAT16_CLUSTERS) {
-            throw new InvalidDataException("FAT12 filesystems are not supported (" + clusters + " clusters)");
-        }
         if (type == FatType.FAT16 && clusters >= MIN_FAT32_CLUSTERS) {
             throw new InvalidDataException("bad FAT16 boot sector: " + clusters + " clusters is too many for FAT16");
         }
         if (clusters > MAX_FAT32_CLUSTERS) {
             throw new InvalidDataException("bad FAT32 boot sector: " + clusters + " clusters");
         }
-        if (fatSz * bps / type.entryBytes() < clusters + 2) {
+        if (type.entriesIn(fatSz * bps) < clusters + 2) {
             throw new InvalidDataException("bad FAT boot sector: FAT of " + fatSz + " sectors cannot map " + clusters + " clusters");
         }
         if (type == FatType.FAT32 && (rootCluster < 2 || rootCluster > clusters + 1)) {
@@ -184,7 +189,7 @@ public final class BootSector {
         b.putShort(14, (short) reservedSectors);
         b.put(16, (byte) fatCount);
         b.putShort(17, (short) rootEntryCount);
-        if (totalSectors < 0x10000 && type == FatType.FAT16) {
+        if (totalSectors < 0x10000 && type.hasFixedRoot()) {
             b.putShort(19, (short) totalSectors);
         } else {
             b.putInt(32, (int) totalSectors);
@@ -209,7 +214,7 @@ public final class BootSector {
         b.put(ext + 2, (byte) 0x29);
         b.putInt(ext + 3, (int) volumeId);
         b.put(ext + 7, pad(label, 11));
-        b.put(ext + 18, pad(type == FatType.FAT32 ? "FAT32" : "FAT16", 8));
+        b.put(ext + 18, pad(type.name(), 8));
         // Not bootable: hlt; jmp back to hlt.
         b.put(bootCode, (byte) 0xF4).put(bootCode + 1, (byte) 0xEB).put(bootCode + 2, (byte) 0xFD);
         b.putShort(510, (short) 0xAA55);

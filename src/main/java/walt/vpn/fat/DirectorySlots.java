@@ -10,7 +10,7 @@ import walt.vpn.tree.InvalidDataException;
 
 /**
  * The 32-byte slots of one directory, loaded whole (a FAT directory is at most 2 MiB): either
- * a cluster chain or FAT16's fixed root region. Decodes long names into {@link Item}s and
+ * a cluster chain or the fixed root region of FAT12 and FAT16. Decodes long names into {@link Item}s and
  * writes changed slots back.
  */
 final class DirectorySlots {
@@ -25,7 +25,7 @@ final class DirectorySlots {
     private final BootSector bs;
     private final FatTable table;
     private final String path;
-    /** Null for FAT16's fixed root directory. */
+    /** Null for the fixed root directory of FAT12 and FAT16. */
     private final List<Long> clusters;
     private ByteBuffer data;
     private DirectoryEntry label;
@@ -39,7 +39,7 @@ final class DirectorySlots {
     }
 
     static DirectorySlots root(Storage storage, BootSector bs, FatTable table) throws IOException {
-        return bs.type() == FatType.FAT16
+        return bs.type().hasFixedRoot()
                 ? load(storage, bs, table, "/", null)
                 : load(storage, bs, table, "/", table.chain(bs.rootCluster(), "root directory"));
     }
@@ -220,7 +220,7 @@ final class DirectorySlots {
 
     private void grow() throws IOException {
         if (clusters == null) {
-            throw new InvalidDataException("the FAT16 root directory is full");
+            throw new InvalidDataException("the " + bs.type().name() + " root directory is full (" + bs.rootEntryCount() + " entries)");
         }
         if ((long) data.capacity() + bs.clusterBytes() > MAX_BYTES) {
             throw new InvalidDataException("directory " + path + " is full (65536 entries)");

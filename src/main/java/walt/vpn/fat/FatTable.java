@@ -11,12 +11,17 @@ import walt.vpn.tree.InvalidDataException;
 /**
  * The file allocation table: one entry per cluster, each naming the next cluster of its chain,
  * end of chain, free (0) or bad. Held in memory (4 bytes per cluster, bounded by the volume
- * size) and written back to every FAT copy.
+ * size) and written back to every FAT copy. FAT12 packs two entries into three bytes, so its
+ * entries straddle bytes and sectors; its table is at most 6 KiB and is read whole.
  */
 public final class FatTable {
 
     private static final int IO_CHUNK = 1 << 20;
     private static final int MASK = 0x0FFFFFFF;
+    private static final int FAT12_MASK = 0xFFF;
+    private static final int FAT12_NIBBLE = 4;
+    /** The two bytes a FAT12 entry touches. */
+    private static final int FAT12_SPAN = 2;
     static final long MAX_ENTRIES = 1L << 26;
 
     private final FatType type;
@@ -30,7 +35,7 @@ public final class FatTable {
         this.type = type;
         this.clusterCount = clusterCount;
         this.entries = new int[(int) (clusterCount + 2)];
-        entries[0] = (type == FatType.FAT32 ? 0x0FFFFF00 : 0xFF00) | media;
+        entries[0] = type.mediaEntry(media);
         // Entry 1: end of chain with the "clean" and "no I/O error" bits set.
         entries[1] = type.endOfChain();
         markDirty(0, entries.length - 1);
@@ -55,8 +60,15 @@ public final class FatTable {
             throw new InvalidDataException("active FAT " + copy + " does not exist (" + bs.fatCount() + " FATs)");
         }
         int[] entries = new int[(int) count];
-        int width = bs.type().entryBytes();
         long base = bs.fatOffset(copy);
+        if (bs.type() == FatType.FAT12) {
+            byte[] raw = storage.readBytes(base, (int) FatType.FAT12.bytesFor(count));
+            for (int i = 0; i < count; i++) {
+                entries[i] = unpack12(raw, 0, i);
+            }
+            return new FatTable(bs.type(), entries, bs.clusterCount());
+        }
+        int width = bs.type().entryBits() / Byte.SIZE;
         ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         int i = 0;
         while (i < count) {
@@ -78,7 +90,11 @@ public final class FatTable {
         if (dirtyTo < 0) {
             return;
         }
-        int width = type.entryBytes();
+        if (type == FatType.FAT12) {
+            writeFat12(storage, bs);
+            return;
+        }
+        int width = type.entryBits() / Byte.SIZE;
         ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         // Whole sectors, so that a mkfs image's bytes beyond the last entry are left alone.
         int perSector = bs.bytesPerSector() / width;
@@ -106,11 +122,65 @@ public final class FatTable {
     }
 
     /**
+     * FAT12's changed entries, into the bytes they share with their neighbours: each copy's
+     * bytes are read and only the changed entries' nibbles replaced, so an entry beside the
+     * changed range (or the unused half byte after the last entry) keeps what the copy held.
+     */
+    private void writeFat12(Storage storage, BootSector bs) throws IOException {
+        int from = fat12Offset(dirtyFrom);
+        int to = fat12Offset(dirtyTo) + FAT12_SPAN;
+        for (int copy = 0; copy < bs.fatCount(); copy++) {
+            long base = bs.fatOffset(copy);
+            byte[] raw = storage.readBytes(base + from, to - from);
+            for (int i = dirtyFrom; i <= dirtyTo; i++) {
+                pack12(raw, from, i, entries[i]);
+            }
+            storage.write(base + from, ByteBuffer.wrap(raw));
+        }
+        dirtyFrom = Integer.MAX_VALUE;
+        dirtyTo = -1;
+    }
+
+    /** Where FAT12 entry {@code n} starts: 1.5 bytes per entry. */
+    private static int fat12Offset(long n) {
+        return (int) (n * 3 / 2);
+    }
+
+    /** FAT12 entry {@code n} of {@code raw}, which holds the FAT's bytes from {@code rawStart}. */
+    static int unpack12(byte[] raw, int rawStart, long n) {
+        int at = fat12Offset(n) - rawStart;
+        int pair = (raw[at] & 0xFF) | (raw[at + 1] & 0xFF) << Byte.SIZE;
+        // An even entry is the low 12 bits of its two bytes, an odd one the high 12 bits.
+        return n % 2 == 0 ? pair & FAT12_MASK : pair >>> FAT12_NIBBLE;
+    }
+
+    /** Sets FAT12 entry {@code n} in {@code raw}, leaving the neighbour's half of the shared byte. */
+    static void pack12(byte[] raw, int rawStart, long n, int value) {
+        int at = fat12Offset(n) - rawStart;
+        int pair = (raw[at] & 0xFF) | (raw[at + 1] & 0xFF) << Byte.SIZE;
+        pair = n % 2 == 0
+                ? pair & ~FAT12_MASK | value & FAT12_MASK
+                : pair & (1 << FAT12_NIBBLE) - 1 | (value & FAT12_MASK) << FAT12_NIBBLE;
+        raw[at] = (byte) pair;
+        raw[at + 1] = (byte) (pair >>> Byte.SIZE);
+    }
+
+    /**
      * The whole FAT region of one copy as bytes, for the writer's single pass; the tail of the
      * last sectors beyond the last entry is zero.
      */
     void writeFullCopy(Storage storage, long offset, long fatBytes) throws IOException {
-        int width = type.entryBytes();
+        if (type == FatType.FAT12) {
+            byte[] raw = new byte[(int) fatBytes];
+            for (int i = 0; i < entries.length; i++) {
+                pack12(raw, 0, i, entries[i]);
+            }
+            storage.write(offset, ByteBuffer.wrap(raw));
+            dirtyFrom = Integer.MAX_VALUE;
+            dirtyTo = -1;
+            return;
+        }
+        int width = type.entryBits() / Byte.SIZE;
         ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         long pos = 0;
         int i = 0;

@@ -26,7 +26,7 @@ import walt.vpn.tree.Timestamp;
 import walt.vpn.tree.Xattrs;
 
 /**
- * A FAT32 or FAT16 volume: read as a file tree, or edited in place (add, replace and delete
+ * A FAT32, FAT16 or FAT12 volume: read as a file tree, or edited in place (add, replace and delete
  * files, make directories). Changes to the FAT and FSInfo are held until {@link #flush()}
  * (also done by {@link #close()}); closing does not close the storage, which the caller owns,
  * and nothing here forces it to disk: that is the owner's choice (a sync of a fresh card-image
