@@ -30,9 +30,9 @@ final class ExtractCommand implements Callable<Integer> {
         }
         try (OpenedFilesystem fs = OpenedFilesystem.open(loc); AtomicOutput out = new AtomicOutput(output)) {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out.tempPath()), 1 << 20)) {
-                for (String skipped : TarExporter.write(fs.filesystem().readTree(), os)) {
-                    System.err.println("walt: warning: tar cannot hold " + EntryName.printable(skipped) + ": left out");
-                }
+                // The exporter's own default prints its warnings too: take them, so each is said once.
+                TarExporter.write(fs.filesystem().readTree(), os,
+                        warning -> System.err.println("walt: warning: " + EntryName.printable(warning)));
             }
             out.commit();
         }

@@ -86,12 +86,16 @@ final class InspectCommand implements Callable<Integer> {
                 m.put("label", f.label());
                 m.put("uuid", f.uuid());
                 m.put("size", f.sizeBytes());
-                m.put("used", f.usedBytes());
-                m.put("free", f.freeBytes());
+                // An impossible count is shown as unknown (null), with why, rather than as a number.
+                m.put("used", f.usageKnown() ? f.usedBytes() : null);
+                m.put("free", f.usageKnown() ? f.freeBytes() : null);
                 m.put("blockSize", f.blockSize());
                 m.put("inodes", f.inodeCount());
-                m.put("freeInodes", f.freeInodes());
+                m.put("freeInodes", f.inodeUsageKnown() ? f.freeInodes() : null);
                 m.put("features", f.features());
+                if (!f.problems().isEmpty()) {
+                    m.put("warnings", f.problems());
+                }
             } finally {
                 if (fs instanceof java.io.Closeable c) {
                     c.close();
@@ -119,6 +123,10 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
+    private static Object orUnknown(Object value) {
+        return value == null ? "unknown" : value;
+    }
+
     private static void printFs(PrintWriter out, Map<String, Object> f, String indent) {
         if (f.containsKey("error")) {
             out.printf("%sfilesystem: unknown (%s)%n", indent, f.get("error"));
@@ -127,7 +135,11 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("%sfilesystem: %s, label '%s', uuid %s%n", indent, f.get("type"),
                 EntryName.printable(String.valueOf(f.get("label"))), f.get("uuid"));
         out.printf("%s  size %s, used %s, free %s, block size %s, inodes %s (%s free)%n", indent,
-                f.get("size"), f.get("used"), f.get("free"), f.get("blockSize"), f.get("inodes"), f.get("freeInodes"));
+                f.get("size"), orUnknown(f.get("used")), orUnknown(f.get("free")), f.get("blockSize"), f.get("inodes"),
+                orUnknown(f.get("freeInodes")));
         out.printf("%s  features: %s%n", indent, String.join(" ", (List<String>) f.get("features")));
+        for (String w : (List<String>) f.getOrDefault("warnings", List.of())) {
+            out.printf("%s  warning: %s%n", indent, w);
+        }
     }
 }

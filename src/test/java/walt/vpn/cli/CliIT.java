@@ -296,6 +296,91 @@ class CliIT {
         assertOneLineError(WaltJar.run(work, "vpn-image", "mkfs", "ext4", "--from", src.resolve("etc/hostname") + "/x", "-o", "x.img"));
     }
 
+    @Test
+    void fat12FloppyThroughLsCatExtractInspect() throws Exception {
+        Tools.require("mkfs.fat");
+        Tools.require("mcopy");
+        Tools.require("tar");
+        Path img = work.resolve("floppy.img");
+        Tools.Result mk = Tools.run(java.util.List.of("mkfs.fat", "-C", "-n", "FLOPPY", img.toString(), "1440"), work, 60);
+        assertEquals(0, mk.exit(), mk.all());
+        // About 700 clusters of 512 bytes: the chain crosses the FAT's first sector boundary.
+        byte[] data = java.util.Arrays.copyOf(big, 1_000_000);
+        Path dataFile = Files.write(work.resolve("floppy-data.bin"), data);
+        Tools.Result cp = Tools.run(java.util.List.of("mcopy", "-s", "-m", "-i", img.toString(), src.resolve("etc").toString(),
+                src.resolve("grüße.txt").toString(), src.resolve("empty").toString(), dataFile.toString(), "::/"), work, 60,
+                Map.of("LC_ALL", "C.UTF-8"));
+        assertEquals(0, cp.exit(), cp.all());
+
+        WaltJar.Run ls = WaltJar.run(work, "vpn-image", "ls", "floppy.img:/");
+        assertEquals(0, ls.exit(), ls.stderr());
+        assertTrue(ls.out().contains(" grüße.txt\n") && ls.out().contains(" etc\n") && ls.out().contains(" 1000000 "), ls.out());
+        assertEquals("rpi3bp\n", WaltJar.run(work, "vpn-image", "cat", "floppy.img:/etc/hostname").out());
+        WaltJar.Run cat = WaltJar.run(work, "vpn-image", "cat", "floppy.img:/floppy-data.bin");
+        assertEquals(0, cat.exit(), cat.stderr());
+        assertArrayEquals(data, cat.stdout());
+
+        WaltJar.Run inspect = WaltJar.run(work, "vpn-image", "inspect", "floppy.img", "--json");
+        assertEquals(0, inspect.exit(), inspect.stderr());
+        JsonNode fs = new ObjectMapper().readTree(inspect.stdout()).get("filesystem");
+        assertEquals("fat12", fs.get("type").asText(), fs.toString());
+        assertEquals("FLOPPY", fs.get("label").asText(), fs.toString());
+        assertEquals(512, fs.get("blockSize").asInt(), fs.toString());
+
+        WaltJar.Run extract = WaltJar.run(work, "vpn-image", "extract", "floppy.img", "-o", "floppy.tar");
+        assertEquals(0, extract.exit(), extract.stderr());
+        Path out = Files.createDirectories(work.resolve("floppy-out"));
+        Tools.Result untar = Tools.run(java.util.List.of("tar", "-xf", work.resolve("floppy.tar").toString(), "-C", out.toString()),
+                work, 60, Map.of("LC_ALL", "C.UTF-8"));
+        assertEquals(0, untar.exit(), untar.all());
+        assertArrayEquals(data, Files.readAllBytes(out.resolve("floppy-data.bin")));
+        assertEquals("rpi3bp\n", Files.readString(out.resolve("etc/hostname")));
+        assertEquals("non-ASCII name\n", Files.readString(out.resolve("grüße.txt")));
+    }
+
+    @Test
+    void extractWarnsOnceAboutASocket() throws Exception {
+        Tools.require("mke2fs");
+        Path dir = Files.createDirectories(work.resolve("with-socket"));
+        Files.writeString(dir.resolve("file"), "kept\n");
+        try (var s = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            // Closing the listener leaves its socket file behind, which is what mke2fs -d copies.
+            s.bind(java.net.UnixDomainSocketAddress.of(dir.resolve("control.sock")));
+        }
+        Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-d", dir.toString(), work.resolve("socket.img").toString(), "4M");
+        assertEquals(0, mk.exit(), mk.all());
+        WaltJar.Run x = WaltJar.run(work, "vpn-image", "extract", "socket.img", "-o", "socket.tar");
+        assertEquals(0, x.exit(), x.stderr());
+        java.util.List<String> lines = x.stderr().lines().toList();
+        assertEquals(1, lines.size(), "one warning, once: " + x.stderr());
+        assertTrue(lines.get(0).startsWith("walt: warning: ") && lines.get(0).contains("control.sock"), x.stderr());
+    }
+
+    @Test
+    void inspectSaysAnImpossibleFreeCountIsUnknown() throws Exception {
+        Tools.require("mke2fs");
+        Tools.require("debugfs");
+        Path img = work.resolve("free.img");
+        Tools.Result mk = Tools.run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "1024", "-O", "metadata_csum", img.toString(), "8M");
+        assertEquals(0, mk.exit(), mk.all());
+        // debugfs recomputes the superblock checksum, so only the count is wrong.
+        Tools.Result ssv = Tools.run("debugfs", "-w", "-R", "ssv free_blocks_count 99999", img.toString());
+        assertEquals(0, ssv.exit(), ssv.all());
+
+        WaltJar.Run text = WaltJar.run(work, "vpn-image", "inspect", "free.img");
+        assertEquals(0, text.exit(), text.stderr());
+        assertFalse(text.out().matches("(?s).*used -\\d.*"), text.out());
+        assertTrue(text.out().contains("used unknown, free unknown"), text.out());
+        assertTrue(text.out().matches("(?s).*\\n  warning: [^\\n]*99999[^\\n]*8192[^\\n]*\\n.*"), text.out());
+
+        WaltJar.Run json = WaltJar.run(work, "vpn-image", "inspect", "free.img", "--json");
+        assertEquals(0, json.exit(), json.stderr());
+        JsonNode fs = new ObjectMapper().readTree(json.stdout()).get("filesystem");
+        assertTrue(fs.get("used").isNull() && fs.get("free").isNull(), fs.toString());
+        assertTrue(fs.get("warnings").get(0).asText().contains("99999"), fs.toString());
+        assertTrue(fs.get("inodes").asLong() > 0 && fs.get("freeInodes").asLong() > 0, "inode counts are sound: " + fs);
+    }
+
     private static void assertOneLineError(WaltJar.Run run) {
         assertEquals(2, run.exit(), "exit status; stderr: " + run.stderr());
         String err = run.stderr();

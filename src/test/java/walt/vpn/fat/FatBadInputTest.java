@@ -20,6 +20,7 @@ import walt.vpn.disk.ImageFile;
 import walt.vpn.testing.GeneratedContent;
 import walt.vpn.tree.BytesContent;
 import walt.vpn.tree.FileTree;
+import walt.vpn.tree.FilesystemSummary;
 import walt.vpn.tree.InvalidDataException;
 import walt.vpn.tree.Metadata;
 import walt.vpn.tree.RegularFile;
@@ -32,6 +33,8 @@ class FatBadInputTest {
     Path tmp;
 
     static final Timestamp T = Timestamp.ofSeconds(1_700_000_000L);
+    /** FSI_Free_Count's offset in the FSInfo sector (Microsoft's FAT specification, section 5). */
+    private static final int FSINFO_FREE_COUNT = 488;
     Path good;
     BootSector bs;
 
@@ -254,6 +257,26 @@ class FatBadInputTest {
         }
         String msg = readEverything(p);
         assertTrue(msg.contains("larger than supported"), msg);
+    }
+
+    /**
+     * FSInfo's free count is a hint (0xFFFFFFFF: unknown) and may exceed the clusters on a
+     * damaged image; the summary counts the FAT itself, so its figures stay possible.
+     */
+    @Test
+    void fsInfoFreeCountIsOnlyAHint() throws Exception {
+        FilesystemSummary sound;
+        try (ImageFile f = ImageFile.openReadOnly(good); FatVolume v = FatVolume.open(f)) {
+            sound = v.summary();
+        }
+        assertTrue(sound.usageKnown() && sound.problems().isEmpty(), sound.toString());
+        for (long hint : new long[] {bs.clusterCount() + 1000, FsInfo.UNKNOWN}) {
+            Path p = patched("hint-" + hint + ".img", (long) bs.fsInfoSector() * bs.bytesPerSector() + FSINFO_FREE_COUNT, le32(hint));
+            try (ImageFile f = ImageFile.openReadOnly(p); FatVolume v = FatVolume.open(f)) {
+                FilesystemSummary s = v.summary();
+                assertEquals(sound, s);
+            }
+        }
     }
 
     /** The fsck oracle itself can fail: a wrong FSInfo free count is reported. */
