@@ -147,7 +147,7 @@ public final class FatTable {
     }
 
     /** FAT12 entry {@code n} of {@code raw}, which holds the FAT's bytes from {@code rawStart}. */
-    static int unpack12(byte[] raw, int rawStart, long n) {
+    private static int unpack12(byte[] raw, int rawStart, long n) {
         int at = fat12Offset(n) - rawStart;
         int pair = (raw[at] & 0xFF) | (raw[at + 1] & 0xFF) << Byte.SIZE;
         // An even entry is the low 12 bits of its two bytes, an odd one the high 12 bits.
@@ -155,7 +155,7 @@ public final class FatTable {
     }
 
     /** Sets FAT12 entry {@code n} in {@code raw}, leaving the neighbour's half of the shared byte. */
-    static void pack12(byte[] raw, int rawStart, long n, int value) {
+    private static void pack12(byte[] raw, int rawStart, long n, int value) {
         int at = fat12Offset(n) - rawStart;
         int pair = (raw[at] & 0xFF) | (raw[at + 1] & 0xFF) << Byte.SIZE;
         pair = n % 2 == 0
@@ -171,14 +171,8 @@ public final class FatTable {
      */
     void writeFullCopy(Storage storage, long offset, long fatBytes) throws IOException {
         if (type == FatType.FAT12) {
-            byte[] raw = new byte[(int) fatBytes];
-            for (int i = 0; i < entries.length; i++) {
-                pack12(raw, 0, i, entries[i]);
-            }
-            storage.write(offset, ByteBuffer.wrap(raw));
-            dirtyFrom = Integer.MAX_VALUE;
-            dirtyTo = -1;
-            return;
+            // FatWriter makes FAT32 only; FAT12 tables are edited through write().
+            throw new IllegalStateException("the FAT writer does not make FAT12");
         }
         int width = type.entryBits() / Byte.SIZE;
         ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
