@@ -286,7 +286,7 @@ public final class ImageBuilder {
         Timestamp time = usedTime;
         begin("overlay", recipe.overlays().size() + recipe.files().size(), Progress.Unit.FILES);
         for (Path overlay : recipe.overlays()) {
-            merge(root.root(), new HostDirectoryReader(overlay).checkoutModes(true).read().root(), time);
+            merge(root.root(), new HostDirectoryReader(overlay).asCheckout(true).read().root(), time);
             bar.advance(1);
         }
         Metadata dir = Metadata.of(0755, time);

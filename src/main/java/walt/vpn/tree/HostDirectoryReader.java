@@ -44,7 +44,7 @@ public final class HostDirectoryReader {
 
     private final Path root;
     private boolean keepOwners;
-    private boolean checkoutModes;
+    private boolean asCheckout;
     private TreeOverrides overrides;
 
     private final Map<String, Node> byInode = new ConcurrentHashMap<>();
@@ -80,12 +80,13 @@ public final class HostDirectoryReader {
     }
 
     /**
-     * Modes as git keeps them, whatever the umask of the checkout: 0755 for directories and for
-     * files with an x bit, 0644 for other files. For folders from a repository (recipe overlays),
-     * whose images must not depend on who checked them out.
+     * Only what git keeps, whatever the umask and the host of the checkout: modes 0755 for
+     * directories and for files with an x bit, 0644 for other files, and no xattrs (what a
+     * host adds, an SELinux label, a browser's user.xdg.origin.url, is the host's). For folders
+     * from a repository (recipe overlays), whose images must not depend on who checked them out.
      */
-    public HostDirectoryReader checkoutModes(boolean normalize) {
-        this.checkoutModes = normalize;
+    public HostDirectoryReader asCheckout(boolean checkout) {
+        this.asCheckout = checkout;
         return this;
     }
 
@@ -234,9 +235,9 @@ public final class HostDirectoryReader {
         int mode = a.mode();
         int uid = keepOwners ? a.uid() : 0;
         int gid = keepOwners ? a.gid() : 0;
-        Xattrs x = HostXattrs.read(p, FileType.ofMode(mode));
+        Xattrs x = asCheckout ? Xattrs.NONE : HostXattrs.read(p, FileType.ofMode(mode));
         int permissions = mode & 07777;
-        if (checkoutModes) {
+        if (asCheckout) {
             FileType type = FileType.ofMode(mode);
             if (type == FileType.DIRECTORY || type == FileType.REGULAR) {
                 permissions = type == FileType.DIRECTORY || (mode & 0111) != 0 ? 0755 : 0644;
