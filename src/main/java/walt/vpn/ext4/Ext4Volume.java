@@ -119,54 +119,96 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         long index = ino - 1;
         int g = (int) (index / sb.inodesPerGroup());
         long pos = groups[g].inodeTable() * blockSize + (index % sb.inodesPerGroup()) * sb.inodeSize();
-        return Inode.decode(fs.readBytes(pos, sb.inodeSize()), sb.inodeSize());
+        Inode inode = Inode.decode(fs.readBytes(pos, sb.inodeSize()), sb.inodeSize());
+        checkSize(inode);
+        return inode;
+    }
+
+    /**
+     * A size no inode can have is refused before anything trusts it: past 2^63 (negative here),
+     * or beyond what the inode's block mapping can address, as e2fsck checks.
+     */
+    private void checkSize(Inode inode) throws InvalidDataException {
+        FileType type = FileType.ofMode(inode.mode());
+        if (inode.size() < 0) {
+            throw new InvalidDataException("impossible size " + Long.toUnsignedString(inode.size()) + " bytes");
+        }
+        if ((type == FileType.REGULAR || type == FileType.DIRECTORY) && !inode.hasFlag(Inode.FLAG_INLINE_DATA)
+                && inode.size() > BlockMapper.maxSize(inode, blockSize)) {
+            throw new InvalidDataException("impossible size " + inode.size() + " bytes: more than its "
+                    + (inode.hasFlag(Inode.FLAG_EXTENTS) ? "extent tree" : "block map") + " can address");
+        }
     }
 
     @Override
     public FileTree readTree() throws IOException {
         try {
             Map<Long, Node> nodes = new HashMap<>();
-            Inode rootInode = readInode(ROOT);
-            if (FileType.ofMode(rootInode.mode()) != FileType.DIRECTORY) {
-                throw new InvalidDataException("the root inode is not a directory");
+            Inode rootInode;
+            Directory root;
+            try {
+                rootInode = readInode(ROOT);
+                if (FileType.ofMode(rootInode.mode()) != FileType.DIRECTORY) {
+                    throw new InvalidDataException("not a directory");
+                }
+                root = new Directory(metadata(rootInode));
+            } catch (InvalidDataException e) {
+                throw located(ROOT, "/", e);
             }
-            Directory root = new Directory(metadata(ROOT, rootInode));
             Set<Long> onPath = new HashSet<>();
-            fill(root, ROOT, rootInode, nodes, onPath, 0);
+            fill(root, ROOT, "", rootInode, nodes, onPath, 0);
             return new FileTree(root);
         } catch (RuntimeException e) {
             throw new InvalidDataException("corrupt ext4 filesystem: " + e, e);
         }
     }
 
-    private void fill(Directory dir, long dirIno, Inode dirInode, Map<Long, Node> nodes, Set<Long> onPath, int depth)
-            throws IOException {
+    /** {@code e} as one line naming the inode it is about and the path it was reached by. */
+    private static InvalidDataException located(long ino, String path, InvalidDataException e) {
+        return new InvalidDataException("inode " + ino + " (" + (path.isEmpty() ? "/" : path) + "): " + e.getMessage(), e);
+    }
+
+    private void fill(Directory dir, long dirIno, String dirPath, Inode dirInode, Map<Long, Node> nodes, Set<Long> onPath,
+                      int depth) throws IOException {
         if (depth > MAX_DEPTH || !onPath.add(dirIno)) {
-            throw new InvalidDataException("directory loop at inode " + dirIno);
+            throw located(dirIno, dirPath, new InvalidDataException("directory loop"));
         }
-        for (Map.Entry<String, Long> e : entries(dirIno, dirInode).entrySet()) {
+        Map<String, Long> entries;
+        try {
+            entries = entries(dirInode);
+        } catch (InvalidDataException e) {
+            throw located(dirIno, dirPath, e);
+        }
+        for (Map.Entry<String, Long> e : entries.entrySet()) {
             long ino = e.getValue();
+            String path = dirPath + "/" + e.getKey();
             Node existing = nodes.get(ino);
             if (existing != null) {
                 if (existing instanceof Directory) {
-                    throw new InvalidDataException("directory inode " + ino + " linked twice");
+                    throw located(ino, path, new InvalidDataException("directory linked twice"));
                 }
                 dir.put(e.getKey(), existing);
                 continue;
             }
-            Inode inode = readInode(ino);
-            Node node = node(ino, inode);
+            Inode inode;
+            Node node;
+            try {
+                inode = readInode(ino);
+                node = node(inode);
+            } catch (InvalidDataException x) {
+                throw located(ino, path, x);
+            }
             nodes.put(ino, node);
             dir.put(e.getKey(), node);
             if (node instanceof Directory sub) {
-                fill(sub, ino, inode, nodes, onPath, depth + 1);
+                fill(sub, ino, path, inode, nodes, onPath, depth + 1);
             }
         }
         onPath.remove(dirIno);
     }
 
     /** Names to inode numbers, "." and ".." left out; htree index blocks read as empty leaves. */
-    private Map<String, Long> entries(long dirIno, Inode dirInode) throws IOException {
+    private Map<String, Long> entries(Inode dirInode) throws IOException {
         Map<String, Long> out = new TreeMap<>();
         boolean withType = (sb.features().incompat() & Features.INCOMPAT_FILETYPE) != 0;
         long limit = Math.min(dirInode.size(), sb.blocksCount() * (long) blockSize);
@@ -180,12 +222,12 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
                 while (off < blockSize) {
                     DirectoryEntry d = DirectoryEntry.decode(b, off, blockSize, withType);
                     if (d == null) {
-                        throw new InvalidDataException("directory inode " + dirIno + ": bad entry at offset " + off);
+                        throw new InvalidDataException("directory block " + (run.logical() + i) + ": bad entry at offset " + off);
                     }
                     String name = d.nameString();
                     if (d.inode() != 0 && !name.equals(".") && !name.equals("..") && !name.isEmpty() && name.indexOf('/') < 0) {
                         if (d.inode() > sb.inodesCount()) {
-                            throw new InvalidDataException("directory inode " + dirIno + ": entry '" + name + "' names inode " + d.inode());
+                            throw new InvalidDataException("entry '" + name + "' names inode " + d.inode() + ", beyond the inode count");
                         }
                         out.put(name, d.inode());
                     }
@@ -196,22 +238,22 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         return out;
     }
 
-    private Node node(long ino, Inode inode) throws IOException {
+    private Node node(Inode inode) throws IOException {
         FileType type = FileType.ofMode(inode.mode());
         if (type == null) {
-            throw new InvalidDataException("inode " + ino + " has no valid file type (mode " + Integer.toOctalString(inode.mode()) + ")");
+            throw new InvalidDataException("no valid file type (mode " + Integer.toOctalString(inode.mode()) + ")");
         }
-        Metadata m = metadata(ino, inode);
+        Metadata m = metadata(inode);
         switch (type) {
             case DIRECTORY:
                 return new Directory(m);
             case REGULAR:
                 if (inode.hasFlag(Inode.FLAG_INLINE_DATA)) {
-                    throw new InvalidDataException("inode " + ino + ": inline data is not supported");
+                    throw new InvalidDataException("inline data is not supported");
                 }
                 return new RegularFile(m, new InodeContent(fs, blockSize, inode.size(), mapper.map(inode)));
             case SYMLINK:
-                return new Symlink(m, symlinkTarget(ino, inode));
+                return new Symlink(m, symlinkTarget(inode));
             case CHAR_DEVICE:
             case BLOCK_DEVICE: {
                 ByteBuffer b = ByteBuffer.wrap(inode.iBlock()).order(ByteOrder.LITTLE_ENDIAN);
@@ -227,10 +269,10 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         }
     }
 
-    private String symlinkTarget(long ino, Inode inode) throws IOException {
+    private String symlinkTarget(Inode inode) throws IOException {
         long size = inode.size();
         if (size <= 0 || size >= blockSize) {
-            throw new InvalidDataException("inode " + ino + ": symlink of " + size + " bytes");
+            throw new InvalidDataException("symlink of " + Long.toUnsignedString(size) + " bytes");
         }
         long dataSectors = inode.blocks() - (inode.fileAcl() != 0 ? blockSize / 512 : 0);
         byte[] target;
@@ -242,12 +284,12 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         return new String(target, StandardCharsets.UTF_8);
     }
 
-    private Metadata metadata(long ino, Inode inode) throws IOException {
+    private Metadata metadata(Inode inode) throws IOException {
         return new Metadata(inode.mode() & 07777, (int) inode.uid(), (int) inode.gid(), inode.mtime(), inode.atime(), inode.ctime(),
-                xattrs(ino, inode));
+                xattrs(inode));
     }
 
-    private Xattrs xattrs(long ino, Inode inode) throws IOException {
+    private Xattrs xattrs(Inode inode) throws IOException {
         if ((sb.features().compat() & Features.COMPAT_EXT_ATTR) == 0) {
             return Xattrs.NONE;
         }
@@ -255,29 +297,29 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         byte[] area = inode.xattrArea();
         if (area.length >= 4 && ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == XattrEntry.MAGIC) {
             ByteBuffer b = ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN);
-            readXattrEntries(b, 4, 4, ino, out);
+            readXattrEntries(b, 4, 4, out);
         }
         if (inode.fileAcl() != 0) {
             if (inode.fileAcl() >= sb.blocksCount()) {
-                throw new InvalidDataException("inode " + ino + ": xattr block outside the filesystem");
+                throw new InvalidDataException("xattr block " + inode.fileAcl() + " outside the filesystem");
             }
             ByteBuffer b = mapper.readBlock(inode.fileAcl());
             if (b.getInt(0) != XattrEntry.MAGIC) {
-                throw new InvalidDataException("inode " + ino + ": bad xattr block magic");
+                throw new InvalidDataException("xattr block " + inode.fileAcl() + ": bad magic");
             }
-            readXattrEntries(b, 32, 0, ino, out);
+            readXattrEntries(b, 32, 0, out);
         }
         return out.isEmpty() ? Xattrs.NONE : Xattrs.of(out);
     }
 
     /** Entries from {@code first}; value offsets count from {@code valueBase}. */
-    private static void readXattrEntries(ByteBuffer b, int first, int valueBase, long ino, Map<String, byte[]> out)
+    private static void readXattrEntries(ByteBuffer b, int first, int valueBase, Map<String, byte[]> out)
             throws InvalidDataException {
         int off = first;
         int limit = b.capacity();
         while (off + 4 <= limit && b.getInt(off) != 0) {
             if (off + XattrEntry.HEADER > limit) {
-                throw new InvalidDataException("inode " + ino + ": truncated xattr entry");
+                throw new InvalidDataException("truncated xattr entry");
             }
             int nameLen = b.get(off) & 0xFF;
             int index = b.get(off + 1) & 0xFF;
@@ -285,13 +327,13 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
             long valueInum = b.getInt(off + 4) & 0xFFFFFFFFL;
             long valueSize = b.getInt(off + 8) & 0xFFFFFFFFL;
             if (off + XattrEntry.HEADER + nameLen > limit) {
-                throw new InvalidDataException("inode " + ino + ": xattr name past the end");
+                throw new InvalidDataException("xattr name past the end");
             }
             if (valueInum != 0) {
-                throw new InvalidDataException("inode " + ino + ": xattr values in separate inodes (ea_inode) are not supported");
+                throw new InvalidDataException("xattr values in separate inodes (ea_inode) are not supported");
             }
             if (valueBase + (long) valueOffs + valueSize > limit) {
-                throw new InvalidDataException("inode " + ino + ": xattr value past the end");
+                throw new InvalidDataException("xattr value past the end");
             }
             byte[] name = new byte[nameLen];
             b.get(off + XattrEntry.HEADER, name);
