@@ -51,12 +51,40 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         this.mapper = new BlockMapper(fs, blockSize, sb.blocksCount());
     }
 
+    /**
+     * The filesystem in {@code fs}; one that needs recovery is read as it will be once its
+     * journal is replayed, the image left untouched.
+     */
     public static Ext4Volume open(Storage fs) throws IOException {
+        Ext4Volume v = openAsIs(fs);
+        if ((v.sb.features().incompat() & Features.INCOMPAT_RECOVER) == 0) {
+            return v;
+        }
+        if ((v.sb.features().compat() & Features.COMPAT_HAS_JOURNAL) == 0 || v.sb.journalInode() == 0) {
+            throw new InvalidDataException("the filesystem needs recovery from an external journal, which this reader cannot reach: "
+                    + JournalReplay.RECOVER_ELSEWHERE);
+        }
+        Map<Long, ReplayedStorage.Redirect> overlay;
+        try {
+            Inode journal = v.readInode(v.sb.journalInode());
+            overlay = JournalReplay.replay(fs, v.blockSize, v.sb.blocksCount(), v.mapper.map(journal));
+        } catch (InvalidDataException e) {
+            throw new InvalidDataException("the filesystem needs journal recovery; " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new InvalidDataException("the filesystem needs journal recovery; corrupt journal: " + e, e);
+        }
+        return overlay.isEmpty() ? v : openAsIs(new ReplayedStorage(fs, v.blockSize, overlay));
+    }
+
+    private static Ext4Volume openAsIs(Storage fs) throws IOException {
         try {
             if (fs.size() < Superblock.OFFSET + Superblock.SIZE) {
                 throw new InvalidDataException("too small for an ext2/3/4 filesystem");
             }
             Superblock sb = Superblock.decode(fs.readBytes(Superblock.OFFSET, Superblock.SIZE));
+            if ((sb.features().incompat() & Features.INCOMPAT_JOURNAL_DEV) != 0) {
+                throw new InvalidDataException("an external ext4 journal device, not a filesystem");
+            }
             int unsupported = sb.features().incompat() & ~Features.INCOMPAT_SUPPORTED;
             if (unsupported != 0) {
                 throw new InvalidDataException("unsupported ext4 feature: " + new Features(0, unsupported, 0).names());

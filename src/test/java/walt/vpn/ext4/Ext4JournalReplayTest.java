@@ -1,0 +1,220 @@
+package walt.vpn.ext4;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import walt.vpn.disk.ImageFile;
+import walt.vpn.testing.Tools;
+import walt.vpn.testing.TreeAssert;
+import walt.vpn.tree.FileTree;
+import walt.vpn.tree.RegularFile;
+
+/**
+ * Images that need recovery, their journal written by debugfs (journal_open/write/close: real
+ * jbd2 transactions, needs_recovery set, nothing replayed), read as e2fsck -fy recovers them.
+ * The transactions carry the blocks an edit changed (the superblock, descriptors, bitmaps,
+ * inodes, directories, new data, one block that begins with the journal magic and so is
+ * escaped), then a block revoked later, then an uncommitted one.
+ */
+class Ext4JournalReplayTest {
+
+    static final int BLOCK = 4096;
+
+    @TempDir
+    static Path work;
+
+    static Path src;
+    static Path junk;
+    static Path escaped;
+
+    @BeforeAll
+    static void source() throws Exception {
+        src = Files.createDirectories(work.resolve("src"));
+        Files.createDirectories(src.resolve("etc"));
+        Files.writeString(src.resolve("etc/hostname"), "node\n");
+        Files.writeString(src.resolve("etc/old"), "to be removed\n");
+        byte[] keep = new byte[3 * BLOCK];
+        new Random(1).nextBytes(keep);
+        Files.write(src.resolve("etc/keep"), keep);
+        byte[] j = new byte[BLOCK];
+        Arrays.fill(j, (byte) 'J');
+        junk = Files.write(work.resolve("junk"), j);
+        byte[] e = new byte[3 * BLOCK];
+        new Random(2).nextBytes(e);
+        // The journal magic, big-endian, at the start of a block: jbd2 logs it escaped.
+        e[0] = (byte) 0xC0;
+        e[1] = 0x3B;
+        e[2] = 0x39;
+        e[3] = (byte) 0x98;
+        escaped = Files.write(work.resolve("escaped"), e);
+    }
+
+    /** The numbers of the blocks that differ between two images of the same size. */
+    private static List<Long> changedBlocks(byte[] a, byte[] b) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < a.length; i += BLOCK) {
+            if (!Arrays.equals(a, i, i + BLOCK, b, i, i + BLOCK)) {
+                out.add((long) i / BLOCK);
+            }
+        }
+        return out;
+    }
+
+    private static Path blocksOf(byte[] image, List<Long> blocks, Path file) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (long b : blocks) {
+            out.write(image, (int) (b * BLOCK), BLOCK);
+        }
+        return Files.write(file, out.toByteArray());
+    }
+
+    private static String list(List<Long> blocks) {
+        return blocks.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    private static long firstBlockOf(Path img, String path, int index) throws Exception {
+        String blocks = Mke2fsImages.debugfs(img, "blocks " + path).trim();
+        return Long.parseLong(blocks.split("\\s+")[index]);
+    }
+
+    /**
+     * A clean image, the same image edited by debugfs ("after"), and the clean one with the
+     * edit's blocks logged in its journal by {@code jo OPTIONS}, ending with the given extra
+     * journal requests.
+     */
+    private record Dirty(Path after, Path dirty) {
+    }
+
+    private Dirty dirty(String name, String mkfsOptions, String journalOptions, String... extra) throws Exception {
+        Path clean = Mke2fsImages.make(src, work.resolve(name + ".img"), mkfsOptions, "32M");
+        Path after = Files.copy(clean, work.resolve(name + "-after.img"), StandardCopyOption.REPLACE_EXISTING);
+        Mke2fsImages.debugfsWrite(after, "write " + escaped + " /etc/new", "rm /etc/old", "sif /etc/hostname mode 0100600",
+                "mkdir /newdir");
+        byte[] before = Files.readAllBytes(clean);
+        byte[] edited = Files.readAllBytes(after);
+        List<Long> changed = changedBlocks(before, edited);
+        assertTrue(changed.size() > 6, "the edit changed " + changed);
+        List<Long> first = changed.subList(0, changed.size() / 2);
+        List<Long> second = changed.subList(changed.size() / 2, changed.size());
+        Path p1 = blocksOf(edited, first, work.resolve(name + ".t1"));
+        Path p2 = blocksOf(edited, second, work.resolve(name + ".t2"));
+        List<String> requests = new ArrayList<>(List.of("jo " + journalOptions, "jw -b " + list(first) + " " + p1,
+                "jw -b " + list(second) + " " + p2));
+        requests.addAll(List.of(extra));
+        requests.add("jc");
+        Path cmds = Files.write(work.resolve(name + ".cmds"), requests);
+        Tools.Result r = Tools.run(List.of("debugfs", "-w", "-f", cmds.toString(), clean.toString()), null, 60);
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(Tools.run("dumpe2fs", "-h", clean.toString()).stdout().contains("needs_recovery"), "needs_recovery set");
+        return new Dirty(after, clean);
+    }
+
+    /** What e2fsck -fy made of a copy of a dirty image (the recovery oracle), and what it said. */
+    private record Recovered(Path image, String output) {
+        boolean abortedReplay() {
+            return output.contains("replay was aborted");
+        }
+    }
+
+    private Recovered recoveredByE2fsck(Path dirty) throws Exception {
+        Path copy = Files.copy(dirty, work.resolve(dirty.getFileName() + ".recovered"), StandardCopyOption.REPLACE_EXISTING);
+        Tools.Result r = Tools.run("e2fsck", "-fy", copy.toString());
+        assertTrue(r.exit() <= 1, r.all());
+        assertTrue(r.all().contains("recovering journal"), r.all());
+        return new Recovered(copy, r.all());
+    }
+
+    private static void assertSameTree(Path expected, Path actual) throws Exception {
+        try (ImageFile e = ImageFile.openReadOnly(expected); ImageFile a = ImageFile.openReadOnly(actual)) {
+            TreeAssert.assertSameTree(Ext4Volume.open(e).readTree(), Ext4Volume.open(a).readTree(), TreeAssert.Fidelity.FULL);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "ext4, -t ext4 -b 4096, ''",
+        "ext4-csum-v3, -t ext4 -b 4096, -c",
+        "ext4-csum-v2, -t ext4 -b 4096, -c -v 2",
+        "ext4-32bit, -t ext4 -b 4096 -O ^64bit, -c",
+        "ext3, -t ext3 -b 4096, ''",
+        "ext3-journal-checksum, -t ext3 -b 4096, -c"})
+    void readsWhatRecoveryGives(String name, String mkfs, String journal) throws Exception {
+        Tools.require("debugfs");
+        Tools.require("e2fsck");
+        Path probe = Mke2fsImages.make(src, work.resolve(name + "-probe.img"), mkfs, "32M");
+        long keep0 = firstBlockOf(probe, "/etc/keep", 0);
+        long keep1 = firstBlockOf(probe, "/etc/keep", 1);
+        // Junk logged over /etc/keep and revoked by the next transaction; junk in a transaction never committed.
+        Dirty d = dirty(name, mkfs, journal, "jw -b " + keep0 + " " + junk, "jw -r " + keep0, "jw -c -b " + keep1 + " " + junk);
+        Recovered recovered = recoveredByE2fsck(d.dirty());
+        assertSameTree(recovered.image(), d.dirty());
+        if (journal.isEmpty() || !mkfs.contains("ext3")) {
+            assertFalse(recovered.abortedReplay(), recovered.output());
+            assertSameTree(d.after(), recovered.image());
+        } else {
+            // journal_checksum (v1): debugfs's revoke-only transaction carries a CRC-32 that
+            // e2fsck rejects, so the replay stops before the revoke and the junk is replayed.
+            assertTrue(recovered.abortedReplay(), recovered.output());
+        }
+        try (ImageFile f = ImageFile.openReadOnly(d.dirty())) {
+            FileTree t = Ext4Volume.open(f).readTree();
+            assertEquals(Files.size(src.resolve("etc/keep")), ((RegularFile) t.lookup("/etc/keep")).content().size());
+            assertTrue(Arrays.equals(Files.readAllBytes(escaped), ((RegularFile) t.lookup("/etc/new")).content().readAll()),
+                    "escaped block restored");
+        }
+    }
+
+    @Test
+    void aCommitBlockWithABadChecksumEndsTheReplay() throws Exception {
+        Tools.require("debugfs");
+        Path probe = Mke2fsImages.make(src, work.resolve("badcommit-probe.img"), "-t ext4 -b 4096", "32M");
+        long keep0 = firstBlockOf(probe, "/etc/keep", 0);
+        Dirty d = dirty("badcommit", "-t ext4 -b 4096", "-c", "jw -b " + keep0 + " " + junk);
+        // The last transaction (the junk) is the last commit block in the log: damage its commit time.
+        Path img = d.dirty();
+        byte[] raw = Files.readAllBytes(img);
+        int commit = lastCommitBlock(raw, img);
+        raw[commit * BLOCK + 0x30] ^= 1;
+        Files.write(img, raw);
+        Recovered recovered = recoveredByE2fsck(img);
+        // e2fsck too replays the edit but not the junk whose commit no longer matches.
+        assertSameTree(d.after(), recovered.image());
+        assertSameTree(recovered.image(), img);
+    }
+
+    /** The filesystem block of the journal's last commit block, found through logdump's journal block numbers. */
+    private static int lastCommitBlock(byte[] raw, Path img) throws Exception {
+        String log = Mke2fsImages.debugfs(img, "logdump");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("type 2 \\(commit block\\) at block (\\d+)").matcher(log);
+        long journalBlock = -1;
+        while (m.find()) {
+            journalBlock = Long.parseLong(m.group(1));
+        }
+        assertTrue(journalBlock > 0, log);
+        String blocks = Mke2fsImages.debugfs(img, "bmap <8> " + journalBlock).trim();
+        return Integer.parseInt(blocks);
+    }
+
+    @Test
+    void anExternalJournalIsRefusedClearly() throws Exception {
+        Path img = Mke2fsImages.make(src, work.resolve("external.img"), "-t ext4 -b 4096 -O ^has_journal", "32M");
+        Mke2fsImages.debugfsWrite(img, "feature has_journal needs_recovery", "ssv journal_uuid 0b6d8a3e-1f2c-4d5e-8f70-112233445566");
+        Mke2fsImages.assertE2fsckComplains(img);
+        Mke2fsImages.assertRejected(img, "external journal", "e2fsck -fy");
+    }
+}
