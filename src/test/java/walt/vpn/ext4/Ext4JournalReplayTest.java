@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -101,7 +102,15 @@ class Ext4JournalReplayTest {
     }
 
     private Dirty dirty(String name, String mkfsOptions, String journalOptions, String... extra) throws Exception {
+        return dirty(name, mkfsOptions, journalOptions, -1, extra);
+    }
+
+    /** As above; a {@code firstSequence} of 0 or more is the journal's first transaction number. */
+    private Dirty dirty(String name, String mkfsOptions, String journalOptions, long firstSequence, String... extra) throws Exception {
         Path clean = Mke2fsImages.make(src, work.resolve(name + ".img"), mkfsOptions, "32M");
+        if (firstSequence >= 0) {
+            editJournal(clean, (raw, log) -> ByteBuffer.wrap(raw).putInt((int) (log.get(0) * BLOCK + JSB_SEQUENCE), (int) firstSequence));
+        }
         Path after = Files.copy(clean, work.resolve(name + "-after.img"), StandardCopyOption.REPLACE_EXISTING);
         Mke2fsImages.debugfsWrite(after, "write " + escaped + " /etc/new", "rm /etc/old", "sif /etc/hostname mode 0100600",
                 "mkdir /newdir");
@@ -177,6 +186,74 @@ class Ext4JournalReplayTest {
             assertTrue(Arrays.equals(Files.readAllBytes(escaped), ((RegularFile) t.lookup("/etc/new")).content().readAll()),
                     "escaped block restored");
         }
+    }
+
+    private static final int JSB_MAX_LEN = 0x10;
+    private static final int JSB_SEQUENCE = 0x18;
+    private static final int JSB_START = 0x1C;
+
+    private interface JournalEdit {
+        /** Changes {@code raw}, the image, whose journal blocks are {@code log} (journal block i at log.get(i)). */
+        void apply(byte[] raw, List<Long> log) throws Exception;
+    }
+
+    private static void editJournal(Path img, JournalEdit edit) throws Exception {
+        List<Long> log = new ArrayList<>();
+        for (String b : Mke2fsImages.debugfs(img, "blocks <8>").trim().split("\\s+")) {
+            log.add(Long.parseLong(b));
+        }
+        byte[] raw = Files.readAllBytes(img);
+        edit.apply(raw, log);
+        Files.write(img, raw);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"sequence-wrap, 4294967294, false", "log-wrap, 7, true", "both-wrap, 4294967295, true"})
+    void theLogAndItsSequenceNumbersWrap(String name, long firstSequence, boolean rotate) throws Exception {
+        Tools.require("debugfs");
+        Path probe = Mke2fsImages.make(src, work.resolve(name + "-probe.img"), "-t ext4 -b 4096", "32M");
+        long keep0 = firstBlockOf(probe, "/etc/keep", 0);
+        Dirty d = dirty(name, "-t ext4 -b 4096", "", firstSequence, "jw -b " + keep0 + " " + junk, "jw -r " + keep0);
+        if (rotate) {
+            // The log moved so that it runs off the journal's end and on from its first log block.
+            editJournal(d.dirty(), (raw, log) -> {
+                ByteBuffer jsb = ByteBuffer.wrap(raw, 0, raw.length);
+                int sb = (int) (log.get(0) * BLOCK);
+                int maxLen = jsb.getInt(sb + JSB_MAX_LEN);
+                int used = 0;
+                while (jsb.getInt((int) (log.get(1 + used) * BLOCK)) == 0xC03B3998 || isLogged(raw, log, 1 + used)) {
+                    used++;
+                }
+                byte[][] blocks = new byte[used][];
+                for (int i = 0; i < used; i++) {
+                    int at = (int) (log.get(1 + i) * BLOCK);
+                    blocks[i] = Arrays.copyOfRange(raw, at, at + BLOCK);
+                    Arrays.fill(raw, at, at + BLOCK, (byte) 0);
+                }
+                int tail = used / 2;
+                for (int i = 0; i < used; i++) {
+                    int pos = i < tail ? maxLen - tail + i : 1 + i - tail;
+                    System.arraycopy(blocks[i], 0, raw, (int) (log.get(pos) * BLOCK), BLOCK);
+                }
+                jsb.putInt(sb + JSB_START, maxLen - tail);
+            });
+        }
+        Recovered recovered = recoveredByE2fsck(d.dirty());
+        assertFalse(recovered.abortedReplay(), recovered.output());
+        assertSameTree(d.after(), recovered.image());
+        assertSameTree(recovered.image(), d.dirty());
+    }
+
+    /** Whether journal block {@code i} is in use: a journal block or a data block some earlier descriptor counted. */
+    private static boolean isLogged(byte[] raw, List<Long> log, int i) {
+        // Data blocks of this test's transactions are never all zero; the unused log is.
+        int at = (int) (log.get(i) * BLOCK);
+        for (int k = 0; k < BLOCK; k++) {
+            if (raw[at + k] != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
