@@ -25,20 +25,25 @@ final class BlockMapper {
     private final Storage fs;
     private final int blockSize;
     private final long blocksCount;
+    /** The filesystem's checksum seed, or null without metadata_csum: extent blocks are then not checked. */
+    private final Integer csumSeed;
 
-    BlockMapper(Storage fs, int blockSize, long blocksCount) {
+    BlockMapper(Storage fs, int blockSize, long blocksCount, Integer csumSeed) {
         this.fs = fs;
         this.blockSize = blockSize;
         this.blocksCount = blocksCount;
+        this.csumSeed = csumSeed;
     }
 
-    List<BlockRun> map(Inode inode) throws IOException {
+    /** The runs of inode {@code ino}. */
+    List<BlockRun> map(Inode inode, long ino) throws IOException {
         long fileBlocks = (inode.size() + blockSize - 1) / blockSize;
         List<BlockRun> runs = new ArrayList<>();
         if (inode.hasFlag(Inode.FLAG_EXTENTS)) {
             ByteBuffer root = ByteBuffer.wrap(inode.iBlock()).order(ByteOrder.LITTLE_ENDIAN);
             int[] budget = {(int) Math.min(1_000_000, blocksCount)};
-            walkExtents(root, Inode.I_BLOCK_SIZE, -1, 0, EXTENT_LOGICAL_BLOCKS, runs, budget, fileBlocks);
+            Integer seed = csumSeed == null ? null : Inode.inodeSeed(csumSeed, ino, inode.generation());
+            walkExtents(root, Inode.I_BLOCK_SIZE, -1, 0, EXTENT_LOGICAL_BLOCKS, runs, budget, fileBlocks, seed);
         } else {
             walkBlockMap(inode.iBlock(), fileBlocks, runs);
         }
@@ -62,7 +67,7 @@ final class BlockMapper {
      * gave it, in ascending order without overlap, as the kernel checks before it uses a node.
      */
     private void walkExtents(ByteBuffer node, int nodeBytes, int parentDepth, long lo, long hi, List<BlockRun> runs,
-                             int[] budget, long fileBlocks) throws IOException {
+                             int[] budget, long fileBlocks, Integer inodeSeed) throws IOException {
         ExtentHeader h = ExtentHeader.decode(node, 0, nodeBytes);
         if (parentDepth >= 0 && h.depth() != parentDepth - 1) {
             throw new InvalidDataException("extent tree depth inconsistent (loop or corruption)");
@@ -98,7 +103,10 @@ final class BlockMapper {
                     throw new InvalidDataException("extent tree too large (loop or corruption)");
                 }
                 ByteBuffer child = readBlock(idx.childBlock());
-                walkExtents(child, blockSize, h.depth(), idx.logicalBlock(), childHi, runs, budget, fileBlocks);
+                if (inodeSeed != null && !ExtentHeader.checksumMatches(child, inodeSeed)) {
+                    throw new InvalidDataException("extent block " + idx.childBlock() + ": checksum mismatch");
+                }
+                walkExtents(child, blockSize, h.depth(), idx.logicalBlock(), childHi, runs, budget, fileBlocks, inodeSeed);
             }
         }
     }

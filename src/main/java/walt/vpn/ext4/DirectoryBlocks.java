@@ -90,11 +90,7 @@ final class DirectoryBlocks {
     List<ByteBuffer> finish(int inodeSeed) {
         closeBlock();
         for (ByteBuffer b : blocks) {
-            b.putInt(USABLE, 0);
-            b.putShort(USABLE + 4, (short) DirectoryEntry.TAIL_SIZE);
-            b.put(USABLE + 6, (byte) 0);
-            b.put(USABLE + 7, (byte) DirectoryEntry.TAIL_FILE_TYPE);
-            b.putInt(USABLE + 8, Crc32c.update(inodeSeed, b.array(), 0, USABLE));
+            DirectoryTail.set(b, Geometry.BLOCK, inodeSeed);
             b.clear();
         }
         return blocks;

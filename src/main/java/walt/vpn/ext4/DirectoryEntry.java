@@ -8,6 +8,7 @@ import walt.vpn.tree.FileType;
 public record DirectoryEntry(long inode, int recLen, byte[] name, int fileType) {
 
     public static final int HEADER = 8;
+    static final int OFF_REC_LEN = 4;
     /** The fake entry at the end of a checksummed leaf block holding its checksum. */
     public static final int TAIL_SIZE = 12;
     public static final int TAIL_FILE_TYPE = 0xDE;

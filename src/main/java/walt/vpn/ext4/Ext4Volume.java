@@ -42,13 +42,18 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
     private final GroupDescriptor[] groups;
     private final BlockMapper mapper;
     private final int blockSize;
+    /** metadata_csum: every inode, extent, directory and xattr block read is checked against its checksum. */
+    private final boolean csum;
+    private final int csumSeed;
 
     private Ext4Volume(Storage fs, Superblock sb, GroupDescriptor[] groups) {
         this.fs = fs;
         this.sb = sb;
         this.groups = groups;
         this.blockSize = sb.blockSize();
-        this.mapper = new BlockMapper(fs, blockSize, sb.blocksCount());
+        this.csum = sb.features().metadataCsum();
+        this.csumSeed = csum ? sb.csumSeed() : 0;
+        this.mapper = new BlockMapper(fs, blockSize, sb.blocksCount(), csum ? csumSeed : null);
     }
 
     /**
@@ -67,7 +72,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         Map<Long, ReplayedStorage.Redirect> overlay;
         try {
             Inode journal = v.readInode(v.sb.journalInode());
-            overlay = JournalReplay.replay(fs, v.blockSize, v.sb.blocksCount(), v.mapper.map(journal));
+            overlay = JournalReplay.replay(fs, v.blockSize, v.sb.blocksCount(), v.mapper.map(journal, v.sb.journalInode()));
         } catch (InvalidDataException e) {
             throw new InvalidDataException("the filesystem needs journal recovery; " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -147,7 +152,11 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         long index = ino - 1;
         int g = (int) (index / sb.inodesPerGroup());
         long pos = groups[g].inodeTable() * blockSize + (index % sb.inodesPerGroup()) * sb.inodeSize();
-        Inode inode = Inode.decode(fs.readBytes(pos, sb.inodeSize()), sb.inodeSize());
+        byte[] raw = fs.readBytes(pos, sb.inodeSize());
+        if (csum && !Inode.checksumMatches(raw, sb.inodeSize(), csumSeed, ino)) {
+            throw new InvalidDataException("checksum mismatch");
+        }
+        Inode inode = Inode.decode(raw, sb.inodeSize());
         checkSize(inode);
         return inode;
     }
@@ -203,7 +212,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         }
         Map<String, Long> entries;
         try {
-            entries = entries(dirInode);
+            entries = entries(dirIno, dirInode);
         } catch (InvalidDataException e) {
             throw located(dirIno, dirPath, e);
         }
@@ -222,7 +231,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
             Node node;
             try {
                 inode = readInode(ino);
-                node = node(inode);
+                node = node(ino, inode);
             } catch (InvalidDataException x) {
                 throw located(ino, path, x);
             }
@@ -236,16 +245,20 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
     }
 
     /** Names to inode numbers, "." and ".." left out; htree index blocks read as empty leaves. */
-    private Map<String, Long> entries(Inode dirInode) throws IOException {
+    private Map<String, Long> entries(long dirIno, Inode dirInode) throws IOException {
         Map<String, Long> out = new TreeMap<>();
         boolean withType = (sb.features().incompat() & Features.INCOMPAT_FILETYPE) != 0;
         long limit = Math.min(dirInode.size(), sb.blocksCount() * (long) blockSize);
-        for (BlockRun run : mapper.map(dirInode)) {
+        int seed = csum ? Inode.inodeSeed(csumSeed, dirIno, dirInode.generation()) : 0;
+        for (BlockRun run : mapper.map(dirInode, dirIno)) {
             for (long i = 0; i < run.length(); i++) {
                 if ((run.logical() + i) * blockSize >= limit || run.unwritten()) {
                     break;
                 }
                 ByteBuffer b = mapper.readBlock(run.physical() + i);
+                if (csum) {
+                    checkDirectoryBlock(dirInode, b, run.logical() + i, seed);
+                }
                 int off = 0;
                 while (off < blockSize) {
                     DirectoryEntry d = DirectoryEntry.decode(b, off, blockSize, withType);
@@ -266,7 +279,19 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         return out;
     }
 
-    private Node node(Inode inode) throws IOException {
+    /**
+     * A directory block's checksum: an htree index block (block 0 of an indexed directory, or a
+     * block whose one empty entry spans it) has a dx tail, every other block a leaf tail.
+     */
+    private void checkDirectoryBlock(Inode dirInode, ByteBuffer b, long logical, int seed) throws InvalidDataException {
+        boolean indexed = dirInode.hasFlag(Inode.FLAG_INDEX);
+        boolean index = indexed && (logical == 0 || (b.getShort(DirectoryEntry.OFF_REC_LEN) & 0xFFFF) == blockSize);
+        if (index ? !DxTail.matches(b, blockSize, logical == 0, seed) : !DirectoryTail.matches(b, blockSize, seed)) {
+            throw new InvalidDataException((index ? "htree index block " : "directory block ") + logical + ": checksum mismatch");
+        }
+    }
+
+    private Node node(long ino, Inode inode) throws IOException {
         FileType type = FileType.ofMode(inode.mode());
         if (type == null) {
             throw new InvalidDataException("no valid file type (mode " + Integer.toOctalString(inode.mode()) + ")");
@@ -279,9 +304,9 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
                 if (inode.hasFlag(Inode.FLAG_INLINE_DATA)) {
                     throw new InvalidDataException("inline data is not supported");
                 }
-                return new RegularFile(m, new InodeContent(fs, blockSize, inode.size(), mapper.map(inode)));
+                return new RegularFile(m, new InodeContent(fs, blockSize, inode.size(), mapper.map(inode, ino)));
             case SYMLINK:
-                return new Symlink(m, symlinkTarget(inode));
+                return new Symlink(m, symlinkTarget(ino, inode));
             case CHAR_DEVICE:
             case BLOCK_DEVICE: {
                 ByteBuffer b = ByteBuffer.wrap(inode.iBlock()).order(ByteOrder.LITTLE_ENDIAN);
@@ -297,7 +322,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         }
     }
 
-    private String symlinkTarget(Inode inode) throws IOException {
+    private String symlinkTarget(long ino, Inode inode) throws IOException {
         long size = inode.size();
         if (size <= 0 || size >= blockSize) {
             throw new InvalidDataException("symlink of " + Long.toUnsignedString(size) + " bytes");
@@ -307,7 +332,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         if (size < Inode.I_BLOCK_SIZE && dataSectors <= 0 && !inode.hasFlag(Inode.FLAG_EXTENTS)) {
             target = java.util.Arrays.copyOf(inode.iBlock(), (int) size);
         } else {
-            target = new InodeContent(fs, blockSize, size, mapper.map(inode)).readAll();
+            target = new InodeContent(fs, blockSize, size, mapper.map(inode, ino)).readAll();
         }
         return new String(target, StandardCharsets.UTF_8);
     }
@@ -335,7 +360,10 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
             if (b.getInt(0) != XattrEntry.MAGIC) {
                 throw new InvalidDataException("xattr block " + inode.fileAcl() + ": bad magic");
             }
-            readXattrEntries(b, 32, 0, out);
+            if (csum && !XattrBlockHeader.checksumMatches(b, inode.fileAcl(), csumSeed)) {
+                throw new InvalidDataException("xattr block " + inode.fileAcl() + ": checksum mismatch");
+            }
+            readXattrEntries(b, XattrBlockHeader.SIZE, 0, out);
         }
         return out.isEmpty() ? Xattrs.NONE : Xattrs.of(out);
     }

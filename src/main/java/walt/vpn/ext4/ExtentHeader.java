@@ -1,6 +1,7 @@
 package walt.vpn.ext4;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import walt.vpn.tree.InvalidDataException;
 
 /** The 12-byte header of every extent tree node, in i_block or in an extent block. */
@@ -10,6 +11,8 @@ public record ExtentHeader(int entries, int max, int depth) {
     public static final int MAGIC = 0xF30A;
     /** ext4 never builds deeper trees; anything deeper is corruption (or a loop). */
     public static final int MAX_DEPTH = 5;
+    static final int TAIL_SIZE = 4;
+    private static final int OFF_MAX = 4;
 
     public static ExtentHeader decode(ByteBuffer b, int off, int nodeBytes) throws InvalidDataException {
         if ((b.getShort(off) & 0xFFFF) != MAGIC) {
@@ -20,6 +23,32 @@ public record ExtentHeader(int entries, int max, int depth) {
             throw new InvalidDataException("bad extent header (" + h.entries + "/" + h.max + " entries, depth " + h.depth + ")");
         }
         return h;
+    }
+
+    /**
+     * A non-root node's checksum (metadata_csum): 4 bytes right after its {@code max} slots,
+     * the crc32c (inode seed) of everything before them.
+     */
+    static void setChecksum(ByteBuffer block, int inodeSeed) {
+        ByteBuffer b = block.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int tail = tailOffset(b);
+        b.putInt(tail, checksum(b, tail, inodeSeed));
+    }
+
+    static boolean checksumMatches(ByteBuffer block, int inodeSeed) {
+        ByteBuffer b = block.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int tail = tailOffset(b);
+        return tail + TAIL_SIZE <= b.capacity() && b.getInt(tail) == checksum(b, tail, inodeSeed);
+    }
+
+    private static int tailOffset(ByteBuffer b) {
+        return SIZE + Extent.SIZE * (b.getShort(OFF_MAX) & 0xFFFF);
+    }
+
+    private static int checksum(ByteBuffer b, int tail, int inodeSeed) {
+        byte[] covered = new byte[Math.min(tail, b.capacity())];
+        b.get(0, covered);
+        return Crc32c.update(inodeSeed, covered);
     }
 
     public void encode(ByteBuffer b, int off) {

@@ -86,8 +86,7 @@ final class ExtentTreeBuilder {
         for (int i = 0; i < entries; i++) {
             w.write(b, i);
         }
-        int tail = ExtentHeader.SIZE + NODE_MAX * Extent.SIZE;
-        b.putInt(tail, Crc32c.update(inodeSeed, b.array(), 0, tail));
+        ExtentHeader.setChecksum(b, inodeSeed);
         out.write(block * Geometry.BLOCK, b);
     }
 }

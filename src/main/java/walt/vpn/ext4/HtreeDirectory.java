@@ -14,9 +14,9 @@ import java.util.function.Supplier;
  */
 final class HtreeDirectory {
 
-    private static final int ROOT_COUNT_OFFSET = 32;
-    private static final int NODE_COUNT_OFFSET = 8;
-    private static final int TAIL = 8;
+    private static final int ROOT_COUNT_OFFSET = DxTail.ROOT_COUNT_OFFSET;
+    private static final int NODE_COUNT_OFFSET = DxTail.NODE_COUNT_OFFSET;
+    private static final int TAIL = DxTail.SIZE;
     static final int ROOT_LIMIT = (Geometry.BLOCK - ROOT_COUNT_OFFSET - TAIL) / 8;
     static final int NODE_LIMIT = (Geometry.BLOCK - NODE_COUNT_OFFSET - TAIL) / 8;
 
@@ -123,10 +123,6 @@ final class HtreeDirectory {
             }
             b.putInt(at + 8 * i + 4, targets[i]);
         }
-        int tail = at + 8 * limit;
-        int crc = Crc32c.update(inodeSeed, b.array(), 0, at + 8 * hashes.length);
-        crc = Crc32c.update(crc, b.array(), tail, 4);
-        crc = Crc32c.update(crc, new byte[4]);
-        b.putInt(tail + 4, crc);
+        DxTail.set(b, at, inodeSeed);
     }
 }

@@ -24,6 +24,12 @@ public record Inode(int mode, long uid, long gid, long size, Timestamp atime, Ti
     public static final int FLAG_INLINE_DATA = 0x10000000;
 
     public static final int GOOD_OLD_SIZE = 128;
+    private static final int OFF_GENERATION = 0x64;
+    private static final int OFF_CHECKSUM_LO = 0x7C;
+    private static final int OFF_EXTRA_ISIZE = 0x80;
+    private static final int OFF_CHECKSUM_HI = 0x82;
+    /** The extra size from which i_checksum_hi is inside the inode. */
+    private static final int EXTRA_WITH_CHECKSUM_HI = 4;
     public static final int I_BLOCK_SIZE = 60;
 
     public static Inode decode(byte[] raw, int inodeSize) {
@@ -114,6 +120,15 @@ public record Inode(int mode, long uid, long gid, long size, Timestamp atime, Ti
         }
         int crc = Crc32c.update(inodeSeed(csumSeed, inodeNumber, generation), copy, 0, inodeSize);
         return hasHi ? crc : crc & 0xFFFF;
+    }
+
+    /** Whether the raw inode {@code ino} (metadata_csum) holds the checksum of its bytes. */
+    static boolean checksumMatches(byte[] raw, int inodeSize, int csumSeed, long ino) {
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        int lo = b.getShort(OFF_CHECKSUM_LO) & 0xFFFF;
+        boolean hasHi = inodeSize > GOOD_OLD_SIZE && (b.getShort(OFF_EXTRA_ISIZE) & 0xFFFF) >= EXTRA_WITH_CHECKSUM_HI;
+        int stored = hasHi ? lo | (b.getShort(OFF_CHECKSUM_HI) & 0xFFFF) << 16 : lo;
+        return stored == checksum(raw, inodeSize, csumSeed, ino, b.getInt(OFF_GENERATION) & 0xFFFFFFFFL);
     }
 
     public int storedChecksum(byte[] raw) {

@@ -14,7 +14,7 @@ import walt.vpn.tree.Xattrs;
  */
 final class XattrLayout {
 
-    static final int BLOCK_HEADER = 32;
+    static final int BLOCK_HEADER = XattrBlockHeader.SIZE;
 
     private final List<XattrEntry> entries;
 
@@ -68,8 +68,8 @@ final class XattrLayout {
     ByteBuffer block(long block, int csumSeed, boolean checksum) {
         ByteBuffer b = ByteBuffer.allocate(Geometry.BLOCK).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0, XattrEntry.MAGIC);
-        b.putInt(4, 1);  // refcount
-        b.putInt(8, 1);  // blocks
+        b.putInt(XattrBlockHeader.OFF_REFCOUNT, 1);
+        b.putInt(XattrBlockHeader.OFF_BLOCKS, 1);
         int entryOff = BLOCK_HEADER;
         int valueEnd = Geometry.BLOCK;
         int blockHash = 0;
@@ -81,10 +81,9 @@ final class XattrLayout {
             entryOff += e.entrySize();
             blockHash = (blockHash << 16) ^ (blockHash >>> 16) ^ h;
         }
-        b.putInt(0x0C, blockHash);
+        b.putInt(XattrBlockHeader.OFF_HASH, blockHash);
         if (checksum) {
-            int crc = Crc32c.updateLong(csumSeed, block);
-            b.putInt(0x10, Crc32c.update(crc, b.array(), 0, Geometry.BLOCK));
+            XattrBlockHeader.setChecksum(b, block, csumSeed);
         }
         return b;
     }

@@ -32,6 +32,7 @@ class Ext4VolumeBadInputTest {
     byte[] good;
     long fileInodeOffset;
     long rootDirBlockOffset;
+    int csumSeed;
 
     @BeforeEach
     void image() throws Exception {
@@ -43,12 +44,28 @@ class Ext4VolumeBadInputTest {
         try (ImageFile f = ImageFile.openReadOnly(img)) {
             Ext4Volume v = Ext4Volume.open(f);
             Superblock sb = v.superblock();
+            csumSeed = sb.csumSeed();
             long table = v.groupDescriptors().get(0).inodeTable();
             // /data is the first file after root's children "data" < "etc": inode 12.
             fileInodeOffset = table * sb.blockSize() + 11L * sb.inodeSize();
             Inode root = v.readInode(2);
             rootDirBlockOffset = Extent.decode(ByteBuffer.wrap(root.iBlock()).order(ByteOrder.LITTLE_ENDIAN), 12).physicalBlock() * sb.blockSize();
         }
+    }
+
+    /** The damage is all that is wrong: inode 12's checksum is made to match again. */
+    private byte[] inodeChecksummed(byte[] b) {
+        int at = (int) fileInodeOffset;
+        byte[] raw = Arrays.copyOfRange(b, at, at + 256);
+        int crc = Inode.checksum(raw, 256, csumSeed, 12, ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getInt(0x64));
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(at + 0x7C, (short) crc).putShort(at + 0x82, (short) (crc >>> 16));
+        return b;
+    }
+
+    private byte[] rootBlockChecksummed(byte[] b) {
+        ByteBuffer block = ByteBuffer.wrap(b, (int) rootDirBlockOffset, 4096).slice();
+        DirectoryTail.set(block, 4096, Inode.inodeSeed(csumSeed, 2, 0));
+        return b;
     }
 
     private void assertRejected(byte[] image, String expectedWords) throws Exception {
@@ -106,7 +123,7 @@ class Ext4VolumeBadInputTest {
     void corruptExtentHeader() throws Exception {
         byte[] b = good.clone();
         b[(int) fileInodeOffset + 0x28] = 0x55;
-        assertRejected(b, "extent header");
+        assertRejected(inodeChecksummed(b), "extent header");
     }
 
     @Test
@@ -120,20 +137,21 @@ class Ext4VolumeBadInputTest {
         int node = (int) (loopBlock * 4096);
         new ExtentHeader(1, 340, 1).encode(ib, node);
         new ExtentIndex(0, loopBlock).encode(ib, node + 12);
-        assertRejected(b, "extent tree");
+        ExtentHeader.setChecksum(ByteBuffer.wrap(b, node, 4096).slice(), Inode.inodeSeed(csumSeed, 12, 0));
+        assertRejected(inodeChecksummed(b), "extent tree");
     }
 
     @Test
     void directoryEntryWithZeroLength() throws Exception {
         byte[] b = good.clone();
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort((int) rootDirBlockOffset + 4, (short) 0);
-        assertRejected(b, "bad entry");
+        assertRejected(rootBlockChecksummed(b), "bad entry");
     }
 
     @Test
     void directoryEntryPastTheBlock() throws Exception {
         byte[] b = good.clone();
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort((int) rootDirBlockOffset + 4, (short) 8192);
-        assertRejected(b, "bad entry");
+        assertRejected(rootBlockChecksummed(b), "bad entry");
     }
 }
