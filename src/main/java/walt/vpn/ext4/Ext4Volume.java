@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import walt.vpn.disk.Storage;
+import walt.vpn.tree.BytesContent;
 import walt.vpn.tree.DeviceNode;
 import walt.vpn.tree.Directory;
 import walt.vpn.tree.FileTree;
@@ -36,6 +37,9 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
     private static final int ROOT = 2;
     /** Deeper than any real tree; deeper means a loop the visited set did not catch. */
     private static final int MAX_DEPTH = 4096;
+    private static final int SECTOR = 512;
+    /** The kernel's bound on one xattr value (EXT4_XATTR_SIZE_MAX), in an inode of its own or not. */
+    private static final long XATTR_VALUE_MAX = 1 << 24;
 
     private final Storage fs;
     private final Superblock sb;
@@ -188,7 +192,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
                 if (FileType.ofMode(rootInode.mode()) != FileType.DIRECTORY) {
                     throw new InvalidDataException("not a directory");
                 }
-                root = new Directory(metadata(rootInode));
+                root = new Directory(metadata(rootInode, rawXattrs(rootInode)));
             } catch (InvalidDataException e) {
                 throw located(ROOT, "/", e);
             }
@@ -247,7 +251,13 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
     /** Names to inode numbers, "." and ".." left out; htree index blocks read as empty leaves. */
     private Map<String, Long> entries(long dirIno, Inode dirInode) throws IOException {
         Map<String, Long> out = new TreeMap<>();
-        boolean withType = (sb.features().incompat() & Features.INCOMPAT_FILETYPE) != 0;
+        if (dirInode.hasFlag(Inode.FLAG_INLINE_DATA)) {
+            List<ByteBuffer> areas = InlineData.directoryAreas(dirInode, rawXattrs(dirInode).get(InlineData.XATTR));
+            for (int a = 0; a < areas.size(); a++) {
+                readEntries(areas.get(a), areas.get(a).capacity(), "inline directory area " + a, out);
+            }
+            return out;
+        }
         long limit = Math.min(dirInode.size(), sb.blocksCount() * (long) blockSize);
         int seed = csum ? Inode.inodeSeed(csumSeed, dirIno, dirInode.generation()) : 0;
         for (BlockRun run : mapper.map(dirInode, dirIno)) {
@@ -259,24 +269,30 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
                 if (csum) {
                     checkDirectoryBlock(dirInode, b, run.logical() + i, seed);
                 }
-                int off = 0;
-                while (off < blockSize) {
-                    DirectoryEntry d = DirectoryEntry.decode(b, off, blockSize, withType);
-                    if (d == null) {
-                        throw new InvalidDataException("directory block " + (run.logical() + i) + ": bad entry at offset " + off);
-                    }
-                    String name = d.nameString();
-                    if (d.inode() != 0 && !name.equals(".") && !name.equals("..") && !name.isEmpty() && name.indexOf('/') < 0) {
-                        if (d.inode() > sb.inodesCount()) {
-                            throw new InvalidDataException("entry '" + name + "' names inode " + d.inode() + ", beyond the inode count");
-                        }
-                        out.put(name, d.inode());
-                    }
-                    off += d.recLen();
-                }
+                readEntries(b, blockSize, "directory block " + (run.logical() + i), out);
             }
         }
         return out;
+    }
+
+    /** The entries of one directory block (or inline area) of {@code end} bytes into {@code out}. */
+    private void readEntries(ByteBuffer b, int end, String where, Map<String, Long> out) throws InvalidDataException {
+        boolean withType = (sb.features().incompat() & Features.INCOMPAT_FILETYPE) != 0;
+        int off = 0;
+        while (off < end) {
+            DirectoryEntry d = DirectoryEntry.decode(b, off, end, withType);
+            if (d == null) {
+                throw new InvalidDataException(where + ": bad entry at offset " + off);
+            }
+            String name = d.nameString();
+            if (d.inode() != 0 && !name.equals(".") && !name.equals("..") && !name.isEmpty() && name.indexOf('/') < 0) {
+                if (d.inode() > sb.inodesCount()) {
+                    throw new InvalidDataException("entry '" + name + "' names inode " + d.inode() + ", beyond the inode count");
+                }
+                out.put(name, d.inode());
+            }
+            off += d.recLen();
+        }
     }
 
     /**
@@ -296,16 +312,21 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         if (type == null) {
             throw new InvalidDataException("no valid file type (mode " + Integer.toOctalString(inode.mode()) + ")");
         }
-        Metadata m = metadata(inode);
+        Map<String, byte[]> xattrs = rawXattrs(inode);
+        Metadata m = metadata(inode, xattrs);
+        boolean inline = inode.hasFlag(Inode.FLAG_INLINE_DATA);
         switch (type) {
             case DIRECTORY:
                 return new Directory(m);
             case REGULAR:
-                if (inode.hasFlag(Inode.FLAG_INLINE_DATA)) {
-                    throw new InvalidDataException("inline data is not supported");
+                if (inline) {
+                    return new RegularFile(m, new BytesContent(InlineData.bytes(inode, xattrs.get(InlineData.XATTR))));
                 }
                 return new RegularFile(m, new InodeContent(fs, blockSize, inode.size(), mapper.map(inode, ino)));
             case SYMLINK:
+                if (inline) {
+                    return new Symlink(m, new String(InlineData.bytes(inode, xattrs.get(InlineData.XATTR)), StandardCharsets.UTF_8));
+                }
                 return new Symlink(m, symlinkTarget(ino, inode));
             case CHAR_DEVICE:
             case BLOCK_DEVICE: {
@@ -327,7 +348,8 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         if (size <= 0 || size >= blockSize) {
             throw new InvalidDataException("symlink of " + Long.toUnsignedString(size) + " bytes");
         }
-        long dataSectors = inode.blocks() - (inode.fileAcl() != 0 ? blockSize / 512 : 0);
+        // i_blocks counts 512-byte sectors; an xattr block takes a whole cluster under bigalloc.
+        long dataSectors = inode.blocks() - (inode.fileAcl() != 0 ? sb.clusterSize() / SECTOR : 0);
         byte[] target;
         if (size < Inode.I_BLOCK_SIZE && dataSectors <= 0 && !inode.hasFlag(Inode.FLAG_EXTENTS)) {
             target = java.util.Arrays.copyOf(inode.iBlock(), (int) size);
@@ -337,16 +359,20 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         return new String(target, StandardCharsets.UTF_8);
     }
 
-    private Metadata metadata(Inode inode) throws IOException {
+    /** Owner, mode, times and the attributes a program sees: system.data is inline_data's, the kernel lists it not. */
+    private Metadata metadata(Inode inode, Map<String, byte[]> raw) {
+        Map<String, byte[]> visible = new TreeMap<>(raw);
+        visible.remove(InlineData.XATTR);
         return new Metadata(inode.mode() & 07777, (int) inode.uid(), (int) inode.gid(), inode.mtime(), inode.atime(), inode.ctime(),
-                xattrs(inode));
+                visible.isEmpty() ? Xattrs.NONE : Xattrs.of(visible));
     }
 
-    private Xattrs xattrs(Inode inode) throws IOException {
-        if ((sb.features().compat() & Features.COMPAT_EXT_ATTR) == 0) {
-            return Xattrs.NONE;
-        }
+    /** Every extended attribute of the inode, in its body and its xattr block, values in their own inodes read. */
+    private Map<String, byte[]> rawXattrs(Inode inode) throws IOException {
         Map<String, byte[]> out = new TreeMap<>();
+        if ((sb.features().compat() & Features.COMPAT_EXT_ATTR) == 0 && !inode.hasFlag(Inode.FLAG_INLINE_DATA)) {
+            return out;
+        }
         byte[] area = inode.xattrArea();
         if (area.length >= 4 && ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == XattrEntry.MAGIC) {
             ByteBuffer b = ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN);
@@ -365,12 +391,11 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
             }
             readXattrEntries(b, XattrBlockHeader.SIZE, 0, out);
         }
-        return out.isEmpty() ? Xattrs.NONE : Xattrs.of(out);
+        return out;
     }
 
     /** Entries from {@code first}; value offsets count from {@code valueBase}. */
-    private static void readXattrEntries(ByteBuffer b, int first, int valueBase, Map<String, byte[]> out)
-            throws InvalidDataException {
+    private void readXattrEntries(ByteBuffer b, int first, int valueBase, Map<String, byte[]> out) throws IOException {
         int off = first;
         int limit = b.capacity();
         while (off + 4 <= limit && b.getInt(off) != 0) {
@@ -385,21 +410,43 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
             if (off + XattrEntry.HEADER + nameLen > limit) {
                 throw new InvalidDataException("xattr name past the end");
             }
-            if (valueInum != 0) {
-                throw new InvalidDataException("xattr values in separate inodes (ea_inode) are not supported");
-            }
-            if (valueBase + (long) valueOffs + valueSize > limit) {
-                throw new InvalidDataException("xattr value past the end");
-            }
             byte[] name = new byte[nameLen];
             b.get(off + XattrEntry.HEADER, name);
-            byte[] value = new byte[(int) valueSize];
-            b.get(valueBase + valueOffs, value);
+            byte[] value;
+            if (valueInum != 0) {
+                value = valueInInode(valueInum, valueSize, new XattrEntry(index, name, new byte[0]).fullName());
+            } else {
+                if (valueBase + (long) valueOffs + valueSize > limit) {
+                    throw new InvalidDataException("xattr value past the end");
+                }
+                value = new byte[(int) valueSize];
+                b.get(valueBase + valueOffs, value);
+            }
             XattrEntry e = new XattrEntry(index, name, value);
             String full = e.fullName();
             out.put(full, Ext4Acl.isAclName(full) ? Ext4Acl.fromExt4(value) : value);
             off += e.entrySize();
         }
+    }
+
+    /** ea_inode: a value too big for the xattr block, kept as the content of an inode of its own. */
+    private byte[] valueInInode(long valueIno, long size, String name) throws IOException {
+        if ((sb.features().incompat() & Features.INCOMPAT_EA_INODE) == 0) {
+            throw new InvalidDataException("xattr " + name + ": value in inode " + valueIno + " without the ea_inode feature");
+        }
+        if (size > XATTR_VALUE_MAX) {
+            throw new InvalidDataException("xattr " + name + ": value of " + size + " bytes, more than ext4 allows");
+        }
+        Inode ea;
+        try {
+            ea = readInode(valueIno);
+        } catch (InvalidDataException e) {
+            throw new InvalidDataException("xattr " + name + ": value inode " + valueIno + ": " + e.getMessage(), e);
+        }
+        if (!ea.hasFlag(Inode.FLAG_EA_INODE) || ea.size() != size) {
+            throw new InvalidDataException("xattr " + name + ": inode " + valueIno + " does not hold its value of " + size + " bytes");
+        }
+        return new InodeContent(fs, blockSize, size, mapper.map(ea, valueIno)).readAll();
     }
 
     @Override

@@ -472,7 +472,7 @@ public final class Ext4Writer {
                             : new Features(FEATURES.compat() & ~Features.COMPAT_HAS_JOURNAL, FEATURES.incompat(), FEATURES.roCompat()),
                     uuid, options.label(), 0, journalBlocks > 0 ? JOURNAL_INO : 0, hashSeed, 1, journalBlocks > 0 ? 1 : 0,
                     Geometry.DESC_SIZE, 0x000C, t.seconds(), journalBackup, EXTRA_ISIZE, EXTRA_ISIZE, Superblock.FLAG_SIGNED_HASH,
-                    4, 1, 0);
+                    4, 1, 0, 2, Geometry.BLOCKS_PER_GROUP);
             for (int g = 0; g < geo.groups; g++) {
                 if (!Geometry.hasBackup(g)) {
                     continue;

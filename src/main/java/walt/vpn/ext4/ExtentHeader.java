@@ -19,7 +19,10 @@ public record ExtentHeader(int entries, int max, int depth) {
             throw new InvalidDataException("bad extent header magic");
         }
         ExtentHeader h = new ExtentHeader(b.getShort(off + 2) & 0xFFFF, b.getShort(off + 4) & 0xFFFF, b.getShort(off + 6) & 0xFFFF);
-        if (h.entries > h.max || SIZE + 12L * h.max > nodeBytes || h.depth > MAX_DEPTH) {
+        if (h.depth > MAX_DEPTH) {
+            throw new InvalidDataException("extent tree of depth " + h.depth + ": deeper than ext4 allows (" + MAX_DEPTH + ")");
+        }
+        if (h.entries > h.max || SIZE + 12L * h.max > nodeBytes) {
             throw new InvalidDataException("bad extent header (" + h.entries + "/" + h.max + " entries, depth " + h.depth + ")");
         }
         return h;

@@ -19,7 +19,10 @@ public record Features(int compat, int incompat, int roCompat) {
     public static final int INCOMPAT_64BIT = 0x80;
     public static final int INCOMPAT_MMP = 0x100;
     public static final int INCOMPAT_FLEX_BG = 0x200;
+    public static final int INCOMPAT_EA_INODE = 0x400;
     public static final int INCOMPAT_CSUM_SEED = 0x2000;
+    public static final int INCOMPAT_LARGEDIR = 0x4000;
+    public static final int INCOMPAT_INLINE_DATA = 0x8000;
 
     public static final int RO_SPARSE_SUPER = 0x1;
     public static final int RO_LARGE_FILE = 0x2;
@@ -27,12 +30,13 @@ public record Features(int compat, int incompat, int roCompat) {
     public static final int RO_GDT_CSUM = 0x10;
     public static final int RO_DIR_NLINK = 0x20;
     public static final int RO_EXTRA_ISIZE = 0x40;
+    public static final int RO_BIGALLOC = 0x200;
     public static final int RO_METADATA_CSUM = 0x400;
 
     /** Incompatible features this code reads correctly; any other one is refused. */
     public static final int INCOMPAT_SUPPORTED = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_META_BG | INCOMPAT_EXTENTS
-            | INCOMPAT_64BIT | INCOMPAT_MMP | INCOMPAT_FLEX_BG | INCOMPAT_CSUM_SEED | 0x400 /* ea_inode: refused per file */
-            | 0x4000 /* largedir */;
+            | INCOMPAT_64BIT | INCOMPAT_MMP | INCOMPAT_FLEX_BG | INCOMPAT_CSUM_SEED | INCOMPAT_EA_INODE | INCOMPAT_LARGEDIR
+            | INCOMPAT_INLINE_DATA;
 
     private static final String[] COMPAT = {"dir_prealloc", "imagic_inodes", "has_journal", "ext_attr", "resize_inode",
         "dir_index", "lazy_bg", "snapshot_bitmap", "exclude_bitmap", "sparse_super2", "fast_commit", "stable_inodes", "orphan_file"};

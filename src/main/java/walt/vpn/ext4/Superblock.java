@@ -14,13 +14,15 @@ public record Superblock(
         int blockGroupNr, Features features, byte[] uuid, String volumeName, int reservedGdtBlocks,
         long journalInode, long[] hashSeed, int defHashVersion, int journalBackupType, int descSize, int defaultMountOpts,
         long mkfsTime, int[] journalBlocks, int minExtraIsize, int wantExtraIsize, int flags, int logGroupsPerFlex,
-        int checksumType, int checksumSeed) {
+        int checksumType, int checksumSeed, int logClusterSize, long clustersPerGroup) {
 
     public static final int SIZE = 1024;
     public static final int OFFSET = 1024;
     public static final int MAGIC = 0xEF53;
     public static final int FLAG_SIGNED_HASH = 0x1;
     public static final int FLAG_UNSIGNED_HASH = 0x2;
+    /** mke2fs's largest cluster: 2^29 bytes (log in KiB units, as the field counts them). */
+    private static final int MAX_LOG_CLUSTER_SIZE = 19;
 
     public int blockSize() {
         return 1024 << logBlockSize;
@@ -75,7 +77,7 @@ public record Superblock(
                 b.getShort(0x5A) & 0xFFFF, f, uuid, cString(raw, 0x78, 16), b.getShort(0xCE) & 0xFFFF,
                 u32(b, 0xE0), seed, raw[0xFC] & 0xFF, raw[0xFD] & 0xFF, is64 ? b.getShort(0xFE) & 0xFFFF : 32, b.getInt(0x100),
                 u32(b, 0x108), jnl, b.getShort(0x15C) & 0xFFFF, b.getShort(0x15E) & 0xFFFF, b.getInt(0x160),
-                raw[0x174] & 0xFF, raw[0x175] & 0xFF, b.getInt(0x270));
+                raw[0x174] & 0xFF, raw[0x175] & 0xFF, b.getInt(0x270), b.getInt(0x1C), u32(b, 0x24));
         sb.validate();
         if (f.metadataCsum()) {
             int want = b.getInt(0x3FC);
@@ -87,11 +89,28 @@ public record Superblock(
         return sb;
     }
 
+    /** bigalloc: bitmaps count clusters of several blocks, so a group spans more blocks than its bitmap has bits. */
+    public boolean bigalloc() {
+        return (features.roCompat() & Features.RO_BIGALLOC) != 0;
+    }
+
+    /** Bytes per allocation unit: a block, or with bigalloc a cluster of 2^n blocks. */
+    public int clusterSize() {
+        return bigalloc() ? 1024 << logClusterSize : blockSize();
+    }
+
     private void validate() throws InvalidDataException {
         if (logBlockSize < 0 || logBlockSize > 6) {
             throw new InvalidDataException("bad block size exponent " + logBlockSize);
         }
-        if (blocksPerGroup <= 0 || blocksPerGroup > 8L * blockSize() || inodesPerGroup <= 0 || inodesPerGroup > 8L * blockSize()) {
+        if (bigalloc() && (logClusterSize < logBlockSize || logClusterSize > MAX_LOG_CLUSTER_SIZE
+                || clustersPerGroup <= 0 || clustersPerGroup > 8L * blockSize()
+                || blocksPerGroup != clustersPerGroup << (logClusterSize - logBlockSize))) {
+            throw new InvalidDataException("bad bigalloc geometry: clusters of 2^" + logClusterSize + " KiB, " + clustersPerGroup
+                    + " clusters and " + blocksPerGroup + " blocks per group");
+        }
+        long bitmapBits = bigalloc() ? clustersPerGroup : blocksPerGroup;
+        if (bitmapBits <= 0 || bitmapBits > 8L * blockSize() || inodesPerGroup <= 0 || inodesPerGroup > 8L * blockSize()) {
             throw new InvalidDataException("bad group geometry: " + blocksPerGroup + " blocks, " + inodesPerGroup + " inodes per group");
         }
         if (inodeSize < 128 || inodeSize > blockSize() || Integer.bitCount(inodeSize) != 1) {
@@ -118,9 +137,9 @@ public record Superblock(
         b.putInt(0x10, (int) freeInodesCount);
         b.putInt(0x14, (int) firstDataBlock);
         b.putInt(0x18, logBlockSize);
-        b.putInt(0x1C, logBlockSize);
+        b.putInt(0x1C, logClusterSize);
         b.putInt(0x20, (int) blocksPerGroup);
-        b.putInt(0x24, (int) blocksPerGroup);
+        b.putInt(0x24, (int) clustersPerGroup);
         b.putInt(0x28, (int) inodesPerGroup);
         b.putInt(0x2C, (int) mountTime);
         b.putInt(0x30, (int) writeTime);
@@ -175,7 +194,7 @@ public record Superblock(
                 logBlockSize, blocksPerGroup, inodesPerGroup, mountTime, writeTime, state, lastCheck, revLevel, firstIno,
                 inodeSize, group, features, uuid, volumeName, reservedGdtBlocks, journalInode, hashSeed, defHashVersion,
                 journalBackupType, descSize, defaultMountOpts, mkfsTime, journalBlocks, minExtraIsize, wantExtraIsize, flags,
-                logGroupsPerFlex, checksumType, checksumSeed);
+                logGroupsPerFlex, checksumType, checksumSeed, logClusterSize, clustersPerGroup);
     }
 
     static long u32(ByteBuffer b, int off) {
