@@ -32,10 +32,6 @@ final class ReplayedStorage implements Storage {
         this.overlay = new TreeMap<>(overlay);
     }
 
-    int replayedBlocks() {
-        return overlay.size();
-    }
-
     @Override
     public long size() {
         return image.size();
