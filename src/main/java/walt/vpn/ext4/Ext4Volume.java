@@ -39,13 +39,19 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
     private static final int MAX_DEPTH = 4096;
     private static final int SECTOR = 512;
     /** The kernel's bound on one xattr value (EXT4_XATTR_SIZE_MAX), in an inode of its own or not. */
-    private static final long XATTR_VALUE_MAX = 1 << 24;
+    /**
+     * Linux's XATTR_SIZE_MAX: no value larger can be set or read through the kernel, whatever
+     * ext4's ea_inode could store, so none is taken from an image either.
+     */
+    private static final long XATTR_VALUE_MAX = 1 << 16;
 
     private final Storage fs;
     private final Superblock sb;
     private final GroupDescriptor[] groups;
     private final BlockMapper mapper;
     private final int blockSize;
+    /** ea_inode values read so far, by value inode. */
+    private final Map<Long, byte[]> eaValues = new HashMap<>();
     /** metadata_csum: every inode, extent, directory and xattr block read is checked against its checksum. */
     private final boolean csum;
     private final int csumSeed;
@@ -144,7 +150,9 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
                 || (f.roCompat() & ~(Features.RO_SPARSE_SUPER | Features.RO_LARGE_FILE | 0x4)) != 0 ? "ext4"
                 : (f.compat() & Features.COMPAT_HAS_JOURNAL) != 0 ? "ext3" : "ext2";
         long size = sb.blocksCount() * blockSize;
-        long free = sb.freeBlocksCount() * blockSize;
+        // A 64-bit free count times the block size could wrap into range: past a long, unknown.
+        long freeBlocks = sb.freeBlocksCount();
+        long free = freeBlocks < 0 || freeBlocks > Long.MAX_VALUE / blockSize ? -1 : freeBlocks * blockSize;
         return new FilesystemSummary(type, sb.volumeName(), sb.uuidString(), size, size - free, free, blockSize,
                 sb.inodesCount(), sb.freeInodesCount(), f.names());
     }
@@ -446,7 +454,24 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         if (!ea.hasFlag(Inode.FLAG_EA_INODE) || ea.size() != size) {
             throw new InvalidDataException("xattr " + name + ": inode " + valueIno + " does not hold its value of " + size + " bytes");
         }
-        return new InodeContent(fs, blockSize, size, mapper.map(ea, valueIno)).readAll();
+        byte[] known = eaValues.get(valueIno);
+        if (known != null) {
+            return known;
+        }
+        List<BlockRun> runs = mapper.map(ea, valueIno);
+        long stored = 0;
+        for (BlockRun r : runs) {
+            stored += r.unwritten() ? 0 : r.length();
+        }
+        // The kernel writes every block of a value: a sparse one would let a tiny image claim
+        // many megabytes of values.
+        if (stored * blockSize < size) {
+            throw new InvalidDataException("xattr " + name + ": value inode " + valueIno + " stores less than its " + size + " bytes");
+        }
+        byte[] value = new InodeContent(fs, blockSize, size, runs).readAll();
+        // Many entries may name one value inode (ext4 shares them by hash): one copy for all.
+        eaValues.put(valueIno, value);
+        return value;
     }
 
     @Override

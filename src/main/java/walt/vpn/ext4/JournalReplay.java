@@ -29,6 +29,10 @@ final class JournalReplay {
     private static final int COMMIT_CHECKSUM_OFFSET = 0x10;
     private static final int COMMIT_CHECKSUM_TYPE_OFFSET = 0xC;
     private static final int COMMIT_CHECKSUM_SIZE_OFFSET = 0xD;
+    /** h_commit_sec: when the transaction committed, big-endian seconds. */
+    private static final int COMMIT_SEC_OFFSET = 0x30;
+    private static final int REVOKE_RECORD_32 = 4;
+    private static final int REVOKE_RECORD_64 = 8;
     private static final int CRC32_TYPE = 1;
     private static final int CRC32_SIZE = 4;
 
@@ -87,6 +91,10 @@ final class JournalReplay {
         JournalTransaction pending = new JournalTransaction(sequence);
         boolean crc32 = !checksums && (jsb.compat() & JournalSuperblock.COMPAT_CHECKSUM) != 0;
         int crc32Sum = ~0;
+        // As the kernel's scan: a descriptor or revoke block failing its checksum may be stale
+        // (a lazily initialised journal) or damaged; the transaction's commit time tells.
+        boolean checkCommitTime = false;
+        long lastCommitSec = Long.MIN_VALUE;
         // A log is never longer than the journal: that bounds the scan whatever the blocks say.
         for (long visited = 0; visited < logLength; visited++) {
             ByteBuffer b = readLog(pos);
@@ -96,17 +104,17 @@ final class JournalReplay {
                 break;
             }
             if (h.blockType() == JournalHeader.DESCRIPTOR) {
-                // A stale descriptor (a bad checksum) is where the log ends, as for the kernel's scan.
-                if (checksums && !JournalHeader.checksumMatches(b, blockSize - JournalHeader.TAIL_SIZE, seed)) {
-                    break;
-                }
+                boolean bad = checksums && !JournalHeader.checksumMatches(b, blockSize - JournalHeader.TAIL_SIZE, seed);
+                checkCommitTime |= bad;
                 if (crc32) {
                     crc32Sum = Crc32Be.update(crc32Sum, b.array(), 0, blockSize);
                 }
                 int tagSize = JournalBlockTag.size(jsb);
                 for (int off = JournalHeader.SIZE; off + tagSize <= usable; ) {
                     JournalBlockTag tag = JournalBlockTag.decode(b, off, jsb);
-                    pending.log(tag, pos);
+                    if (!bad) {
+                        pending.log(tag, pos);
+                    }
                     if (crc32) {
                         crc32Sum = Crc32Be.update(crc32Sum, readLog(pos).array(), 0, blockSize);
                     }
@@ -118,13 +126,26 @@ final class JournalReplay {
                     }
                 }
             } else if (h.blockType() == JournalHeader.REVOKE) {
-                readRevokes(b, checksums, seed, usable, pending);
+                checkCommitTime |= checksums && !JournalHeader.checksumMatches(b, blockSize - JournalHeader.TAIL_SIZE, seed);
+                readRevokes(b, usable, pending);
             } else if (h.blockType() == JournalHeader.COMMIT) {
-                // A commit that fails its checksum ends the replay before its transaction.
+                long commitSec = b.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(COMMIT_SEC_OFFSET);
+                if (checkCommitTime) {
+                    // Older than the last good commit: stale blocks of an earlier use of the
+                    // journal, where the log ends. Otherwise this transaction is damaged.
+                    if (commitSec < lastCommitSec) {
+                        break;
+                    }
+                    throw new InvalidDataException("journal transaction " + sequence + ": a descriptor or revoke block fails its checksum: "
+                            + RECOVER_ELSEWHERE);
+                }
+                // A commit that fails its checksum ends the replay before its transaction, as
+                // the kernel's does (which then reports the transaction as corrupt).
                 if ((checksums && !JournalHeader.checksumMatches(b, COMMIT_CHECKSUM_OFFSET, seed))
                         || (crc32 && !crc32Matches(b, crc32Sum))) {
                     break;
                 }
+                lastCommitSec = commitSec;
                 crc32Sum = ~0;
                 if (pending.hasBadRevokeBlock()) {
                     throw new InvalidDataException("journal transaction " + sequence + ": bad revoke block: " + RECOVER_ELSEWHERE);
@@ -148,16 +169,16 @@ final class JournalReplay {
         return (type == CRC32_TYPE && size == CRC32_SIZE && stored == sum) || (type == 0 && size == 0 && stored == 0);
     }
 
-    private void readRevokes(ByteBuffer b, boolean checksums, int seed, int usable, JournalTransaction t) {
+    private void readRevokes(ByteBuffer b, int usable, JournalTransaction t) {
         ByteBuffer be = b.duplicate().order(ByteOrder.BIG_ENDIAN);
         int count = be.getInt(REVOKE_COUNT_OFFSET);
-        if ((checksums && !JournalHeader.checksumMatches(b, blockSize - JournalHeader.TAIL_SIZE, seed))
-                || count < REVOKE_RECORDS_OFFSET || count > usable) {
+        // The kernel refuses only a count past the block; a smaller one holds no records.
+        if (count < 0 || count > usable) {
             t.markBadRevokeBlock();
             return;
         }
         boolean wide = jsb.has(JournalSuperblock.INCOMPAT_64BIT);
-        int record = wide ? 8 : 4;
+        int record = wide ? REVOKE_RECORD_64 : REVOKE_RECORD_32;
         for (int off = REVOKE_RECORDS_OFFSET; off + record <= count; off += record) {
             t.revoke(wide ? be.getLong(off) : be.getInt(off) & 0xFFFFFFFFL);
         }
@@ -179,7 +200,7 @@ final class JournalReplay {
                 if (revoked != null && !JournalHeader.after(t.sequence(), revoked)) {
                     continue;
                 }
-                if (target >= fsBlocks) {
+                if (Long.compareUnsigned(target, fsBlocks) >= 0) {
                     throw new InvalidDataException("journal transaction " + t.sequence() + " logs block " + target
                             + ", outside the filesystem");
                 }

@@ -14,7 +14,8 @@ public record VpnKeys(SshPublicKey bootstrap, SshPublicKey ca) {
         Path bootstrap = stateDir.resolve("bootstrap.pub");
         Path ca = stateDir.resolve("ca.pub");
         if (!Files.exists(bootstrap) || !Files.exists(ca)) {
-            throw new IOException("no VPN keys in " + stateDir + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first");
+            // Missing files the user named the folder of: bad input (exit 2), said in one sentence.
+            throw new java.nio.file.NoSuchFileException(null, null, "no VPN keys in " + stateDir + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first");
         }
         return new VpnKeys(SshPublicKey.read(bootstrap), SshPublicKey.read(ca));
     }

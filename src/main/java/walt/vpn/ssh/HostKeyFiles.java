@@ -26,7 +26,8 @@ public final class HostKeyFiles {
             found.forEach(files::add);
         }
         if (files.isEmpty()) {
-            throw new IOException("no SSH host keys in " + dir + " (ssh_host_*_key.pub)");
+            // Missing files the user named the folder of: bad input (exit 2), said in one sentence.
+            throw new java.nio.file.NoSuchFileException(null, null, "no SSH host keys in " + dir + " (ssh_host_*_key.pub)");
         }
         files.sort(null);
         List<SshPublicKey> keys = new ArrayList<>();

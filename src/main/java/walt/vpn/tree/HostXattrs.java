@@ -61,7 +61,7 @@ final class HostXattrs {
         if (NATIVE == null) {
             return type == FileType.FIFO ? Xattrs.NONE : userOnly(p);
         }
-        return NATIVE.read(p, type == FileType.FIFO);
+        return NATIVE.read(p);
     }
 
     private static Xattrs userOnly(Path p) throws IOException {
@@ -103,7 +103,7 @@ final class HostXattrs {
                         constant(constants, "O_RDONLY") | constant(constants, "O_NOFOLLOW"),
                         constant(constants, "ENODATA"), constant(constants, "ERANGE"), constant(constants, "EACCES"));
                 // Prove the whole path on a file every JDK has, before trusting it with a tree.
-                n.read(Path.of(System.getProperty("java.home"), "release"), false);
+                n.read(Path.of(System.getProperty("java.home"), "release"));
                 return n;
             } catch (ReflectiveOperationException | RuntimeException | IOException e) {
                 // Not opened to us (run without the jar's manifest), or another JDK's layout.
@@ -123,10 +123,11 @@ final class HostXattrs {
             return f.getInt(null);
         }
 
-        Xattrs read(Path p, boolean fifo) throws IOException {
+        Xattrs read(Path p) throws IOException {
             ByteBuffer buf = BUFFER.get();
             long at = (long) call(address, buf);
-            int fd = (int) system(p, open, null, p, readOnlyNoFollow | (fifo ? O_NONBLOCK : 0), 0);
+            // Non-blocking whatever the type: a file swapped for a FIFO since its stat must not hang us.
+            int fd = (int) system(p, open, null, p, readOnlyNoFollow | O_NONBLOCK, 0);
             try {
                 int listed;
                 try {
