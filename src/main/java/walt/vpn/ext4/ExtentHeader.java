@@ -22,7 +22,7 @@ public record ExtentHeader(int entries, int max, int depth) {
         if (h.depth > MAX_DEPTH) {
             throw new InvalidDataException("extent tree of depth " + h.depth + ": deeper than ext4 allows (" + MAX_DEPTH + ")");
         }
-        if (h.entries > h.max || SIZE + 12L * h.max > nodeBytes) {
+        if (h.entries > h.max || SIZE + (long) Extent.SIZE * h.max > nodeBytes) {
             throw new InvalidDataException("bad extent header (" + h.entries + "/" + h.max + " entries, depth " + h.depth + ")");
         }
         return h;

@@ -35,13 +35,13 @@ public record JournalSuperblock(int version, int blockSize, long maxLen, UUID uu
     private static final int OFF_USERS = 0x100;
 
     /** The first commit checksum: a big-endian CRC-32 of the transaction's descriptor and logged blocks. */
-    public static final int COMPAT_CHECKSUM = 0x1;
-    public static final int INCOMPAT_REVOKE = 0x1;
-    public static final int INCOMPAT_64BIT = 0x2;
-    public static final int INCOMPAT_ASYNC_COMMIT = 0x4;
-    public static final int INCOMPAT_CSUM_V2 = 0x8;
-    public static final int INCOMPAT_CSUM_V3 = 0x10;
-    public static final int INCOMPAT_FAST_COMMIT = 0x20;
+    static final int COMPAT_CHECKSUM = 0x1;
+    static final int INCOMPAT_REVOKE = 0x1;
+    static final int INCOMPAT_64BIT = 0x2;
+    static final int INCOMPAT_ASYNC_COMMIT = 0x4;
+    static final int INCOMPAT_CSUM_V2 = 0x8;
+    static final int INCOMPAT_CSUM_V3 = 0x10;
+    static final int INCOMPAT_FAST_COMMIT = 0x20;
     /** Log formats this reader replays; fast commits need ext4's own replay, which it does not do. */
     static final int INCOMPAT_REPLAYABLE = INCOMPAT_REVOKE | INCOMPAT_64BIT | INCOMPAT_ASYNC_COMMIT | INCOMPAT_CSUM_V2
             | INCOMPAT_CSUM_V3;

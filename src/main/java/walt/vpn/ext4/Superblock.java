@@ -90,12 +90,12 @@ public record Superblock(
     }
 
     /** bigalloc: bitmaps count clusters of several blocks, so a group spans more blocks than its bitmap has bits. */
-    public boolean bigalloc() {
+    boolean bigalloc() {
         return (features.roCompat() & Features.RO_BIGALLOC) != 0;
     }
 
     /** Bytes per allocation unit: a block, or with bigalloc a cluster of 2^n blocks. */
-    public int clusterSize() {
+    int clusterSize() {
         return bigalloc() ? 1024 << logClusterSize : blockSize();
     }
 

@@ -18,17 +18,17 @@ public enum FatType {
         this.bad = bad;
     }
 
-    public int entryBits() {
+    int entryBits() {
         return entryBits;
     }
 
     /** How many entries a FAT of {@code fatBytes} bytes holds (FAT12 packs two entries in three bytes). */
-    public long entriesIn(long fatBytes) {
+    long entriesIn(long fatBytes) {
         return fatBytes * Byte.SIZE / entryBits;
     }
 
     /** The bytes that {@code entries} entries take, the last one rounded up to a whole byte. */
-    public long bytesFor(long entries) {
+    long bytesFor(long entries) {
         return (entries * entryBits + Byte.SIZE - 1) / Byte.SIZE;
     }
 
@@ -46,12 +46,12 @@ public enum FatType {
     }
 
     /** Entry 0: the media byte in the low 8 bits, every other bit of the entry set. */
-    public int mediaEntry(int media) {
+    int mediaEntry(int media) {
         return endOfChain & ~0xFF | media;
     }
 
     /** FAT12 and FAT16 keep the root directory in a fixed region before the data area. */
-    public boolean hasFixedRoot() {
+    boolean hasFixedRoot() {
         return this != FAT32;
     }
 

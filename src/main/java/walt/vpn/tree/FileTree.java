@@ -152,7 +152,7 @@ public final class FileTree {
     }
 
     /** A copy with {@code change} applied to every entry's metadata, hard links kept. */
-    public FileTree withMetadata(UnaryOperator<Metadata> change) {
+    private FileTree withMetadata(UnaryOperator<Metadata> change) {
         return new FileTree(copyDir(root, change, new IdentityHashMap<>()));
     }
 

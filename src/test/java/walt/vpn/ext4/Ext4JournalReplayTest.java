@@ -274,6 +274,42 @@ class Ext4JournalReplayTest {
         assertSameTree(recovered.image(), img);
     }
 
+    /**
+     * A descriptor whose checksum fails in a transaction that committed after the last good
+     * one is damage, not a stale block: the kernel and e2fsck stop recovery with an error, and
+     * so do we, where we used to end the log there and read the image as clean.
+     */
+    @Test
+    void aDamagedDescriptorBlockIsRefused() throws Exception {
+        Tools.require("debugfs");
+        Path probe = Mke2fsImages.make(src, work.resolve("baddesc-probe.img"), "-t ext4 -b 4096", "32M");
+        long keep0 = firstBlockOf(probe, "/etc/keep", 0);
+        Dirty d = dirty("baddesc", "-t ext4 -b 4096", "-c", "jw -b " + keep0 + " " + junk);
+        Path img = d.dirty();
+        byte[] raw = Files.readAllBytes(img);
+        int descriptor = lastBlockOfType(img, "descriptor block");
+        // A byte of its first tag's block number: only the block's checksum can tell.
+        raw[descriptor * BLOCK + 12 + 3] ^= 1;
+        Files.write(img, raw);
+        Path copy = Files.copy(img, work.resolve("baddesc-e2fsck.img"), StandardCopyOption.REPLACE_EXISTING);
+        Tools.Result e2fsck = Tools.run("e2fsck", "-fy", copy.toString());
+        assertTrue(e2fsck.exit() > 1 || e2fsck.all().toLowerCase(java.util.Locale.ROOT).contains("corrupt")
+                || e2fsck.all().contains("checksum"), "e2fsck notices: " + e2fsck.all());
+        Mke2fsImages.assertRejected(img, "fails its checksum", "e2fsck");
+    }
+
+    /** The filesystem block of the journal's last block of {@code type} ("commit block", "descriptor block"). */
+    private static int lastBlockOfType(Path img, String type) throws Exception {
+        String log = Mke2fsImages.debugfs(img, "logdump");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(" + type + "\\) at block (\\d+)").matcher(log);
+        long journalBlock = -1;
+        while (m.find()) {
+            journalBlock = Long.parseLong(m.group(1));
+        }
+        assertTrue(journalBlock > 0, log);
+        return Integer.parseInt(Mke2fsImages.debugfs(img, "bmap <8> " + journalBlock).trim());
+    }
+
     /** The filesystem block of the journal's last commit block, found through logdump's journal block numbers. */
     private static int lastCommitBlock(byte[] raw, Path img) throws Exception {
         String log = Mke2fsImages.debugfs(img, "logdump");
