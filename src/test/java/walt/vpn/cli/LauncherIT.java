@@ -182,4 +182,24 @@ class LauncherIT {
         assertEquals(0, noRoom.exit(), noRoom.all());
         assertTrue(Files.isRegularFile(home.resolve("boot.fat")));
     }
+
+    /**
+     * A newcomer's first command builds the jar; into a log or a pipe (as here: stderr is a
+     * file), neither that build nor the command writes a terminal escape code.
+     */
+    @Test
+    void aFirstBuildIntoALogHasNoEscapeCodes() throws Exception {
+        Path checkout = Files.createDirectories(home.resolve("checkout"));
+        Files.copy(Path.of("walt"), checkout.resolve("walt"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(Path.of("pom.xml"), checkout.resolve("pom.xml"));
+        for (String tree : List.of("src/main", "templates")) {
+            Tools.Result cp = Tools.run(List.of("cp", "-a", "--parents", tree, checkout.toString()), Path.of("."), 60);
+            assertEquals(0, cp.exit(), cp.all());
+        }
+        Tools.Result first = Tools.run(List.of(checkout.resolve("walt").toString(), "--version"), checkout, 600, Map.of());
+        assertEquals(0, first.exit(), first.all());
+        assertTrue(Files.isRegularFile(checkout.resolve("target/walt-vpn.jar")), "the jar was built");
+        assertTrue(first.stdout().startsWith("walt"), first.stdout());
+        assertTrue(first.all().indexOf('\u001b') < 0, "escape codes: " + first.all().replace("\u001b", "ESC"));
+    }
 }
