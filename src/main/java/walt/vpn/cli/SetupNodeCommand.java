@@ -16,9 +16,8 @@ import picocli.CommandLine.Option;
 import walt.vpn.image.NodeBaseCache;
 import walt.vpn.image.Progress;
 import walt.vpn.image.SiteImage;
-import walt.vpn.image.output.BlockMapFile;
-import walt.vpn.image.output.CompressedImage;
 import walt.vpn.image.output.ImageFormat;
+import walt.vpn.image.output.ReleaseOutputs;
 import walt.vpn.server.ServerInit;
 import walt.vpn.server.ServerPaths;
 import walt.vpn.ssh.HostKeyFiles;
@@ -30,11 +29,14 @@ import walt.vpn.template.SiteConfig;
 import walt.vpn.template.SiteFiles;
 import walt.vpn.template.SiteHop;
 import walt.vpn.template.VmSettings;
+import walt.vpn.tree.Timestamp;
 
 @Command(name = "setup-node", mixinStandardHelpOptions = true,
         description = {"Write the SD card image of VPN nodes (rpi3bp-vpn.img in the current folder). The image may be",
             "flashed on any number of boards, as long as the VPN entrypoint stays the same. Only the boot partition's",
-            "walt-vpn/ folder holds the site: the root filesystem comes from a base built once from the default recipe."})
+            "walt-vpn/ folder holds the site: the root filesystem comes from a base built once from the default recipe.",
+            "Beside the image, with --format, --bmap and --checksums: its compressed copies, block map, SHA-256 list and",
+            "Raspberry Pi Imager entry, as build writes them."})
 final class SetupNodeCommand implements Callable<Integer> {
 
     @Option(names = "--entrypoint", paramLabel = "HOST[:PORT]",
@@ -82,6 +84,10 @@ final class SetupNodeCommand implements Callable<Integer> {
     @Option(names = "--bmap", description = "Also write a block map for bmaptool copy.")
     boolean bmap;
 
+    @Option(names = "--checksums", description = {"Also write NAME.sha256 of every file written and NAME.json for Raspberry Pi",
+        "Imager, as build does (a read of the whole image: seconds, where the image itself takes less than one)."})
+    boolean checksums;
+
     @Option(names = "--vm-memory", paramLabel = "MiB", description = "The WalT node VM's memory (default: ${DEFAULT-VALUE}).")
     int vmMemory = VmSettings.DEFAULT.memoryMiB();
 
@@ -119,25 +125,22 @@ final class SetupNodeCommand implements Callable<Integer> {
                 card.close();
             }
         }
-        List<Path> written = new ArrayList<>(List.of(image));
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        for (ImageFormat f : formats) {
-            CompressedImage.Format format = f.compression();
-            if (format != null) {
-                Path target = image.resolveSibling(image.getFileName() + format.suffix());
-                CompressedImage.write(image, target, format, threads);
-                written.add(target);
-            }
-        }
-        Path bmapFile = image.resolveSibling(image.getFileName().toString().replaceFirst("\\.img$", "") + ".bmap");
-        if (bmap) {
-            BlockMapFile.write(image, bmapFile);
-            written.add(bmapFile);
-        }
-        for (Path p : written) {
-            System.out.println("wrote " + p);
-        }
         int proxyCount = site.proxies().size();
+        String description = "WalT VPN node: entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
+                + proxyCount + " prox" + (proxyCount == 1 ? "y" : "ies");
+        Timestamp epoch = SourceDateEpoch.fromEnvironment();
+        ReleaseOutputs.Request release = new ReleaseOutputs.Request(formats, bmap, checksums, ReleaseOutputs.baseName(image), description,
+                epoch != null ? epoch : Timestamp.of(java.time.Instant.now()));
+        Progress progress = Progress.onTerminal();
+        List<ReleaseOutputs.Released> written = ReleaseOutputs.write(image, release, (name, total, bytes, work) -> {
+            try (Progress.Bar bar = progress.bar(name, total, bytes ? Progress.Unit.BYTES : Progress.Unit.FILES)) {
+                work.run(bar::advance);
+            }
+        });
+        for (ReleaseOutputs.Released p : written) {
+            System.out.println("wrote " + p.file() + (p.sha256() != null ? "  sha256 " + p.sha256() : ""));
+        }
+        Path bmapFile = image.resolveSibling(ReleaseOutputs.baseName(image) + ".bmap");
         System.out.println("entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
                 + proxyCount + " prox" + (proxyCount == 1 ? "y" : "ies"));
         System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"

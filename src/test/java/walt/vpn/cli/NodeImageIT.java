@@ -109,9 +109,16 @@ class NodeImageIT {
         WaltJar.Run a = setupNode("site-a.img", "--entrypoint", SITE, "--vm-memory", "256", "--vm-cpus", "1");
         assertEquals(0, a.exit(), a.stderr());
         assertTrue(a.out().contains("flash it with:  dd if=site-a.img"), a.out());
-        WaltJar.Run again = setupNode("site-a-again.img", "--entrypoint", SITE, "--vm-memory", "256", "--vm-cpus", "1");
+        // The second also releases what build releases: block map, SHA-256 list, Imager entry.
+        WaltJar.Run again = setupNode("site-a-again.img", "--entrypoint", SITE, "--vm-memory", "256", "--vm-cpus", "1",
+                "--bmap", "--checksums");
         assertEquals(0, again.exit(), again.stderr());
         assertEquals(-1L, Files.mismatch(work.resolve("site-a.img"), work.resolve("site-a-again.img")), "same inputs, same bytes");
+        Tools.Result sums = Tools.run(List.of("sha256sum", "-c", "site-a-again.sha256"), work, 120);
+        assertEquals(0, sums.exit(), sums.all());
+        assertTrue(sums.stdout().contains("site-a-again.img: OK") && sums.stdout().contains("site-a-again.bmap: OK"), sums.stdout());
+        assertTrue(Files.readString(work.resolve("site-a-again.json")).contains("\"url\" : \"site-a-again.img\""));
+        assertTrue(again.out().contains("bmaptool copy --bmap site-a-again.bmap site-a-again.img"), again.out());
 
         Path proxyKeys = work.resolve("proxy-keys.txt");
         Tools.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", work.resolve("proxy").toString()), work, 30);

@@ -1,0 +1,132 @@
+package walt.vpn.image.output;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import walt.vpn.disk.AtomicOutput;
+import walt.vpn.tree.Timestamp;
+
+/**
+ * Everything released beside a finished image {@code NAME.img}: its compressed copies
+ * ({@code NAME.img.zst}, {@code .xz}), the block map ({@code NAME.bmap}), the SHA-256 list of
+ * all of them ({@code NAME.sha256}) and the Raspberry Pi Imager entry ({@code NAME.json}).
+ * Each file is written to a temporary name and renamed into place; each step is one stage of
+ * the caller's progress. {@code build} and {@code setup-node} both release through here.
+ */
+public final class ReleaseOutputs {
+
+    /**
+     * What to release and how the Imager entry names it. Without {@code checksums} no SHA-256
+     * list and no Imager entry (whose sizes and sums need a read of every file written).
+     */
+    public record Request(List<ImageFormat> formats, boolean bmap, boolean checksums, String name, String description,
+                          Timestamp release) {
+        public Request {
+            formats = List.copyOf(formats);
+        }
+    }
+
+    /** One file released, with its SHA-256. */
+    public record Released(Path file, String sha256) {
+    }
+
+    /** How the caller shows a step: its name, its size, and the work, told of its progress. */
+    public interface Stages {
+        void stage(String name, long total, boolean bytes, Work work) throws IOException;
+    }
+
+    /** One step's work; returns the line the caller's summary shows for it. */
+    public interface Work {
+        String run(LongConsumer advance) throws IOException;
+    }
+
+    /** Stages that show nothing: for callers without a progress display. */
+    public static final Stages SILENT = (name, total, bytes, work) -> work.run(n -> { });
+
+    private ReleaseOutputs() {
+    }
+
+    /**
+     * Writes what {@code request} asks for beside {@code image} and returns every file released,
+     * the image first, the SHA-256 list and the Imager entry not included (their sums null
+     * without {@code checksums}).
+     */
+    public static List<Released> write(Path image, Request request, Stages stages) throws IOException {
+        String base = baseName(image);
+        List<Path> written = new ArrayList<>(List.of(image));
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (ImageFormat f : request.formats()) {
+            CompressedImage.Format format = f.compression();
+            if (format == null) {
+                continue;
+            }
+            Path target = image.resolveSibling(image.getFileName() + format.suffix());
+            stages.stage(f.name(), Files.size(image), true, advance -> {
+                CompressedImage.write(image, target, format, threads, advance);
+                return target.getFileName() + ", " + (Files.size(target) >> 20) + " MiB";
+            });
+            written.add(target);
+        }
+        if (request.bmap()) {
+            Path target = image.resolveSibling(base + ".bmap");
+            stages.stage("bmap", 1, false, advance -> {
+                BlockMapFile.write(image, target);
+                advance.accept(1);
+                return target.getFileName().toString();
+            });
+            written.add(target);
+        }
+        Map<Path, String> hashes = new LinkedHashMap<>();
+        if (!request.checksums()) {
+            List<Released> out = new ArrayList<>();
+            written.forEach(p -> out.add(new Released(p, null)));
+            return out;
+        }
+        stages.stage("sha256", written.size(), false, advance -> {
+            for (Path p : written) {
+                hashes.put(p, sha256(p));
+                advance.accept(1);
+            }
+            return written.size() + " files";
+        });
+        StringBuilder sums = new StringBuilder();
+        hashes.forEach((p, h) -> sums.append(h).append("  ").append(p.getFileName()).append('\n'));
+        try (AtomicOutput out = new AtomicOutput(image.resolveSibling(base + ".sha256"))) {
+            Files.writeString(out.tempPath(), sums);
+            out.commit();
+        }
+        // Imager downloads the last compressed form asked for, else the raw image.
+        Path download = written.stream().filter(p -> !p.getFileName().toString().endsWith(".bmap")).reduce((a, b) -> b).orElse(image);
+        ImagerEntry.write(image.resolveSibling(base + ".json"), request.name(), request.description(), download, Files.size(image),
+                hashes.get(image), hashes.get(download), request.release());
+        List<Released> out = new ArrayList<>();
+        hashes.forEach((p, h) -> out.add(new Released(p, h)));
+        return out;
+    }
+
+    /** {@code NAME} of {@code NAME.img}; a name without that suffix is kept whole. */
+    public static String baseName(Path image) {
+        String n = image.getFileName().toString();
+        return n.endsWith(".img") ? n.substring(0, n.length() - ".img".length()) : n;
+    }
+
+    private static String sha256(Path p) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
