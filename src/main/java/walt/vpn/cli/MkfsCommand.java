@@ -81,7 +81,8 @@ final class MkfsCommand implements Callable<Integer> {
         if (Files.exists(output) && Files.isSameFile(output, from)) {
             throw new IllegalArgumentException("output would overwrite the source: " + output);
         }
-        try (SourceTree source = SourceTree.load(from, overrides, owners)) {
+        // FAT keeps no xattrs: reading the host's would only cost an open of every file.
+        try (SourceTree source = SourceTree.load(from, overrides, owners, kind != Kind.fat)) {
             return make(source);
         }
     }

@@ -28,13 +28,17 @@ final class SourceTree implements Closeable {
         root
     }
 
-    static SourceTree load(Path from, Path overrides, Owners owners) throws IOException {
+    /**
+     * Reads {@code from}; a directory's xattrs only if {@code xattrs} (a writer that cannot
+     * store them saves opening every file). A tar's come with its headers, read either way.
+     */
+    static SourceTree load(Path from, Path overrides, Owners owners, boolean xattrs) throws IOException {
         if (Files.isDirectory(from)) {
-            if (!HostDirectoryReader.readsAllXattrs()) {
+            if (xattrs && !HostDirectoryReader.readsAllXattrs()) {
                 System.err.println("walt: warning: this JVM lets walt read user.* extended attributes only: file capabilities,"
                         + " SELinux labels and ACLs are left out (run it with ./walt or java -jar, whose manifest opens the JDK's calls)");
             }
-            return new SourceTree(HostDirectoryReader.read(from, overrides, owners == Owners.keep), null);
+            return new SourceTree(HostDirectoryReader.read(from, overrides, owners == Owners.keep, xattrs), null);
         }
         if (!Files.exists(from)) {
             throw new NoSuchFileException(from.toString());
