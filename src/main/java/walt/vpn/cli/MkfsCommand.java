@@ -110,6 +110,9 @@ final class MkfsCommand implements Callable<Integer> {
             long bytes = size != null ? size : writer.sizer().sizeFor(tree);
             try (ImageFile img = ImageFile.createSparse(out.tempPath(), bytes);
                  Progress.Bar bar = bar(Progress.onTerminal(), tree)) {
+                if (sync) {
+                    img.writeLargeRunsDirect();
+                }
                 try (Closeable behind = sync ? img.flushBehind() : null) {
                     writer.filler().write(tree, new ProgressStorage(img, bar::advance));
                 }

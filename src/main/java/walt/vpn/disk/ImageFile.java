@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -11,13 +12,22 @@ import java.nio.file.StandardOpenOption;
 public final class ImageFile implements Storage {
 
     private static final int BLOCK = 4096;
+    /**
+     * Once {@link #writeLargeRunsDirect()} is on, aligned writes at least this large go around
+     * the page cache: smaller ones, a directory or inode table block, are better gathered there.
+     */
+    private static final int DIRECT_MIN = 64 << 10;
 
     private final FileChannel channel;
+    private final Path path;
     private final long size;
     private final boolean startsSparse;
+    /** The same file opened with O_DIRECT, or null. */
+    private FileChannel direct;
 
-    private ImageFile(FileChannel channel, long size, boolean startsSparse) {
+    private ImageFile(FileChannel channel, Path path, long size, boolean startsSparse) {
         this.channel = channel;
+        this.path = path;
         this.size = size;
         this.startsSparse = startsSparse;
     }
@@ -25,13 +35,13 @@ public final class ImageFile implements Storage {
     /** Opens an existing image read-only. */
     public static ImageFile openReadOnly(Path path) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
-        return new ImageFile(ch, ch.size(), false);
+        return new ImageFile(ch, path, ch.size(), false);
     }
 
     /** Opens an existing image for changes in place (never used on an input image). */
     public static ImageFile openReadWrite(Path path) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new ImageFile(ch, ch.size(), false);
+        return new ImageFile(ch, path, ch.size(), false);
     }
 
     /**
@@ -61,7 +71,31 @@ public final class ImageFile implements Storage {
             ch.close();
             throw e;
         }
-        return new ImageFile(ch, size, true);
+        return new ImageFile(ch, path, size, true);
+    }
+
+    /**
+     * From now on, writes of whole aligned blocks from an aligned direct buffer (file content
+     * copied in runs of up to 1 MiB) go straight to the disk (O_DIRECT), for an output that is
+     * forced to disk anyway. Written through the page cache, each byte was copied once more by
+     * the kernel and then written back by the final fsync; direct, the disk takes it while the
+     * writer goes on, and nothing is left to force but metadata. The bytes written are the same
+     * either way. Where the host's file system refuses O_DIRECT (tmpfs) or wants other
+     * alignment, writes stay as they were; says whether it is on.
+     */
+    public boolean writeLargeRunsDirect() throws IOException {
+        if (direct != null) {
+            return true;
+        }
+        if (BLOCK % Files.getFileStore(path).getBlockSize() != 0) {
+            return false;
+        }
+        try {
+            direct = FileChannel.open(path, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // the host's file system cannot; the page cache it is
+        }
     }
 
     public FileChannel channel() {
@@ -121,9 +155,16 @@ public final class ImageFile implements Storage {
     }
 
     private void writeFully(long position, ByteBuffer src) throws IOException {
+        FileChannel ch = direct != null && suitsDirect(position, src) ? direct : channel;
         while (src.hasRemaining()) {
-            position += channel.write(src, position);
+            position += ch.write(src, position);
         }
+    }
+
+    /** Whole blocks at least {@link #DIRECT_MIN} long, at a block of the file, from a block-aligned address. */
+    private static boolean suitsDirect(long position, ByteBuffer src) {
+        return src.isDirect() && src.remaining() >= DIRECT_MIN && position % BLOCK == 0 && src.remaining() % BLOCK == 0
+                && src.alignmentOffset(src.position(), BLOCK) == 0;
     }
 
     /** Whether the bytes from {@code b}'s position to its limit are all zero; {@code b} is not moved. */
@@ -159,6 +200,8 @@ public final class ImageFile implements Storage {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try (FileChannel d = direct) {
+            channel.close();
+        }
     }
 }
