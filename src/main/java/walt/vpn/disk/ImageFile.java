@@ -12,6 +12,8 @@ import java.nio.file.StandardOpenOption;
 public final class ImageFile implements Storage {
 
     private static final int BLOCK = 4096;
+    /** What {@link #isZero} compares with, a chunk at a time; never written. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
     /**
      * Once {@link #writeLargeRunsDirect()} is on, aligned writes at least this large go around
      * the page cache: smaller ones, a directory or inode table block, are better gathered there.
@@ -172,16 +174,20 @@ public final class ImageFile implements Storage {
         return isZero(b, b.position(), b.limit());
     }
 
-    /** Whether bytes {@code [from, end)} of {@code b} are all zero, whatever its position and limit. */
+    /**
+     * Whether bytes {@code [from, end)} of {@code b} are all zero, whatever its position and limit.
+     * Compared with {@link #ZEROS} by {@link ByteBuffer#mismatch}, which the JDK does a word at a
+     * time without bounds checks: under the launcher's C1-only JIT a getLong loop took 1.1 s per
+     * GiB of zeros, this 0.07 s. Data that is not zero mostly shows it in its first word, checked
+     * first so as not to make two slices of every block for it.
+     */
     public static boolean isZero(ByteBuffer b, int from, int end) {
-        int i = from;
-        for (; i + 8 <= end; i += 8) {
-            if (b.getLong(i) != 0) {
-                return false;
-            }
+        if (end - from >= Long.BYTES && b.getLong(from) != 0) {
+            return false;
         }
-        for (; i < end; i++) {
-            if (b.get(i) != 0) {
+        for (int at = from; at < end; at += ZEROS.capacity()) {
+            int n = Math.min(ZEROS.capacity(), end - at);
+            if (b.slice(at, n).mismatch(ZEROS.slice(0, n)) >= 0) {
                 return false;
             }
         }
