@@ -85,18 +85,18 @@ public final class ImageFile implements Storage {
      * either way. Where the host's file system refuses O_DIRECT (tmpfs) or wants other
      * alignment, writes stay as they were; says whether it is on.
      */
-    public boolean writeLargeRunsDirect() throws IOException {
+    public boolean writeLargeRunsDirect() {
         if (direct != null) {
             return true;
         }
-        if (BLOCK % Files.getFileStore(path).getBlockSize() != 0) {
-            return false;
-        }
         try {
+            if (BLOCK % Files.getFileStore(path).getBlockSize() != 0) {
+                return false;
+            }
             direct = FileChannel.open(path, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
             return true;
         } catch (IOException | UnsupportedOperationException e) {
-            return false; // the host's file system cannot; the page cache it is
+            return false; // the host's file system cannot say or cannot do it: the page cache it is
         }
     }
 
