@@ -72,20 +72,7 @@ final class InodeContent implements Content {
     }
 
     private BlockRun find(long logical) {
-        int lo = 0;
-        int hi = runs.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            BlockRun r = runs.get(mid);
-            if (logical < r.logical()) {
-                hi = mid - 1;
-            } else if (logical >= r.logical() + r.length()) {
-                lo = mid + 1;
-            } else {
-                return r;
-            }
-        }
-        return null;
+        return BlockRun.find(runs, logical);
     }
 
     private long nextRunStart(long logical) {

@@ -222,22 +222,11 @@ final class JournalReplay {
 
     /** The filesystem block holding journal block {@code logical}. */
     private long physical(long logical) throws InvalidDataException {
-        int lo = 0;
-        int hi = runs.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            BlockRun r = runs.get(mid);
-            if (logical < r.logical()) {
-                hi = mid - 1;
-            } else if (logical >= r.logical() + r.length()) {
-                lo = mid + 1;
-            } else if (r.unwritten()) {
-                break;
-            } else {
-                return r.physical() + logical - r.logical();
-            }
+        BlockRun r = BlockRun.find(runs, logical);
+        if (r == null || r.unwritten()) {
+            throw new InvalidDataException("journal block " + logical + " is not mapped by the journal inode");
         }
-        throw new InvalidDataException("journal block " + logical + " is not mapped by the journal inode");
+        return r.physical() + logical - r.logical();
     }
 
     private ByteBuffer readLog(long logical) throws IOException {
