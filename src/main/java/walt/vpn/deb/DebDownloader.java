@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
 import walt.vpn.tree.InvalidDataException;
+import walt.vpn.disk.FileSha256;
 
 /**
  * The .deb files of a resolved package set, from the repository's cache or its mirror, a few
@@ -81,7 +82,7 @@ public final class DebDownloader {
         }
         Path target = dir.resolve(p.debFileName());
         if (Files.isRegularFile(target)) {
-            if (Files.size(target) == p.size() && sha256(target).equals(p.sha256())) {
+            if (Files.size(target) == p.size() && FileSha256.of(target).equals(p.sha256())) {
                 progress.accept(p.size());
                 return target;
             }
@@ -139,15 +140,6 @@ public final class DebDownloader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while fetching " + uri, e);
-        }
-    }
-
-    private static String sha256(Path p) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -312,15 +312,7 @@ class Ext4JournalReplayTest {
 
     /** The filesystem block of the journal's last commit block, found through logdump's journal block numbers. */
     private static int lastCommitBlock(byte[] raw, Path img) throws Exception {
-        String log = Mke2fsImages.debugfs(img, "logdump");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("type 2 \\(commit block\\) at block (\\d+)").matcher(log);
-        long journalBlock = -1;
-        while (m.find()) {
-            journalBlock = Long.parseLong(m.group(1));
-        }
-        assertTrue(journalBlock > 0, log);
-        String blocks = Mke2fsImages.debugfs(img, "bmap <8> " + journalBlock).trim();
-        return Integer.parseInt(blocks);
+        return lastBlockOfType(img, "commit block");
     }
 
     @Test

@@ -1,21 +1,16 @@
 package walt.vpn.image.output;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import walt.vpn.disk.AtomicOutput;
 import walt.vpn.tree.Timestamp;
+import walt.vpn.disk.FileSha256;
 
 /**
  * Everything released beside a finished image {@code NAME.img}: its compressed copies
@@ -95,7 +90,7 @@ public final class ReleaseOutputs {
         }
         stages.stage("sha256", written.size(), false, advance -> {
             for (Path p : written) {
-                hashes.put(p, sha256(p));
+                hashes.put(p, FileSha256.of(p));
                 advance.accept(1);
             }
             return written.size() + " files";
@@ -119,14 +114,5 @@ public final class ReleaseOutputs {
     public static String baseName(Path image) {
         String n = image.getFileName().toString();
         return n.endsWith(".img") ? n.substring(0, n.length() - ".img".length()) : n;
-    }
-
-    private static String sha256(Path p) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
