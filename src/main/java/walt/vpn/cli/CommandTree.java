@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 final class CommandTree {
 
     private static final Map<Class<?>, List<Class<?>>> SUBCOMMANDS = Map.of(
-            WaltCommand.class, List.of(VpnImageCommand.class, VpnCommand.class, VpnServerCommand.class),
+            WaltCommand.class, List.of(VpnImageCommand.class, VpnCommand.class, VpnServerCommand.class, CompletionCommand.class),
             VpnImageCommand.class, List.of(MkfsCommand.class, InspectCommand.class, LsCommand.class, CatCommand.class,
                     ExtractCommand.class, BuildCommand.class),
             VpnCommand.class, List.of(SetupNodeCommand.class, SetupProxyCommand.class, MonitorCommand.class,

@@ -28,7 +28,7 @@ class CommandTreeTest {
 
     /** Every command users run (README, docs, other tools' scripts): none may drop out of the tree. */
     private static final List<List<String>> COMMANDS = List.of(
-            List.of("vpn", "monitor"), List.of("vpn", "nodes"), List.of("vpn", "revoke"), List.of("vpn", "setup-node"),
+            List.of("completion"), List.of("vpn", "monitor"), List.of("vpn", "nodes"), List.of("vpn", "revoke"), List.of("vpn", "setup-node"),
             List.of("vpn", "setup-proxy"), List.of("vpn-image", "build"), List.of("vpn-image", "cat"),
             List.of("vpn-image", "extract"), List.of("vpn-image", "inspect"), List.of("vpn-image", "ls"),
             List.of("vpn-image", "mkfs"), List.of("vpn-server", "init"), List.of("vpn-server", "run"));
