@@ -75,7 +75,11 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         if ((v.sb.features().incompat() & Features.INCOMPAT_RECOVER) == 0) {
             return v;
         }
-        if ((v.sb.features().compat() & Features.COMPAT_HAS_JOURNAL) == 0 || v.sb.journalInode() == 0) {
+        if ((v.sb.features().compat() & Features.COMPAT_HAS_JOURNAL) == 0) {
+            // No journal to replay: e2fsck clears such a flag and changes nothing else.
+            return v;
+        }
+        if (v.sb.journalInode() == 0) {
             throw new InvalidDataException("the filesystem needs recovery from an external journal, which this reader cannot reach: "
                     + JournalReplay.RECOVER_ELSEWHERE);
         }

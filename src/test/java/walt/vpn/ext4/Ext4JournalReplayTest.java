@@ -315,6 +315,18 @@ class Ext4JournalReplayTest {
         return lastBlockOfType(img, "commit block");
     }
 
+    /** The flag without a journal: nothing to replay, so the tree is read as it is, as e2fsck leaves it. */
+    @Test
+    void needsRecoveryWithoutAJournalIsReadAsItIs() throws Exception {
+        Path img = Mke2fsImages.make(src, work.resolve("nojournal.img"), "-t ext4 -b 4096 -O ^has_journal", "32M");
+        Mke2fsImages.debugfsWrite(img, "feature needs_recovery");
+        assertTrue(Tools.run("dumpe2fs", "-h", img.toString()).stdout().contains("needs_recovery"), "needs_recovery set");
+        Path copy = Files.copy(img, work.resolve("nojournal-e2fsck.img"), StandardCopyOption.REPLACE_EXISTING);
+        Tools.Result e2fsck = Tools.run("e2fsck", "-fy", copy.toString());
+        assertTrue(e2fsck.exit() <= 1 && e2fsck.all().contains("needs_recovery flag is set, but no journal is present"), e2fsck.all());
+        assertSameTree(copy, img);
+    }
+
     @Test
     void anExternalJournalIsRefusedClearly() throws Exception {
         Path img = Mke2fsImages.make(src, work.resolve("external.img"), "-t ext4 -b 4096 -O ^has_journal", "32M");
