@@ -36,7 +36,7 @@ public record Inode(int mode, long uid, long gid, long size, Timestamp atime, Ti
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         int extra = 0;
         if (inodeSize > GOOD_OLD_SIZE) {
-            extra = b.getShort(0x80) & 0xFFFF;
+            extra = b.getShort(OFF_EXTRA_ISIZE) & 0xFFFF;
             if (extra > inodeSize - GOOD_OLD_SIZE || (extra & 3) != 0) {
                 extra = 0; // nonsense extra size: ignore the extra fields rather than read garbage
             }
@@ -83,7 +83,7 @@ public record Inode(int mode, long uid, long gid, long size, Timestamp atime, Ti
         b.putShort(0x78, (short) (uid >>> 16));
         b.putShort(0x7A, (short) (gid >>> 16));
         if (inodeSize > GOOD_OLD_SIZE) {
-            b.putShort(0x80, (short) extraIsize);
+            b.putShort(OFF_EXTRA_ISIZE, (short) extraIsize);
             if (extraIsize >= 0x18) {
                 b.putInt(0x84, extra(ctime));
                 b.putInt(0x88, extra(mtime));
@@ -96,9 +96,9 @@ public record Inode(int mode, long uid, long gid, long size, Timestamp atime, Ti
         }
         if (checksum) {
             int crc = checksum(raw, inodeSize, csumSeed, inodeNumber, generation);
-            b.putShort(0x7C, (short) crc);
-            if (inodeSize > GOOD_OLD_SIZE && extraIsize >= 4) {
-                b.putShort(0x82, (short) (crc >>> 16));
+            b.putShort(OFF_CHECKSUM_LO, (short) crc);
+            if (hasChecksumHi(b, inodeSize)) {
+                b.putShort(OFF_CHECKSUM_HI, (short) (crc >>> 16));
             }
         }
         return raw;
@@ -111,12 +111,11 @@ public record Inode(int mode, long uid, long gid, long size, Timestamp atime, Ti
 
     static int checksum(byte[] raw, int inodeSize, int csumSeed, long inodeNumber, long generation) {
         byte[] copy = raw.clone();
-        copy[0x7C] = 0;
-        copy[0x7D] = 0;
-        boolean hasHi = inodeSize > GOOD_OLD_SIZE && (((copy[0x80] & 0xFF) | (copy[0x81] & 0xFF) << 8) >= 4);
+        ByteBuffer b = ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort(OFF_CHECKSUM_LO, (short) 0);
+        boolean hasHi = hasChecksumHi(b, inodeSize);
         if (hasHi) {
-            copy[0x82] = 0;
-            copy[0x83] = 0;
+            b.putShort(OFF_CHECKSUM_HI, (short) 0);
         }
         int crc = Crc32c.update(inodeSeed(csumSeed, inodeNumber, generation), copy, 0, inodeSize);
         return hasHi ? crc : crc & 0xFFFF;
@@ -126,15 +125,13 @@ public record Inode(int mode, long uid, long gid, long size, Timestamp atime, Ti
     static boolean checksumMatches(byte[] raw, int inodeSize, int csumSeed, long ino) {
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         int lo = b.getShort(OFF_CHECKSUM_LO) & 0xFFFF;
-        boolean hasHi = inodeSize > GOOD_OLD_SIZE && (b.getShort(OFF_EXTRA_ISIZE) & 0xFFFF) >= EXTRA_WITH_CHECKSUM_HI;
-        int stored = hasHi ? lo | (b.getShort(OFF_CHECKSUM_HI) & 0xFFFF) << 16 : lo;
+        int stored = hasChecksumHi(b, inodeSize) ? lo | (b.getShort(OFF_CHECKSUM_HI) & 0xFFFF) << 16 : lo;
         return stored == checksum(raw, inodeSize, csumSeed, ino, b.getInt(OFF_GENERATION) & 0xFFFFFFFFL);
     }
 
-    public int storedChecksum(byte[] raw) {
-        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        int lo = b.getShort(0x7C) & 0xFFFF;
-        return extraIsize >= 4 ? lo | (b.getShort(0x82) & 0xFFFF) << 16 : lo;
+    /** Whether the inode's extra fields reach i_checksum_hi: else its checksum is 16 bits. */
+    private static boolean hasChecksumHi(ByteBuffer raw, int inodeSize) {
+        return inodeSize > GOOD_OLD_SIZE && (raw.getShort(OFF_EXTRA_ISIZE) & 0xFFFF) >= EXTRA_WITH_CHECKSUM_HI;
     }
 
     /** ext4's extra time word: two epoch bits extending the 32-bit seconds, then nanoseconds. */
