@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import walt.vpn.disk.AtomicOutput;
 import walt.vpn.disk.ImageFile;
+import walt.vpn.disk.MappedRange;
 
 /**
  * A block map (bmaptool's format 2.0) of a raw image: which 4 KiB blocks hold data, with a
@@ -74,6 +75,17 @@ public final class BlockMapFile {
             if (runStart >= 0) {
                 out.add(new Range(runStart, blocks - 1, HexFormat.of().formatHex(md.digest())));
             }
+        }
+        return out;
+    }
+
+    /** The mapped ranges of {@code image} in bytes, as a card writer takes them. */
+    public static List<MappedRange> byteRanges(Path image) throws IOException {
+        long size = Files.size(image);
+        List<MappedRange> out = new ArrayList<>();
+        for (Range r : ranges(image)) {
+            long offset = r.first() * BLOCK;
+            out.add(new MappedRange(offset, Math.min(size, (r.last() + 1) * BLOCK) - offset, r.sha256()));
         }
         return out;
     }
