@@ -13,9 +13,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import walt.vpn.disk.BlockDevice;
+import walt.vpn.disk.BlockDeviceWriter;
+import walt.vpn.disk.DeviceCheck;
+import walt.vpn.disk.MappedRange;
 import walt.vpn.image.NodeBaseCache;
 import walt.vpn.image.Progress;
 import walt.vpn.image.SiteImage;
+import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.output.ImageFormat;
 import walt.vpn.image.output.ReleaseOutputs;
 import walt.vpn.server.ServerInit;
@@ -94,11 +99,23 @@ final class SetupNodeCommand implements Callable<Integer> {
     @Option(names = "--vm-cpus", paramLabel = "N", description = "The WalT node VM's CPUs (default: ${DEFAULT-VALUE}).")
     int vmCpus = VmSettings.DEFAULT.cpus();
 
-    @Option(names = "--yes", description = "Answer yes to questions: pin the host keys found by scanning a proxy without --host-keys.")
+    @Option(names = "--yes", description = {"Answer yes to questions: pin the host keys found by scanning a proxy without --host-keys,",
+        "write to --device without asking."})
     boolean yes;
+
+    @Option(names = "--device", paramLabel = "DEV", description = {"Also write the image to this SD card (e.g. /dev/sdb) and read it back:",
+        "only its mapped blocks, as bmaptool copy, so the card's old bytes stay in the image's free space. Refused when",
+        "the card or a partition of it is mounted; asks first unless --yes. The image file (-o) is kept."})
+    Path device;
+
+    @Option(names = "--force", description = "Write to --device even though the kernel does not call it removable (some card readers).")
+    boolean force;
 
     @Override
     public Integer call() throws Exception {
+        if (force && device == null) {
+            throw new IllegalArgumentException("--force is for --device");
+        }
         NextHop serverAddress = NextHop.parse(server != null ? server : LocalHostName.fullyQualified());
         NextHop entry = NextHop.parse(entrypoint != null ? entrypoint : ask("VPN entrypoint (HOST[:PORT]): "));
         Path image = output.toAbsolutePath();
@@ -107,22 +124,32 @@ final class SetupNodeCommand implements Callable<Integer> {
         NodeBaseCache.Entry nodeBase = base != null ? null
                 : bases.entry(recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml"));
         Path ready = base != null ? base : nodeBase.cached() ? nodeBase.image() : null;
+        // The card is checked before any work too, so that a wrong device fails at once: the
+        // image is the base's size. Without a terminal to ask on, --yes is needed from the start.
+        BlockDevice card = null;
+        if (device != null) {
+            card = BlockDevice.of(device);
+            DeviceCheck.check(card, ready != null ? Files.size(ready) : 0, force);
+            if (System.console() == null) {
+                DeviceCheck.confirm(card, image, yes, null);
+            }
+        }
         // The copy of the base is nearly all the work: it runs while the site is read and
         // rendered. A base still to be built comes after them, so that bad input fails at once.
-        SiteImage card = ready != null ? SiteImage.copyOf(ready, image) : null;
+        SiteImage siteImage = ready != null ? SiteImage.copyOf(ready, image) : null;
         SiteConfig site;
         try {
             site = siteConfig(serverAddress, entry);
             Map<String, byte[]> files = SiteFiles.render(site);
-            if (card == null) {
+            if (siteImage == null) {
                 System.err.println("walt: building the node base image from " + nodeBase.recipe().source() + " (once; it is cached)");
-                card = SiteImage.copyOf(bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(),
+                siteImage = SiteImage.copyOf(bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(),
                         Progress.onTerminal()), image);
             }
-            card.complete(SiteFiles.FOLDER, files);
+            siteImage.complete(SiteFiles.FOLDER, files);
         } finally {
-            if (card != null) {
-                card.close();
+            if (siteImage != null) {
+                siteImage.close();
             }
         }
         int proxyCount = site.proxies().size();
@@ -140,13 +167,34 @@ final class SetupNodeCommand implements Callable<Integer> {
         for (ReleaseOutputs.Released p : written) {
             System.out.println("wrote " + p.file() + (p.sha256() != null ? "  sha256 " + p.sha256() : ""));
         }
+        if (card != null) {
+            writeCard(image, card, progress);
+        }
         Path bmapFile = image.resolveSibling(ReleaseOutputs.baseName(image) + ".bmap");
         System.out.println("entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
                 + proxyCount + " prox" + (proxyCount == 1 ? "y" : "ies"));
-        System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"
+        if (card == null) {
+            System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"
                 + (bmap ? "   or:  bmaptool copy --bmap " + bmapFile.getFileName() + " " + image.getFileName() + " /dev/sdX" : ""));
+        }
         System.out.println("then run `walt vpn monitor` to accept each node as it asks to join.");
         return 0;
+    }
+
+    /** Writes the finished image to the card, after the checks again (the image's size is known now) and the question. */
+    private void writeCard(Path image, BlockDevice card, Progress progress) throws IOException {
+        DeviceCheck.check(card, Files.size(image), force);
+        DeviceCheck.confirm(card, image, yes, System.console());
+        List<MappedRange> ranges = BlockMapFile.byteRanges(image);
+        long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
+        try (Progress.Bar bar = progress.bar("writing " + card.path(), mapped, Progress.Unit.BYTES)) {
+            BlockDeviceWriter.write(image, ranges, card.path(), bar::advance);
+        }
+        try (Progress.Bar bar = progress.bar("verifying " + card.path(), mapped, Progress.Unit.BYTES)) {
+            BlockDeviceWriter.verify(ranges, card.path(), bar::advance);
+        }
+        System.out.println("wrote " + image.getFileName() + " to " + card.path() + " (" + card.model() + ", " + card.sizeText() + "): "
+                + mapped + " bytes in " + ranges.size() + " ranges, read back and verified");
     }
 
     /** The site from the command line and the server state: every value checked here. */
