@@ -20,7 +20,6 @@ import walt.vpn.disk.MappedRange;
 import walt.vpn.image.NodeBaseCache;
 import walt.vpn.image.Progress;
 import walt.vpn.image.SiteImage;
-import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.output.ImageFormat;
 import walt.vpn.image.output.ReleaseOutputs;
 import walt.vpn.server.ServerInit;
@@ -185,13 +184,13 @@ final class SetupNodeCommand implements Callable<Integer> {
     private void writeCard(Path image, BlockDevice card, Progress progress) throws IOException {
         DeviceCheck.check(card, Files.size(image), force);
         DeviceCheck.confirm(card, image, yes, System.console());
-        List<MappedRange> ranges = BlockMapFile.byteRanges(image);
-        long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
-        try (Progress.Bar bar = progress.bar("writing " + card.path(), mapped, Progress.Unit.BYTES)) {
-            BlockDeviceWriter.write(image, ranges, card.path(), bar::advance);
+        List<MappedRange> ranges;
+        try (Progress.Bar bar = progress.bar("writing " + card.path(), Files.size(image), Progress.Unit.BYTES)) {
+            ranges = BlockDeviceWriter.write(image, card.path(), bar::advance);
         }
+        long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
         try (Progress.Bar bar = progress.bar("verifying " + card.path(), mapped, Progress.Unit.BYTES)) {
-            BlockDeviceWriter.verify(ranges, card.path(), bar::advance);
+            BlockDeviceWriter.verify(image, ranges, card.path(), bar::advance);
         }
         System.out.println("wrote " + image.getFileName() + " to " + card.path() + " (" + card.model() + ", " + card.sizeText() + "): "
                 + mapped + " bytes in " + ranges.size() + " ranges, read back and verified");

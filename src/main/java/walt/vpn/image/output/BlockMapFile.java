@@ -85,7 +85,7 @@ public final class BlockMapFile {
         List<MappedRange> out = new ArrayList<>();
         for (Range r : ranges(image)) {
             long offset = r.first() * BLOCK;
-            out.add(new MappedRange(offset, Math.min(size, (r.last() + 1) * BLOCK) - offset, r.sha256()));
+            out.add(new MappedRange(offset, Math.min(size, (r.last() + 1) * BLOCK) - offset));
         }
         return out;
     }
