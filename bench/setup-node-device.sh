@@ -6,6 +6,8 @@
 # the image's bytes as it reads them. Target: at most 1.1 times bmaptool.
 # The base is the one setup-node caches from image-recipes/rpi3bp-vpn-node.yaml (built on the
 # first run: needs the Debian mirror or a warm cache). Root (losetup). Medians of BENCH_RUNS (3).
+# The card's backing file is in BENCH_CARD_DIR (/dev/shm): a card is a disk of its own, so its
+# writes should not queue behind the write-back of the image file on the same disk.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 top="$(dirname "$here")"
@@ -17,8 +19,9 @@ for t in ssh-keygen bc bmaptool losetup cmp; do
 done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (a loop device)" >&2; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/walt-bench-device.XXXXXX")"
+card="$(mktemp "${BENCH_CARD_DIR:-/dev/shm}/walt-bench-card.XXXXXX")"
 loop=""
-trap '[ -z "$loop" ] || losetup -d "$loop"; rm -rf "$work"' EXIT
+trap '[ -z "$loop" ] || losetup -d "$loop"; rm -rf "$work" "$card"' EXIT
 
 mkdir -p "$work/state" "$work/hostkeys"
 ssh-keygen -q -t ed25519 -N '' -f "$work/hostkeys/ssh_host_ed25519_key"
@@ -29,8 +32,8 @@ site() {
 echo "bench: node base image (built once, then from the cache)" >&2
 site -o "$work/site.img" --bmap >/dev/null
 # The card: a zeroed file as large as the image and a little more, on a loop device.
-truncate -s $(( $(stat -c %s "$work/site.img") + (64 << 20) )) "$work/card"
-loop="$(losetup --find --show "$work/card")"
+truncate -s $(( $(stat -c %s "$work/site.img") + (64 << 20) )) "$card"
+loop="$(losetup --find --show "$card")"
 
 reference() {
   bmaptool -q copy --bmap "$work/site.bmap" "$work/site.img" "$loop"
