@@ -152,8 +152,9 @@ final class SetupNodeCommand implements Callable<Integer> {
             }
         }
         int proxyCount = site.proxies().size();
-        String description = "WalT VPN node: entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
+        String siteLine = "entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
                 + proxyCount + " prox" + (proxyCount == 1 ? "y" : "ies");
+        String description = "WalT VPN node: " + siteLine;
         Timestamp epoch = SourceDateEpoch.fromEnvironment();
         ReleaseOutputs.Request release = new ReleaseOutputs.Request(formats, bmap, checksums, ReleaseOutputs.baseName(image), description,
                 epoch != null ? epoch : Timestamp.of(java.time.Instant.now()));
@@ -170,8 +171,7 @@ final class SetupNodeCommand implements Callable<Integer> {
             writeCard(image, card, progress);
         }
         Path bmapFile = image.resolveSibling(ReleaseOutputs.baseName(image) + ".bmap");
-        System.out.println("entrypoint " + site.entrypoint().address() + ", server " + serverAddress + ", "
-                + proxyCount + " prox" + (proxyCount == 1 ? "y" : "ies"));
+        System.out.println(siteLine);
         if (card == null) {
             System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"
                 + (bmap ? "   or:  bmaptool copy --bmap " + bmapFile.getFileName() + " " + image.getFileName() + " /dev/sdX" : ""));
