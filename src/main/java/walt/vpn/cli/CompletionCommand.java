@@ -7,8 +7,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "completion", mixinStandardHelpOptions = true,
-        description = {"Print a bash completion script for walt: every command, option and choice.",
-            "Load it with: source <(./walt completion), or install it as /etc/bash_completion.d/walt."})
+        description = {"Print a bash completion script for this command: every command, option and choice.",
+            "Load it with: source <(./walt completion), or install it as /etc/bash_completion.d/walt."
+                + " The Debian package installs walt-vpn's."})
 final class CompletionCommand implements Callable<Integer> {
 
     @Spec
@@ -17,7 +18,8 @@ final class CompletionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // The tree is built lazily for a run (CommandTree); completion needs all of it.
-        spec.commandLine().getOut().print(AutoComplete.bash("walt", CommandTree.forArguments()));
+        String root = spec.root().name();
+        spec.commandLine().getOut().print(AutoComplete.bash(root, CommandTree.forRoot(root)));
         spec.commandLine().getOut().flush();
         return 0;
     }

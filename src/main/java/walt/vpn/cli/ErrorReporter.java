@@ -32,7 +32,7 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
     @Override
     public int handleParseException(ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
-        cl.getErr().println("walt: " + ex.getMessage());
+        cl.getErr().println(prefix(cl) + ex.getMessage());
         cl.getErr().println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
         return BAD_INPUT;
     }
@@ -44,12 +44,17 @@ final class ErrorReporter implements IExecutionExceptionHandler, IParameterExcep
         }
         String limit = resourceLimit(ex);
         if (limit != null) {
-            cl.getErr().println("walt: " + limit);
+            cl.getErr().println(prefix(cl) + limit);
             return FAILURE;
         }
         Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-        cl.getErr().println("walt: " + describe(t));
+        cl.getErr().println(prefix(cl) + describe(t));
         return status(t);
+    }
+
+    /** The name the user typed the command as: walt from a checkout, walt-vpn from the package. */
+    private static String prefix(CommandLine cl) {
+        return cl.getCommandSpec().root().name() + ": ";
     }
 
     /**

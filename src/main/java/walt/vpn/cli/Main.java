@@ -25,7 +25,7 @@ public final class Main {
             if (System.getenv("WALT_DEBUG") != null) {
                 e.printStackTrace();
             }
-            System.err.println("walt: " + ErrorReporter.resourceLimit(e));
+            System.err.println(CommandTree.rootName() + ": " + ErrorReporter.resourceLimit(e));
             return ErrorReporter.FAILURE;
         }
     }

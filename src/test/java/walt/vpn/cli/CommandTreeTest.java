@@ -77,4 +77,50 @@ class CommandTreeTest {
             assertTrue(out.toString().contains("  " + group + " "), out.toString());
         }
     }
+
+    /** The package's command: the seed's words map one to one, a level flatter. */
+    @Test
+    void thePackagesRootHasEveryCommandUnderItsFlatterName() {
+        List<List<String>> expected = new ArrayList<>();
+        for (List<String> c : COMMANDS) {
+            List<String> mapped = new ArrayList<>(c);
+            switch (c.get(0)) {
+                case "vpn" -> mapped.remove(0);
+                case "vpn-server" -> mapped.set(0, "server");
+                case "vpn-image" -> mapped.set(0, "image");
+                default -> { }
+            }
+            expected.add(mapped);
+        }
+        expected.sort(java.util.Comparator.comparing(Object::toString));
+        List<List<String>> leaves = new ArrayList<>(leafPaths(CommandTree.forRoot("walt-vpn"), List.of()));
+        leaves.sort(java.util.Comparator.comparing(Object::toString));
+        assertEquals(expected, leaves);
+        for (List<String> leaf : leaves) {
+            List<String> args = new ArrayList<>(leaf);
+            args.add("--help");
+            CommandLine cl = CommandTree.forRoot("walt-vpn", args.toArray(String[]::new));
+            for (String name : leaf) {
+                assertEquals(Set.of(name), cl.getSubcommands().keySet(), leaf.toString());
+                cl = cl.getSubcommands().get(name);
+            }
+        }
+    }
+
+    @Test
+    void thePackagesUsageAndErrorsNameWaltVpn() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = CommandTree.forRoot("walt-vpn", "server", "init", "--help");
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute("server", "init", "--help"));
+        assertTrue(out.toString().contains("Usage: walt-vpn server init "), out.toString());
+
+        StringWriter err = new StringWriter();
+        cl = CommandTree.forRoot("walt-vpn", "image", "nope");
+        cl.setErr(new PrintWriter(err));
+        cl.setParameterExceptionHandler(new ErrorReporter());
+        assertEquals(2, cl.execute("image", "nope"));
+        assertTrue(err.toString().startsWith("walt-vpn: "), err.toString());
+        assertTrue(err.toString().contains("Try 'walt-vpn image --help'"), err.toString());
+    }
 }
