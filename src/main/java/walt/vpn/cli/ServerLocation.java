@@ -7,6 +7,8 @@ import walt.vpn.server.ServerPaths;
 /** Where the server side lives: options shared by the server and operator commands. */
 final class ServerLocation {
 
+    private static final Path CHECKOUT_LIBEXEC = Path.of("/usr/local/lib/walt-vpn");
+
     @Option(names = "--state-dir", description = "Server state: CA, keys, registry (default: ${DEFAULT-VALUE}).",
             defaultValue = "/var/lib/walt/vpn")
     Path stateDir;
@@ -18,8 +20,8 @@ final class ServerLocation {
             defaultValue = "/etc/ssh/sshd_config.d/walt-vpn.conf")
     Path dropIn;
 
-    @Option(names = "--libexec-dir", description = "Where the commands sshd runs are installed (default: ${DEFAULT-VALUE}).",
-            defaultValue = "/usr/local/lib/walt-vpn")
+    @Option(names = "--libexec-dir", description = "Where the commands sshd runs are installed (default: "
+            + "/usr/local/lib/walt-vpn from a checkout, /usr/libexec/walt-vpn from the Debian package).")
     Path libexecDir;
 
     @Option(names = "--bridge", description = "The bridge node taps join (default: ${DEFAULT-VALUE}).", defaultValue = "walt-net")
@@ -28,8 +30,15 @@ final class ServerLocation {
     @Option(names = "--no-bridge", description = "Do not create the bridge (it exists, or WalT makes it).")
     boolean noBridge;
 
+    /** Whether this is the Debian package's command, whose server files the package installed. */
+    static boolean packaged() {
+        return CommandTree.PACKAGE_ROOT.equals(CommandTree.rootName());
+    }
+
     ServerPaths paths() {
+        Path libexec = libexecDir != null ? libexecDir
+                : packaged() ? ServerPaths.PACKAGE_LIBEXEC : CHECKOUT_LIBEXEC;
         return new ServerPaths(stateDir.toAbsolutePath(), runDir.toAbsolutePath(), dropIn.toAbsolutePath(),
-                libexecDir.toAbsolutePath());
+                libexec.toAbsolutePath());
     }
 }

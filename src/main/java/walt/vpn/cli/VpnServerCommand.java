@@ -34,7 +34,8 @@ final class VpnServerCommand implements Runnable {
         @Option(names = "--no-accounts", description = "Do not create the walt-vpn and walt-vpn-enroll users.")
         boolean noAccounts;
 
-        @Option(names = "--systemd-dir", description = "Where to write walt-vpn-server.service (default: ${DEFAULT-VALUE}).",
+        @Option(names = "--systemd-dir", description = "Where to write walt-vpn-server.service (default: ${DEFAULT-VALUE};"
+                + " the Debian package ships its own).",
                 defaultValue = "/etc/systemd/system")
         Path systemdDir;
 
@@ -43,7 +44,8 @@ final class VpnServerCommand implements Runnable {
             Path jar = Path.of(VpnServerCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             ServerInit init = new ServerInit(where.paths(), where.bridge, jar, java);
-            for (String line : init.run(new ServerInit.Scope(!noAccounts, !where.noBridge, systemdDir))) {
+            for (String line : init.run(new ServerInit.Scope(!noAccounts, !where.noBridge, systemdDir,
+                    ServerLocation.packaged()))) {
                 System.out.println(line);
             }
             return 0;

@@ -3,6 +3,7 @@ package walt.vpn.server;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,8 +20,12 @@ import walt.vpn.disk.AtomicOutput;
  */
 public final class ServerInit {
 
-    /** What to set up besides the state directory; tests turn off what belongs to the host. */
-    public record Scope(boolean accounts, boolean bridge, Path systemdDir) {
+    /**
+     * What to set up besides the state directory; tests turn off what belongs to the host.
+     * {@code packaged}: the Debian package already installed the commands sshd runs, the sshd
+     * drop-in and the unit, at {@link ServerPaths#packaged()}: they are checked, not written.
+     */
+    public record Scope(boolean accounts, boolean bridge, Path systemdDir, boolean packaged) {
     }
 
     /** H2's code for a database another process has open. */
@@ -66,16 +71,20 @@ public final class ServerInit {
             }
             report.add("kept " + paths.principals() + " and " + paths.krl() + " (the running daemon keeps them)");
         }
-        install();
-        write(paths.sshdDropIn(), SshdDropIn.render(paths), "rw-r--r--");
-        report.add("wrote sshd drop-in " + paths.sshdDropIn() + " (reload sshd to apply it)");
+        if (scope.packaged()) {
+            checkPackaged();
+        } else {
+            install();
+            write(paths.sshdDropIn(), SshdDropIn.render(paths), "rw-r--r--");
+            report.add("wrote sshd drop-in " + paths.sshdDropIn() + " (reload sshd to apply it)");
+        }
         if (scope.bridge()) {
             new TapDevices(bridge, ServerAccounts.TUNNEL).ensureBridge();
             report.add("bridge " + bridge + " is up");
         }
-        if (scope.systemdDir() != null && Files.isDirectory(scope.systemdDir())) {
-            Path unit = scope.systemdDir().resolve("walt-vpn-server.service");
-            write(unit, unit(), "rw-r--r--");
+        if (!scope.packaged() && scope.systemdDir() != null && Files.isDirectory(scope.systemdDir())) {
+            Path unit = scope.systemdDir().resolve(ServerUnit.NAME);
+            write(unit, ServerUnit.forCheckout(java, paths.installedJar(), paths.stateDir()), "rw-r--r--");
             report.add("wrote " + unit + " (systemctl enable --now walt-vpn-server)");
         }
         return List.copyOf(report);
@@ -122,6 +131,25 @@ public final class ServerInit {
         report.add("installed " + paths.installedJar() + ", " + paths.enrolCommand() + ", " + paths.enrolKeysCommand());
     }
 
+    /**
+     * The package's files name its own paths: another state folder or socket folder would
+     * leave sshd asking the wrong daemon, so it is refused rather than half set up.
+     */
+    private void checkPackaged() throws IOException {
+        if (!paths.equals(ServerPaths.packaged())) {
+            throw new IllegalArgumentException("the walt-vpn package's sshd drop-in and unit serve " + ServerPaths.packaged()
+                    .stateDir() + ", " + ServerPaths.packaged().runDir() + " and " + ServerPaths.packaged().libexecDir()
+                    + " only: run init without --state-dir, --run-dir, --sshd-drop-in and --libexec-dir");
+        }
+        for (Path p : List.of(paths.enrolCommand(), paths.enrolKeysCommand(), paths.sshdDropIn())) {
+            if (!Files.isRegularFile(p)) {
+                throw new NoSuchFileException(p.toString(), null, "missing from the walt-vpn package: reinstall it");
+            }
+        }
+        report.add("kept " + paths.enrolCommand() + ", " + paths.enrolKeysCommand() + " and sshd drop-in "
+                + paths.sshdDropIn() + " (from the walt-vpn package; reload sshd if it runs)");
+    }
+
     /** The relay the enrolment command runs (OpenBSD netcat: it speaks Unix sockets). */
     private static Path netcat() throws IOException {
         for (String dir : List.of("/usr/bin", "/bin", "/usr/local/bin")) {
@@ -131,24 +159,6 @@ public final class ServerInit {
             }
         }
         throw new IOException("OpenBSD netcat is needed for the enrolment account: apt-get install netcat-openbsd");
-    }
-
-    private String unit() {
-        return String.join("\n",
-                "[Unit]",
-                "Description=WalT VPN server (enrolment, node registry, tunnel taps)",
-                "After=network.target ssh.service",
-                "",
-                "[Service]",
-                "ExecStart=" + java + " -Xmx256m -jar " + paths.installedJar() + " vpn-server run --state-dir "
-                        + paths.stateDir(),
-                "Restart=on-failure",
-                "RuntimeDirectory=walt-vpn",
-                "RuntimeDirectoryPreserve=yes",
-                "",
-                "[Install]",
-                "WantedBy=multi-user.target",
-                "");
     }
 
     private void account(String user, String shell) throws IOException {

@@ -17,6 +17,15 @@ public record ServerPaths(Path stateDir, Path runDir, Path sshdDropIn, Path libe
         }
     }
 
+    /** Where the Debian package puts the commands sshd runs. */
+    public static final Path PACKAGE_LIBEXEC = Path.of("/usr/libexec/walt-vpn");
+
+    /** The paths the Debian package's files (sshd drop-in, unit, enrolment commands) name. */
+    public static ServerPaths packaged() {
+        return new ServerPaths(DEFAULT_STATE, Path.of("/run/walt-vpn"), Path.of("/etc/ssh/sshd_config.d/walt-vpn.conf"),
+                PACKAGE_LIBEXEC);
+    }
+
     public static ServerPaths defaults(Path stateDir) {
         return new ServerPaths(stateDir, Path.of("/run/walt-vpn"), Path.of("/etc/ssh/sshd_config.d/walt-vpn.conf"),
                 Path.of("/usr/local/lib/walt-vpn"));

@@ -11,9 +11,16 @@ public final class SshdDropIn {
     private SshdDropIn() {
     }
 
+    static final String INIT_HEADER = "Written by walt vpn-server init; rewritten on each init.";
+
     public static String render(ServerPaths paths) {
+        return render(paths, INIT_HEADER);
+    }
+
+    /** {@code header}: the comment that says who owns the file. */
+    static String render(ServerPaths paths, String header) {
         return String.join("\n",
-                "# Written by walt vpn-server init; rewritten on each init.",
+                "# " + header,
                 "Match User " + ServerAccounts.ENROL,
                 "    AuthenticationMethods publickey",
                 "    PubkeyAuthentication yes",
