@@ -16,6 +16,8 @@ import walt.vpn.disk.FileSha256;
  * Everything released beside a finished image {@code NAME.img}: its compressed copies
  * ({@code NAME.img.zst}, {@code .xz}), the block map ({@code NAME.bmap}), the SHA-256 list of
  * all of them ({@code NAME.sha256}) and the Raspberry Pi Imager entry ({@code NAME.json}).
+ * A root filesystem tar {@code NAME.tar} gets the same compressed copies and SHA-256 list, but
+ * no Imager entry (Imager writes cards, not trees).
  * Each file is written to a temporary name and renamed into place; each step is one stage of
  * the caller's progress. {@code build} and {@code setup-node} both release through here.
  */
@@ -23,12 +25,18 @@ public final class ReleaseOutputs {
 
     /**
      * What to release and how the Imager entry names it. Without {@code checksums} no SHA-256
-     * list and no Imager entry (whose sizes and sums need a read of every file written).
+     * list and no Imager entry (whose sizes and sums need a read of every file written);
+     * without {@code imager}, no Imager entry.
      */
     public record Request(List<ImageFormat> formats, boolean bmap, boolean checksums, String name, String description,
-                          Timestamp release) {
+                          Timestamp release, boolean imager) {
         public Request {
             formats = List.copyOf(formats);
+        }
+
+        /** For an SD card image: the Imager entry with the checksums. */
+        public Request(List<ImageFormat> formats, boolean bmap, boolean checksums, String name, String description, Timestamp release) {
+            this(formats, bmap, checksums, name, description, release, true);
         }
     }
 
@@ -101,18 +109,26 @@ public final class ReleaseOutputs {
             Files.writeString(out.tempPath(), sums);
             out.commit();
         }
+        List<Released> out = new ArrayList<>();
+        hashes.forEach((p, h) -> out.add(new Released(p, h)));
+        if (!request.imager()) {
+            return out;
+        }
         // Imager downloads the last compressed form asked for, else the raw image.
         Path download = written.stream().filter(p -> !p.getFileName().toString().endsWith(".bmap")).reduce((a, b) -> b).orElse(image);
         ImagerEntry.write(image.resolveSibling(base + ".json"), request.name(), request.description(), download, Files.size(image),
                 hashes.get(image), hashes.get(download), request.release());
-        List<Released> out = new ArrayList<>();
-        hashes.forEach((p, h) -> out.add(new Released(p, h)));
         return out;
     }
 
-    /** {@code NAME} of {@code NAME.img}; a name without that suffix is kept whole. */
+    /** {@code NAME} of {@code NAME.img} or {@code NAME.tar}; a name without either suffix is kept whole. */
     public static String baseName(Path image) {
         String n = image.getFileName().toString();
-        return n.endsWith(".img") ? n.substring(0, n.length() - ".img".length()) : n;
+        for (String suffix : List.of(".img", ".tar")) {
+            if (n.endsWith(suffix)) {
+                return n.substring(0, n.length() - suffix.length());
+            }
+        }
+        return n;
     }
 }

@@ -82,4 +82,23 @@ class ReleaseOutputsTest {
             assertEquals(List.of("node.img"), files.map(p -> p.getFileName().toString()).toList(), "nothing but the image without checksums");
         }
     }
+
+    /** A root filesystem tar: compressed copies as NAME.tar.zst, the sums as NAME.sha256, no Imager entry. */
+    @Test
+    void aTarReleaseHasItsSumsButNoImagerEntry() throws Exception {
+        Tools.require("zstd");
+        byte[] data = new byte[1 << 20];
+        new Random(5).nextBytes(data);
+        Path tar = Files.write(dir.resolve("root.tar"), data);
+        List<ReleaseOutputs.Released> out = ReleaseOutputs.write(tar,
+                new ReleaseOutputs.Request(List.of(ImageFormat.raw, ImageFormat.zst), false, true, "root", "r", Timestamp.ofSeconds(0), false),
+                ReleaseOutputs.SILENT);
+        assertEquals(List.of("root.tar", "root.tar.zst"), out.stream().map(r -> r.file().getFileName().toString()).toList());
+        assertEquals(out.get(0).sha256() + "  root.tar\n" + out.get(1).sha256() + "  root.tar.zst\n", Files.readString(dir.resolve("root.sha256")));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("root.sha256", "root.tar", "root.tar.zst"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        Tools.Result r = Tools.run(List.of("zstd", "-dc", "root.tar.zst"), dir, 60);
+        assertTrue(java.util.Arrays.equals(data, r.stdoutBytes()), "zstd gives the tar back");
+    }
 }
