@@ -1,6 +1,7 @@
 package walt.vpn.image;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import walt.vpn.deb.AptRepository;
+import walt.vpn.disk.AtomicOutput;
 import walt.vpn.deb.DebDownloader;
 import walt.vpn.deb.DebianSnapshot;
 import walt.vpn.deb.DebianVersion;
@@ -34,6 +36,7 @@ import walt.vpn.tree.InvalidDataException;
 import walt.vpn.tree.Metadata;
 import walt.vpn.tree.Node;
 import walt.vpn.tree.RegularFile;
+import walt.vpn.tree.TarExporter;
 import walt.vpn.tree.Timestamp;
 
 /**
@@ -46,6 +49,11 @@ import walt.vpn.tree.Timestamp;
  * <p>A recipe can also start from an SD card image ({@link BaseImage}): its partitions are read
  * with our own readers, the packages it lacks are added over its root as above, and its boot
  * partition is kept ({@link KeptBootPartition}) instead of being made.
+ *
+ * <p>A recipe of target {@code rootfs} stops at the root tree: only its own packages are
+ * unpacked (no kernel, firmware or initramfs), debootstrap's minimal {@code /dev} is added
+ * ({@link RootDevices}), and the tree is written as a PAX tar by {@link TarExporter}, whose
+ * entry order and clamped times make the same bytes from the same inputs.
  */
 public final class ImageBuilder {
 
@@ -53,6 +61,8 @@ public final class ImageBuilder {
     public static final List<String> BOOT_PACKAGES = List.of("linux-image-arm64", "raspi-firmware");
     /** Needed to build the initramfs, never installed. */
     public static final String INITRAMFS_BUSYBOX = "busybox-static";
+    /** About what a tar entry adds to its content (PAX header, ustar header, padding): for the progress bar only. */
+    private static final long TAR_ENTRY_OVERHEAD = 3 * 512;
 
     /** How long each stage took and what it made, for the summary. */
     public record Stage(String name, long millis, String detail) {
@@ -106,13 +116,19 @@ public final class ImageBuilder {
         return List.copyOf(stages);
     }
 
-    /** Builds the raw image at {@code target} (written to a temporary file, renamed when whole). */
+    /**
+     * Builds the raw image at {@code target}, or for a rootfs recipe the tar (written to a
+     * temporary file, renamed when whole).
+     */
     public void build(Path target) throws IOException {
         // Unpacked data archives and a decompressed base: the trees read file contents from
         // them until the image is written.
         Path spool = Files.createTempDirectory(cacheRoot(), "spool-");
         try {
-            if (recipe.base() instanceof Recipe.ImageBase base) {
+            if (recipe.target() == Recipe.Target.ROOTFS) {
+                // The recipe reader refuses an image base for this target.
+                buildRootfs((Recipe.DebianBase) recipe.base(), target, spool);
+            } else if (recipe.base() instanceof Recipe.ImageBase base) {
                 buildOnImage(base, target, spool);
             } else {
                 buildFromDebian((Recipe.DebianBase) recipe.base(), target, spool);
@@ -178,6 +194,49 @@ public final class ImageBuilder {
         end("kernel " + kernel + ", initramfs " + (initramfs.length >> 10) + " KiB");
 
         write(card, bootTree, root, target);
+    }
+
+    /**
+     * The root tree alone, written as a tar at {@code target}: the recipe's packages (and the
+     * required set), its overlays and files, and the devices a chroot needs.
+     */
+    private void buildRootfs(Recipe.DebianBase b, Path target, Path spool) throws IOException {
+        Recipe.Apt apt = b.apt();
+        AptRepository repo = repository(apt);
+        PackageIndex index = index(repo, apt);
+
+        begin("resolve", 1, Progress.Unit.STEPS);
+        List<PackageEntry> install = new DependencyResolver(index, Map.of(), Map.of()).resolve(recipe.packages(), b.essential());
+        end(install.size() + " packages to install");
+
+        List<Path> debs = download(repo, install);
+        FileTree root = FileTree.empty(usedTime);
+        begin("unpack", install.size(), Progress.Unit.PACKAGES);
+        if (!install.isEmpty()) {
+            ForeignInstaller.install(root, debs, installOptions(apt, spool, (done, n) -> bar.advance(1)));
+        }
+        RootDevices.addTo(root, usedTime);
+        end(install.size() + " packages unpacked");
+
+        overlay(root);
+        writeTar(root, target);
+    }
+
+    /** Writes the tree, its times clamped to the build's, as a PAX tar: to a temporary file, renamed when whole. */
+    private void writeTar(FileTree root, Path target) throws IOException {
+        FileTree clamped = root.reproducibleTimes(usedTime);
+        long[] entries = {0};
+        clamped.walk((path, node) -> entries[0]++);
+        begin("tar", clamped.contentBytes() + entries[0] * TAR_ENTRY_OVERHEAD, Progress.Unit.BYTES);
+        try (AtomicOutput out = new AtomicOutput(target)) {
+            try (OutputStream os = new ProgressOutputStream(Files.newOutputStream(out.tempPath()), n -> bar.advance(n))) {
+                // A root made from packages holds no socket, the one thing tar cannot keep; should
+                // an overlay bring one, it is said, not hidden.
+                TarExporter.write(clamped, os, warning -> System.err.println("walt: warning: " + warning));
+            }
+            out.commit();
+        }
+        end(target.getFileName() + ", " + entries[0] + " entries, " + (Files.size(target) >> 20) + " MiB");
     }
 
     /**

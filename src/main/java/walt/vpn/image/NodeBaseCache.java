@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.recipe.Recipe;
 import walt.vpn.image.recipe.RecipeReader;
+import walt.vpn.tree.InvalidDataException;
 import walt.vpn.tree.Timestamp;
 
 /**
@@ -44,6 +45,10 @@ public final class NodeBaseCache {
     /** Reads the recipe and works out its key: once per run. */
     public Entry entry(Path recipeFile) throws IOException {
         Recipe r = RecipeReader.read(recipeFile);
+        if (r.target() != Recipe.Target.SD_CARD) {
+            throw new InvalidDataException(recipeFile.getFileName() + ": target: " + r.target().key()
+                    + ": a node base is an SD card image (target sd-card)");
+        }
         return new Entry(r, dir.resolve(r.name() + "-" + key(recipeFile, r).substring(0, 16)).resolve(r.name() + ".img"));
     }
 

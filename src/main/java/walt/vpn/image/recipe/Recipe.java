@@ -14,16 +14,55 @@ import walt.vpn.deb.DebianSnapshot;
  *
  * @param name        output name (letters, digits, '.', '_', '-')
  * @param description free text for humans and the Imager entry
+ * @param target      what the build makes: an SD card image, or only the root tree as a tar
  * @param base        what the image starts from: a Debian base built from packages, or an image file
  * @param packages    packages to install on top of the base
  * @param overlays    folders copied over the root filesystem, in order
  * @param files       single files to add, after the overlays
  * @param boot        config.txt and cmdline.txt additions, initramfs modules
  * @param partitions  partition sizes (0 = automatic)
- * @param outputs     formats to write besides the raw image
+ * @param outputs     formats to write besides the raw image (or the raw tar)
  */
-public record Recipe(Path source, String name, String description, Base base, List<String> packages,
+public record Recipe(Path source, String name, String description, Target target, Base base, List<String> packages,
                      List<Path> overlays, List<FileSpec> files, Boot boot, Partitions partitions, Outputs outputs) {
+
+    /** What a build makes, as the recipe's top-level {@code target} names it. */
+    public enum Target {
+        /** A bootable Raspberry Pi SD card image {@code NAME.img}: kernel, firmware, initramfs, boot partition. */
+        SD_CARD("sd-card"),
+        /**
+         * Only the root tree, as a PAX tar {@code NAME.tar} (owners, modes, times, xattrs, hard
+         * links, device nodes kept): for a chroot, a container or a network-booted root of the
+         * build host's own architecture. No kernel, firmware or initramfs.
+         */
+        ROOTFS("rootfs");
+
+        private final String key;
+
+        Target(String key) {
+            this.key = key;
+        }
+
+        /** As recipes write it. */
+        public String key() {
+            return key;
+        }
+
+        /** The target of that name, or null. */
+        public static Target named(String key) {
+            for (Target t : values()) {
+                if (t.key.equals(key)) {
+                    return t;
+                }
+            }
+            return null;
+        }
+
+        /** The file name of the main output for a recipe named {@code name}. */
+        public String fileName(String name) {
+            return name + (this == ROOTFS ? ".tar" : ".img");
+        }
+    }
 
     /** What the image starts from. */
     public sealed interface Base permits DebianBase, ImageBase {

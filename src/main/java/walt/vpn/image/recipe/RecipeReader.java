@@ -28,6 +28,7 @@ import walt.vpn.tree.InvalidDataException;
  * <pre>
  * name: rpi3bp-base
  * description: Debian 13 for the Raspberry Pi 3 B+
+ * target: sd-card                    # default; or rootfs (below)
  * base:
  *   debian:
  *     suite: trixie                  # default trixie
@@ -81,6 +82,21 @@ import walt.vpn.tree.InvalidDataException;
  * the old disk's PARTUUIDs in cmdline.txt and /etc/fstab become the new image's.
  * {@code boot.modules} is refused (the base keeps its own initramfs); {@code partitions.boot:
  * auto} keeps the base's boot partition size.
+ *
+ * <p><b>Root filesystem tar.</b> With {@code target: rootfs} the build makes only the root
+ * tree, from a {@code base.debian} (an image base is refused), and writes it as the reproducible
+ * PAX tar {@code NAME.tar}: no kernel, firmware or initramfs is added, and {@code boot},
+ * {@code partitions} and {@code outputs.bmap} are refused. {@code outputs.formats} lists
+ * {@code tar} (the default, always written), {@code tar.zst} and {@code tar.xz}. The tar has
+ * debootstrap's minimal {@code /dev} (null, zero, full, random, urandom, tty, console), so that
+ * for the build host's architecture the install is finished, as root, with no mount:
+ *
+ * <pre>
+ * tar -xpf NAME.tar -C root/ &amp;&amp; chroot root/ /usr/lib/walt-vpn/first-boot-configure
+ * </pre>
+ *
+ * (the first-boot script run as any process but PID 1: preinsts and {@code dpkg --configure -a},
+ * no service started, no init run).
  */
 public final class RecipeReader {
 
@@ -90,6 +106,9 @@ public final class RecipeReader {
     private static final Pattern SIZE = Pattern.compile("([0-9]+)([KMGT]?)");
     private static final Pattern IMAGE_FILE = Pattern.compile(".+\\.img(\\.xz|\\.zst)?");
     private static final int MAX_RECIPE = 1 << 20;
+    private static final String ROOTFS_ONLY = "only for target sd-card, not rootfs: ";
+    /** The output forms of a rootfs, in the order of {@link ImageFormat}'s raw, zst, xz. */
+    private static final Map<String, ImageFormat> TAR_FORMATS = Map.of("tar", ImageFormat.raw, "tar.zst", ImageFormat.zst, "tar.xz", ImageFormat.xz);
 
     private final Path file;
     private final String where;
@@ -120,12 +139,13 @@ public final class RecipeReader {
         if (top == null || !top.isObject()) {
             throw new InvalidDataException(where + ": the recipe must be a mapping of keys (name, base, packages, ...)");
         }
-        keys(top, "", Set.of("name", "description", "base", "packages", "overlays", "files", "boot", "partitions", "outputs"));
+        keys(top, "", Set.of("name", "description", "target", "base", "packages", "overlays", "files", "boot", "partitions", "outputs"));
         String name = text(top, "name", null);
         if (name == null || !NAME.matcher(name).matches()) {
             throw error("name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
         }
         String description = text(top, "description", "");
+        Recipe.Target target = target(top);
         List<String> listed = strings(top, "packages");
         Recipe.Base base = base(required(top, "base", "base"), !listed.isEmpty());
         List<String> packages = new ArrayList<>();
@@ -150,8 +170,35 @@ public final class RecipeReader {
             throw error("boot.modules", "only for a debian base: an image base keeps its own initramfs");
         }
         Recipe.Partitions partitions = partitions(top.get("partitions"));
-        Recipe.Outputs outputs = outputs(top.get("outputs"));
-        return new Recipe(file, name, description, base, List.copyOf(packages), List.copyOf(overlays), files, boot, partitions, outputs);
+        Recipe.Outputs outputs = outputs(top.get("outputs"), target);
+        return new Recipe(file, name, description, target, base, List.copyOf(packages), List.copyOf(overlays), files, boot, partitions, outputs);
+    }
+
+    /**
+     * The top-level {@code target}; for a rootfs, the keys that only mean something for an SD
+     * card are refused here, before anything else is read, so the error names them.
+     */
+    private Recipe.Target target(JsonNode top) throws InvalidDataException {
+        String key = text(top, "target", Recipe.Target.SD_CARD.key());
+        Recipe.Target target = Recipe.Target.named(key);
+        if (target == null) {
+            throw error("target", "'" + key + "' is not sd-card or rootfs");
+        }
+        if (target == Recipe.Target.ROOTFS) {
+            if (top.get("base") != null && top.get("base").has("image")) {
+                throw error("base.image", ROOTFS_ONLY + "a rootfs is made from packages: give base.debian");
+            }
+            for (String k : List.of("boot", "partitions")) {
+                if (top.has(k)) {
+                    throw error(k, ROOTFS_ONLY + "a rootfs tar has no boot partition, kernel or partition table");
+                }
+            }
+            JsonNode outputs = top.get("outputs");
+            if (outputs != null && outputs.isObject() && outputs.has("bmap")) {
+                throw error("outputs.bmap", ROOTFS_ONLY + "a block map is for writing an image to a card, not a tar");
+            }
+        }
+        return target;
     }
 
     private Recipe.Base base(JsonNode base, boolean addsPackages) throws InvalidDataException {
@@ -330,17 +377,19 @@ public final class RecipeReader {
         return new Recipe.Partitions(size(node, "boot"), size(node, "root"));
     }
 
-    private Recipe.Outputs outputs(JsonNode node) throws InvalidDataException {
+    /** The output forms; a rootfs names them tar, tar.zst, tar.xz (the raw tar and its compressed copies). */
+    private Recipe.Outputs outputs(JsonNode node, Recipe.Target target) throws InvalidDataException {
         if (node == null || node.isNull()) {
             return new Recipe.Outputs(List.of(ImageFormat.raw), false);
         }
         keys(node, "outputs", Set.of("formats", "bmap"));
-        List<String> names = node.has("formats") ? strings(node, "formats") : List.of("raw");
+        boolean tar = target == Recipe.Target.ROOTFS;
+        List<String> names = node.has("formats") ? strings(node, "formats") : List.of(tar ? "tar" : "raw");
         List<ImageFormat> formats = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            ImageFormat f = ImageFormat.named(names.get(i));
+            ImageFormat f = tar ? TAR_FORMATS.get(names.get(i)) : ImageFormat.named(names.get(i));
             if (f == null) {
-                throw error("outputs.formats[" + i + "]", "'" + names.get(i) + "' is not one of raw, zst, xz");
+                throw error("outputs.formats[" + i + "]", "'" + names.get(i) + "' is not one of " + (tar ? "tar, tar.zst, tar.xz" : "raw, zst, xz"));
             }
             formats.add(f);
         }
