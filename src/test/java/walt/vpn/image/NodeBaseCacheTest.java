@@ -29,4 +29,12 @@ class NodeBaseCacheTest {
             assertEquals(kept.stream().sorted().toList(), s.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
+
+    @Test
+    void aRootfsRecipeIsNoNodeBase() throws Exception {
+        Path recipe = Files.writeString(dir.resolve("r.yaml"), "name: r\ntarget: rootfs\nbase: {debian: {architecture: amd64}}\n");
+        String error = org.junit.jupiter.api.Assertions.assertThrows(walt.vpn.tree.InvalidDataException.class,
+                () -> new NodeBaseCache(dir.resolve("cache")).entry(recipe)).getMessage();
+        assertEquals("r.yaml: target: rootfs: a node base is an SD card image (target sd-card)", error);
+    }
 }

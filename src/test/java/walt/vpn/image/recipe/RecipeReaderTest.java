@@ -79,6 +79,51 @@ class RecipeReaderTest {
 
     private static final String SHA = "ab".repeat(32);
 
+    private static final String ROOTFS = "name: r\ntarget: rootfs\nbase:\n  debian: {suite: bookworm, architecture: amd64}\n";
+
+    @Test
+    void theTargetIsReadAndARootfsNamesItsTarFormats() throws Exception {
+        Path f = dir.resolve("r.yaml");
+        Files.writeString(f, OK);
+        Recipe card = RecipeReader.read(f);
+        assertEquals(Recipe.Target.SD_CARD, card.target(), "an SD card image by default");
+        assertEquals("r.img", card.target().fileName(card.name()));
+        Files.writeString(f, "target: sd-card\n" + OK + "partitions: {root: 2G}\noutputs: {bmap: true}\n");
+        assertEquals(Recipe.Target.SD_CARD, RecipeReader.read(f).target());
+
+        Files.writeString(f, ROOTFS + "packages: [openssh-client]\n");
+        Recipe root = RecipeReader.read(f);
+        assertEquals(Recipe.Target.ROOTFS, root.target());
+        assertEquals("r.tar", root.target().fileName(root.name()));
+        assertEquals("amd64", root.base().apt().architecture());
+        assertEquals(List.of(walt.vpn.image.output.ImageFormat.raw), root.outputs().formats(), "the tar alone by default");
+        Files.writeString(f, ROOTFS + "outputs: {formats: [tar, tar.zst, tar.xz]}\n");
+        assertEquals(List.of(walt.vpn.image.output.ImageFormat.raw, walt.vpn.image.output.ImageFormat.zst, walt.vpn.image.output.ImageFormat.xz),
+                RecipeReader.read(f).outputs().formats());
+    }
+
+    /** Keys that only mean something for an SD card are refused for a rootfs, in one line that names them. */
+    @Test
+    void aRootfsRefusesWhatOnlyAnSdCardHas() throws Exception {
+        Files.write(dir.resolve("base.img"), new byte[] {1});
+        List<String> errors = List.of(
+                error("name: r\ntarget: tarball\n" + OK.substring("name: r\n".length())),
+                error("name: r\ntarget: rootfs\nbase:\n  image: {path: base.img, sha256: " + SHA + "}\n"),
+                error(ROOTFS + "boot: {cmdline: [quiet]}\n"),
+                error(ROOTFS + "partitions: {root: 2G}\n"),
+                error(ROOTFS + "outputs: {formats: [tar], bmap: false}\n"),
+                error(ROOTFS + "outputs: {formats: [raw]}\n"),
+                error(OK + "outputs: {formats: [tar]}\n"));
+        assertEquals(List.of(
+                "r.yaml: target: 'tarball' is not sd-card or rootfs",
+                "r.yaml: base.image: only for target sd-card, not rootfs: a rootfs is made from packages: give base.debian",
+                "r.yaml: boot: only for target sd-card, not rootfs: a rootfs tar has no boot partition, kernel or partition table",
+                "r.yaml: partitions: only for target sd-card, not rootfs: a rootfs tar has no boot partition, kernel or partition table",
+                "r.yaml: outputs.bmap: only for target sd-card, not rootfs: a block map is for writing an image to a card, not a tar",
+                "r.yaml: outputs.formats[0]: 'raw' is not one of tar, tar.zst, tar.xz",
+                "r.yaml: outputs.formats[0]: 'tar' is not one of raw, zst, xz"), errors);
+    }
+
     @Test
     void anImageBaseNamesItsFileHashAndRepository() throws Exception {
         Files.write(dir.resolve("base.img.zst"), new byte[] {1});
