@@ -12,7 +12,8 @@ public final class PackagedServerFiles {
 
     /** Debian's OpenBSD netcat (package netcat-openbsd, a dependency). */
     static final Path NETCAT = Path.of("/usr/bin/nc.openbsd");
-    static final Path UNIT_DIR = Path.of("/lib/systemd/system");
+    /** Not /lib: with merged /usr, trixie's dpkg warns of files shipped through the alias. */
+    static final Path UNIT_DIR = Path.of("/usr/lib/systemd/system");
 
     private PackagedServerFiles() {
     }
