@@ -136,6 +136,7 @@ final class SetupNodeCommand implements Callable<Integer> {
         // The copy of the base is nearly all the work: it runs while the site is read and
         // rendered. A base still to be built comes after them, so that bad input fails at once.
         SiteImage siteImage = ready != null ? SiteImage.copyOf(ready, image) : null;
+        List<MappedRange> dataRanges;
         SiteConfig site;
         try {
             site = siteConfig(serverAddress, entry);
@@ -146,6 +147,7 @@ final class SetupNodeCommand implements Callable<Integer> {
                         Progress.onTerminal()), image);
             }
             siteImage.complete(SiteFiles.FOLDER, files);
+            dataRanges = siteImage.dataRanges();
         } finally {
             if (siteImage != null) {
                 siteImage.close();
@@ -168,7 +170,7 @@ final class SetupNodeCommand implements Callable<Integer> {
             System.out.println("wrote " + p.file() + (p.sha256() != null ? "  sha256 " + p.sha256() : ""));
         }
         if (card != null) {
-            writeCard(image, card, progress);
+            writeCard(image, dataRanges, card, progress);
         }
         Path bmapFile = image.resolveSibling(ReleaseOutputs.baseName(image) + ".bmap");
         System.out.println(siteLine);
@@ -181,12 +183,13 @@ final class SetupNodeCommand implements Callable<Integer> {
     }
 
     /** Writes the finished image to the card, after the checks again (the image's size is known now) and the question. */
-    private void writeCard(Path image, BlockDevice card, Progress progress) throws IOException {
+    private void writeCard(Path image, List<MappedRange> dataRanges, BlockDevice card, Progress progress) throws IOException {
         DeviceCheck.check(card, Files.size(image), force);
         DeviceCheck.confirm(card, image, yes, System.console());
         List<MappedRange> ranges;
-        try (Progress.Bar bar = progress.bar("writing " + card.path(), Files.size(image), Progress.Unit.BYTES)) {
-            ranges = BlockDeviceWriter.write(image, card.path(), bar::advance);
+        long candidates = dataRanges.stream().mapToLong(MappedRange::length).sum();
+        try (Progress.Bar bar = progress.bar("writing " + card.path(), candidates, Progress.Unit.BYTES)) {
+            ranges = BlockDeviceWriter.write(image, dataRanges, card.path(), bar::advance);
         }
         long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
         try (Progress.Bar bar = progress.bar("verifying " + card.path(), mapped, Progress.Unit.BYTES)) {

@@ -45,40 +45,64 @@ public final class BlockDeviceWriter {
      * {@code progress} gets the image's bytes as they are read.
      */
     public static List<MappedRange> write(Path image, Path device, LongConsumer progress) throws IOException {
+        return write(image, List.of(new MappedRange(0, java.nio.file.Files.size(image))), device, progress);
+    }
+
+    /**
+     * As {@link #write(Path, Path, LongConsumer)}, reading only {@code candidates}: the caller
+     * knows the image is zeros everywhere else (its holes), which are then neither read nor
+     * written. Ranges in offset order, not overlapping.
+     */
+    public static List<MappedRange> write(Path image, List<MappedRange> candidates, Path device, LongConsumer progress)
+            throws IOException {
         List<MappedRange> ranges = new ArrayList<>();
         ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK + ALIGN).alignedSlice(ALIGN);
         try (FileChannel in = FileChannel.open(image); Card out = Card.open(device)) {
             long size = in.size();
             long rangeStart = -1;
-            for (long pos = 0; pos < size; ) {
-                int n = chunk(pos, size);
-                buf.clear().limit(n);
-                readFully(in, buf, pos, image);
-                int pieceStart = -1; // where the chunk's data not yet written starts
-                for (int off = 0; off < n; off += MAP_BLOCK) {
-                    int blockEnd = Math.min(off + MAP_BLOCK, n);
-                    if (ImageFile.isZero(buf, off, blockEnd)) {
-                        if (pieceStart >= 0) {
-                            out.write(buf.slice(pieceStart, off - pieceStart), pos + pieceStart);
-                            pieceStart = -1;
+            long previousEnd = 0;
+            for (MappedRange candidate : candidates) {
+                // Whole map blocks, so that the map is the same as from a read of the whole image.
+                long from = candidate.offset() / MAP_BLOCK * MAP_BLOCK;
+                long to = Math.min(size, (candidate.end() + MAP_BLOCK - 1) / MAP_BLOCK * MAP_BLOCK);
+                if (from < previousEnd) {
+                    throw new IllegalArgumentException("candidate ranges overlap or are out of order at " + candidate.offset());
+                }
+                if (rangeStart >= 0 && from > previousEnd) {
+                    ranges.add(new MappedRange(rangeStart, previousEnd - rangeStart));
+                    rangeStart = -1;
+                }
+                for (long pos = from; pos < to; ) {
+                    int n = chunk(pos, to);
+                    buf.clear().limit(n);
+                    readFully(in, buf, pos, image);
+                    int pieceStart = -1; // where the chunk's data not yet written starts
+                    for (int off = 0; off < n; off += MAP_BLOCK) {
+                        int blockEnd = Math.min(off + MAP_BLOCK, n);
+                        if (ImageFile.isZero(buf, off, blockEnd)) {
+                            if (pieceStart >= 0) {
+                                out.write(buf.slice(pieceStart, off - pieceStart), pos + pieceStart);
+                                pieceStart = -1;
+                            }
+                            if (rangeStart >= 0) {
+                                ranges.add(new MappedRange(rangeStart, pos + off - rangeStart));
+                                rangeStart = -1;
+                            }
+                        } else {
+                            pieceStart = pieceStart < 0 ? off : pieceStart;
+                            rangeStart = rangeStart < 0 ? pos + off : rangeStart;
                         }
-                        if (rangeStart >= 0) {
-                            ranges.add(new MappedRange(rangeStart, pos + off - rangeStart));
-                            rangeStart = -1;
-                        }
-                    } else {
-                        pieceStart = pieceStart < 0 ? off : pieceStart;
-                        rangeStart = rangeStart < 0 ? pos + off : rangeStart;
                     }
+                    if (pieceStart >= 0) {
+                        out.write(buf.slice(pieceStart, n - pieceStart), pos + pieceStart);
+                    }
+                    pos += n;
+                    progress.accept(n);
                 }
-                if (pieceStart >= 0) {
-                    out.write(buf.slice(pieceStart, n - pieceStart), pos + pieceStart);
-                }
-                pos += n;
-                progress.accept(n);
+                previousEnd = Math.max(previousEnd, to);
             }
             if (rangeStart >= 0) {
-                ranges.add(new MappedRange(rangeStart, size - rangeStart));
+                ranges.add(new MappedRange(rangeStart, previousEnd - rangeStart));
             }
             out.flush();
         }

@@ -3,7 +3,32 @@ package walt.vpn.disk;
 /** Bytes of an image that hold data: a block map's range in bytes, the last one cut at the image's end. */
 public record MappedRange(long offset, long length) {
 
+    public MappedRange {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("a range starts and ends at or after 0: " + offset + "+" + length);
+        }
+    }
+
     public long end() {
         return offset + length;
+    }
+
+    /** The same bytes as {@code ranges}, in offset order, overlapping or touching ones merged. */
+    public static java.util.List<MappedRange> union(java.util.List<MappedRange> ranges) {
+        java.util.List<MappedRange> sorted = new java.util.ArrayList<>(ranges);
+        sorted.sort(java.util.Comparator.comparingLong(MappedRange::offset));
+        java.util.List<MappedRange> merged = new java.util.ArrayList<>();
+        for (MappedRange r : sorted) {
+            if (r.length == 0) {
+                continue;
+            }
+            MappedRange last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (last != null && r.offset <= last.end()) {
+                merged.set(merged.size() - 1, new MappedRange(last.offset, Math.max(last.end(), r.end()) - last.offset));
+            } else {
+                merged.add(r);
+            }
+        }
+        return java.util.List.copyOf(merged);
     }
 }

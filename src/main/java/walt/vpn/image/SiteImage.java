@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import walt.vpn.disk.AtomicOutput;
 import walt.vpn.disk.ImageFile;
+import walt.vpn.disk.MappedRange;
 import walt.vpn.disk.PartitionedImage;
 import walt.vpn.fat.FatVolume;
 import walt.vpn.tree.BytesContent;
@@ -36,6 +38,7 @@ public final class SiteImage implements AutoCloseable {
     private final AtomicOutput out;
     private final Thread copier;
     private final CompletableFuture<Void> copied = new CompletableFuture<>();
+    private List<MappedRange> dataRanges;
 
     private SiteImage(Path base, AtomicOutput out) {
         this.base = base;
@@ -83,6 +86,7 @@ public final class SiteImage implements AutoCloseable {
             if (disk.partitions().isEmpty() || disk.partitions().get(0).number() != BOOT_PARTITION) {
                 throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
             }
+            dataRanges = dataRanges(disk.partitions().get(0), img.size());
             try (FatVolume fat = FatVolume.open(disk.partition(BOOT_PARTITION))) {
                 FileTree tree = fat.readTree();
                 Timestamp time = baseTime(tree);
@@ -99,6 +103,34 @@ public final class SiteImage implements AutoCloseable {
             // bmaptool) is where durability matters.
         }
         out.commit();
+    }
+
+    /**
+     * Where the completed image can hold anything but zeros, in offset order: the base's block
+     * runs, which are all the copy wrote, and the boot partition, the only part the site
+     * changes. A card writer reads these alone: the rest of the image is holes, whose reading
+     * costs time for nothing (0.05 s per 4 MiB while the fresh copy is being written back).
+     * The whole image when the base's runs are not known.
+     */
+    public List<MappedRange> dataRanges() {
+        if (dataRanges == null) {
+            throw new IllegalStateException("the image is not complete");
+        }
+        return dataRanges;
+    }
+
+    private List<MappedRange> dataRanges(PartitionedImage.Partition boot, long size) throws IOException {
+        List<long[]> runs = NodeBaseCache.blockRuns(base);
+        if (runs == null) {
+            return List.of(new MappedRange(0, size));
+        }
+        List<MappedRange> ranges = new ArrayList<>();
+        for (long[] run : runs) {
+            long start = run[0] * SparseCopy.BLOCK;
+            ranges.add(new MappedRange(start, Math.min(size, (run[1] + 1) * SparseCopy.BLOCK) - start));
+        }
+        ranges.add(new MappedRange(boot.start(), boot.size()));
+        return MappedRange.union(ranges);
     }
 
     private void awaitCopy() throws IOException {

@@ -17,7 +17,7 @@ final class SparseCopy {
     private static final int CHUNK = 8 << 20;
     /** At most this much per transfer: an interrupt is noticed between transfers, not inside one. */
     private static final long TRANSFER = 64L << 20;
-    private static final int BLOCK = 4096;
+    static final int BLOCK = 4096;
 
     private SparseCopy() {
     }

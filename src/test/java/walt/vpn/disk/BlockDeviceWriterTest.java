@@ -78,6 +78,26 @@ class BlockDeviceWriterTest {
         }
     }
 
+    /** Told where the data can be, the writer reads only there and finds the same map. */
+    @Test
+    void candidateRangesAreAllThatIsReadAndGiveTheSameMap() throws Exception {
+        List<MappedRange> whole = BlockMapFile.byteRanges(image);
+        // Around the data, unaligned, with holes inside and between: no other byte is data.
+        List<MappedRange> candidates = List.of(new MappedRange(0, 100 * 1024), new MappedRange(MIB, 5L * MIB + 10),
+                new MappedRange(IMAGE_SIZE - 5000, 5000));
+        try (LoopDevice loop = LoopDevice.attach(zeroedBacking(8L * MIB))) {
+            AtomicLong read = new AtomicLong();
+            List<MappedRange> ranges = BlockDeviceWriter.write(image, candidates, loop.path, read::addAndGet);
+            assertEquals(whole, ranges, "the block map's ranges");
+            assertTrue(read.get() < IMAGE_SIZE - MIB, "the hole between the candidates is read: " + read.get());
+            BlockDeviceWriter.verify(image, ranges, loop.path, n -> { });
+            Tools.Result cmp = Tools.run("cmp", "-n", Long.toString(IMAGE_SIZE), image.toString(), loop.path.toString());
+            assertEquals(0, cmp.exit(), cmp.all());
+            assertThrows(IllegalArgumentException.class, () -> BlockDeviceWriter.write(image,
+                    List.of(new MappedRange(MIB, MIB), new MappedRange(0, 4096)), loop.path, n -> { }), "out of order");
+        }
+    }
+
     @Test
     void holesKeepWhatTheCardHeldAsBmaptoolDoes() throws Exception {
         Path backing = zeroedBacking(8L * MIB);

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import walt.vpn.disk.MappedRange;
+import walt.vpn.image.output.BlockMapFile;
 import org.junit.jupiter.api.io.TempDir;
 import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.PartitionedImage;
@@ -106,6 +108,40 @@ class SiteImageTest {
         long apparent = Long.parseLong(du.stdout().split("\\s+")[0]);
         long allocated = Long.parseLong(used.stdout().split("\\s+")[0]);
         assertTrue(allocated < apparent / 4, "the copy is not sparse: " + allocated + " KiB of " + apparent);
+    }
+
+    /** What a card writer reads instead of the whole image: it must hold every block of data. */
+    @Test
+    void theDataRangesHoldEveryBlockOfTheBlockMapAndSkipTheHoles() throws Exception {
+        NodeBaseCache.writeBlockRuns(base);
+        Path out = dir.resolve("ranges.img");
+        List<MappedRange> candidates;
+        try (SiteImage img = SiteImage.copyOf(base, out)) {
+            assertThrows(IllegalStateException.class, img::dataRanges);
+            img.complete("walt-vpn", site("a.example.org"));
+            candidates = img.dataRanges();
+        }
+        List<MappedRange> map = BlockMapFile.byteRanges(out);
+        for (MappedRange r : map) {
+            assertTrue(candidates.stream().anyMatch(c -> c.offset() <= r.offset() && r.end() <= c.end()),
+                    "data outside the ranges a card writer reads: " + r + " not in " + candidates);
+        }
+        PartitionedImage.Partition boot;
+        try (PartitionedImage p = PartitionedImage.open(ImageFile.openReadOnly(out))) {
+            boot = p.partitions().get(0);
+        }
+        long rest = Files.size(out) - boot.size();
+        long read = candidates.stream().mapToLong(MappedRange::length).sum() - boot.size();
+        assertTrue(read < rest / 4, "the holes outside the boot partition are read: " + read + " of " + rest);
+        assertEquals(MappedRange.union(candidates), candidates, "in order, merged");
+
+        // Without the base's runs, the whole image.
+        Files.delete(base.resolveSibling("blocks"));
+        Path whole = dir.resolve("whole.img");
+        try (SiteImage img = SiteImage.copyOf(base, whole)) {
+            img.complete("walt-vpn", site("a.example.org"));
+            assertEquals(List.of(new MappedRange(0, Files.size(whole))), img.dataRanges());
+        }
     }
 
     @Test

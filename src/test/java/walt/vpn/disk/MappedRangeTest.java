@@ -1,0 +1,24 @@
+package walt.vpn.disk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MappedRangeTest {
+
+    @Test
+    void unionSortsAndMergesOverlappingAndTouchingRangesAndDropsEmptyOnes() {
+        List<MappedRange> in = List.of(new MappedRange(100, 50), new MappedRange(0, 10), new MappedRange(10, 5),
+                new MappedRange(120, 100), new MappedRange(300, 0), new MappedRange(400, 1));
+        assertEquals(List.of(new MappedRange(0, 15), new MappedRange(100, 120), new MappedRange(400, 1)), MappedRange.union(in));
+        assertEquals(List.of(), MappedRange.union(List.of()));
+    }
+
+    @Test
+    void aRangeCannotStartOrEndBeforeZero() {
+        assertThrows(IllegalArgumentException.class, () -> new MappedRange(-1, 5));
+        assertThrows(IllegalArgumentException.class, () -> new MappedRange(5, -1));
+    }
+}
