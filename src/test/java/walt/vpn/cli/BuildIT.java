@@ -21,6 +21,7 @@ import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.PartitionedImage;
 import walt.vpn.fat.FatVolume;
 import walt.vpn.testing.QemuBoot;
+import walt.vpn.testing.TestCache;
 import walt.vpn.testing.Tools;
 import walt.vpn.tree.FileTree;
 import walt.vpn.tree.RegularFile;
@@ -49,8 +50,7 @@ class BuildIT {
     @BeforeAll
     static void build() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("/usr/share/keyrings/debian-archive-keyring.gpg")), "debian-archive-keyring is not installed");
-        String base = System.getenv("WALT_TEST_CACHE");
-        cache = (base != null && !base.isEmpty() ? Path.of(base) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests")).resolve("build-cache");
+        cache = TestCache.buildCache();
         work = Files.createTempDirectory("walt-build-it");
         Files.createDirectories(work.resolve("a"));
         WaltJar.Run r = WaltJar.run(work, env(), "vpn-image", "build", RECIPE.toString(), "-o", "a", "--cache", cache.toString(),

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
+import walt.vpn.testing.TestCache;
 import walt.vpn.testing.Tools;
 
 /**
@@ -52,9 +53,7 @@ class DebianPackageIT {
         Tools.Result v = Tools.run(List.of("dpkg-deb", "-f", deb.toString(), "Version"), Path.of("."), 60);
         assertEquals(0, v.exit(), v.all());
         version = v.stdout().strip();
-        String base = System.getenv("WALT_TEST_CACHE");
-        cache = (base != null && !base.isEmpty() ? Path.of(base) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests"))
-                .resolve("build-cache");
+        cache = TestCache.buildCache();
         work = Files.createTempDirectory("walt-deb-it");
     }
 
@@ -155,7 +154,7 @@ class DebianPackageIT {
         for (String account : List.of("walt-vpn:x:", "walt-vpn-enroll:x:")) {
             assertTrue(ok(root, "getent", "passwd", account.substring(0, account.indexOf(':'))).stdout().startsWith(account), "postinst made " + account);
         }
-        for (String page : List.of("walt-vpn", "walt-vpn-setup-node", "walt-vpn-server-init", "walt-vpn-image-build", "walt-vpn-monitor")) {
+        for (String page : commandNames(CommandTree.forRoot("walt-vpn"), new ArrayList<>())) {
             Tools.Result man = ok(root, "man", "-P", "cat", page);
             assertTrue(man.stdout().contains("NAME") && man.stdout().contains(page + " - "), page + ": " + man.all());
         }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.PartitionedImage;
 import walt.vpn.testing.QemuBoot;
+import walt.vpn.testing.TestCache;
 import walt.vpn.testing.Tools;
 
 /**
@@ -51,8 +52,7 @@ class ImageBaseBuildIT {
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("/usr/share/keyrings/debian-archive-keyring.gpg")), "debian-archive-keyring is not installed");
         Tools.require("zstd");
         Tools.require("xz");
-        String env = System.getenv("WALT_TEST_CACHE");
-        cache = (env != null && !env.isEmpty() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests")).resolve("build-cache");
+        cache = TestCache.buildCache();
         work = Files.createTempDirectory("walt-image-base-it");
         baseDir = Files.createDirectories(work.resolve("bases"));
         WaltJar.Run base = WaltJar.run(baseDir, ENV, "vpn-image", "build", Path.of("test-images/boot-check/boot-check.yaml").toAbsolutePath().toString(),

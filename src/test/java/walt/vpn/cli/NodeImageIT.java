@@ -26,6 +26,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import walt.vpn.disk.ImageFile;
 import walt.vpn.disk.PartitionedImage;
 import walt.vpn.testing.LabServer;
+import walt.vpn.testing.TestCache;
 import walt.vpn.testing.Tools;
 import walt.vpn.testing.WaltBootServer;
 import walt.vpn.testing.WaltImage;
@@ -74,9 +75,7 @@ class NodeImageIT {
         Tools.require("sshd");
         Tools.require("qemu-system-aarch64");
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("/usr/share/keyrings/debian-archive-keyring.gpg")), "debian-archive-keyring is not installed");
-        String base = System.getenv("WALT_TEST_CACHE");
-        cache = (base != null && !base.isEmpty() ? Path.of(base) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests"))
-                .resolve("build-cache");
+        cache = TestCache.buildCache();
         work = Files.createTempDirectory("walt-node-image");
         server = LabServer.start(Path.of("/run/walt-vpn-node-it"), "127.0.0.1", PORT, "wvn-net");
     }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import walt.vpn.testing.TestCache;
 import walt.vpn.testing.Tools;
 
 /**
@@ -39,8 +40,7 @@ class RootfsBuildIT {
     @BeforeAll
     static void build() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("/usr/share/keyrings/debian-archive-keyring.gpg")), "debian-archive-keyring is not installed");
-        String base = System.getenv("WALT_TEST_CACHE");
-        cache = (base != null && !base.isEmpty() ? Path.of(base) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests")).resolve("build-cache");
+        cache = TestCache.buildCache();
         work = Files.createTempDirectory("walt-rootfs-it");
         long start = System.nanoTime();
         WaltJar.Run r = WaltJar.run(work, env(), "vpn-image", "build", RECIPE.toString(), "-o", "a", "--cache", cache.toString());

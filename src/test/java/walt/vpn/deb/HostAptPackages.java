@@ -46,9 +46,7 @@ public final class HostAptPackages {
     }
 
     static Path cacheDir() {
-        String env = System.getenv("WALT_TEST_CACHE");
-        Path base = env != null && !env.isEmpty() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "walt-vpn-tests");
-        return base.resolve("deb-unpack-host-apt");
+        return walt.vpn.testing.TestCache.root().resolve("deb-unpack-host-apt");
     }
 
     /** The host's apt view; the test is skipped where there is no apt or no package list. */
