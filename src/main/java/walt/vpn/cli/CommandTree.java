@@ -49,6 +49,24 @@ final class CommandTree {
         return PACKAGE_ROOT.equals(System.getProperty(ROOT_PROPERTY)) ? PACKAGE_ROOT : CHECKOUT_ROOT;
     }
 
+    /**
+     * A command as the user typed it, for messages: {@code spoken("vpn monitor")} is "walt vpn
+     * monitor" from a checkout and "walt-vpn monitor" from the package. Empty words: the root.
+     */
+    static String spoken(String checkoutWords) {
+        if (!PACKAGE_ROOT.equals(rootName())) {
+            return (CHECKOUT_ROOT + " " + checkoutWords).strip();
+        }
+        String[] words = checkoutWords.split(" ", 2);
+        String first = switch (words[0]) {
+            case "vpn" -> "";
+            case "vpn-server" -> "server";
+            case "vpn-image" -> "image";
+            default -> words[0];
+        };
+        return String.join(" ", PACKAGE_ROOT, first, words.length > 1 ? words[1] : "").replaceAll(" +", " ").strip();
+    }
+
     /** The root command, with the subcommands that {@code args} can reach (all of them for no arguments). */
     static CommandLine forArguments(String... args) {
         return forRoot(rootName(), args);

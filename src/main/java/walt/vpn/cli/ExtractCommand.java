@@ -32,7 +32,7 @@ final class ExtractCommand implements Callable<Integer> {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out.tempPath()), 1 << 20)) {
                 // The exporter's own default prints its warnings too: take them, so each is said once.
                 TarExporter.write(fs.filesystem().readTree(), os,
-                        warning -> System.err.println("walt: warning: " + EntryName.printable(warning)));
+                        warning -> System.err.println(CommandTree.rootName() + ": warning: " + EntryName.printable(warning)));
             }
             out.commit();
         }

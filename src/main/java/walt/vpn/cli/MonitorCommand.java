@@ -70,16 +70,16 @@ final class MonitorCommand implements Callable<Integer> {
             }, "monitor-events");
             reader.setDaemon(true);
             reader.start();
-            System.err.println("walt vpn monitor: waiting for nodes (Ctrl-C to stop)");
+            System.err.println(CommandTree.spoken("vpn monitor") + ": " + "waiting for nodes (Ctrl-C to stop)");
             while (true) {
                 long left = deadline - System.nanoTime();
                 JsonNode e = left <= 0 ? null : events.poll(Math.min(left, TimeUnit.DAYS.toNanos(1)), TimeUnit.NANOSECONDS);
                 if (e == null) {
-                    System.err.println("walt vpn monitor: timed out");
+                    System.err.println(CommandTree.spoken("vpn monitor") + ": " + "timed out");
                     return 1;
                 }
                 if (e == END) {
-                    System.err.println("walt vpn monitor: the server went away");
+                    System.err.println(CommandTree.spoken("vpn monitor") + ": " + "the server went away");
                     return 1;
                 }
                 String event = e.path("event").asText();

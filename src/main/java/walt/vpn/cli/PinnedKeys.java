@@ -74,7 +74,7 @@ final class PinnedKeys {
         if (keys.isEmpty()) {
             throw new IOException("no host keys from " + proxy + " (ssh-keyscan): give them with --host-keys " + proxy + "=FILE");
         }
-        System.err.println("walt: host keys of " + proxy + " as scanned now:");
+        System.err.println(CommandTree.rootName() + ": host keys of " + proxy + " as scanned now:");
         for (SshPublicKey k : keys) {
             System.err.println("  " + k.type() + " " + k.fingerprint());
         }

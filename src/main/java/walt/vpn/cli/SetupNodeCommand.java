@@ -142,7 +142,7 @@ final class SetupNodeCommand implements Callable<Integer> {
             site = siteConfig(serverAddress, entry);
             Map<String, byte[]> files = SiteFiles.render(site);
             if (siteImage == null) {
-                System.err.println("walt: building the node base image from " + nodeBase.recipe().source() + " (once; it is cached)");
+                System.err.println(CommandTree.rootName() + ": building the node base image from " + nodeBase.recipe().source() + " (once; it is cached)");
                 siteImage = SiteImage.copyOf(bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(),
                         Progress.onTerminal()), image);
             }
@@ -178,7 +178,7 @@ final class SetupNodeCommand implements Callable<Integer> {
             System.out.println("flash it with:  dd if=" + image.getFileName() + " of=/dev/sdX bs=4M conv=fsync"
                 + (bmap ? "   or:  bmaptool copy --bmap " + bmapFile.getFileName() + " " + image.getFileName() + " /dev/sdX" : ""));
         }
-        System.out.println("then run `walt vpn monitor` to accept each node as it asks to join.");
+        System.out.println("then run `" + CommandTree.spoken("vpn monitor") + "` to accept each node as it asks to join.");
         return 0;
     }
 
@@ -244,8 +244,8 @@ final class SetupNodeCommand implements Callable<Integer> {
             ServerPaths paths = ServerPaths.defaults(stateDir.toAbsolutePath().normalize());
             if (!Files.exists(paths.caKey()) || !Files.exists(paths.bootstrapKey())) {
                 if (ServerInit.ensureKeys(paths).any()) {
-                    System.err.println("walt: no VPN server state yet: made the CA and bootstrap keys in " + stateDir
-                            + " (nothing else was changed; `walt vpn-server init` completes the server)");
+                    System.err.println(CommandTree.rootName() + ": no VPN server state yet: made the CA and bootstrap keys in " + stateDir
+                            + " (nothing else was changed; `" + CommandTree.spoken("vpn-server init") + "` completes the server)");
                 }
             }
             return new ServerKeys(SshPublicKey.read(paths.caPub()),

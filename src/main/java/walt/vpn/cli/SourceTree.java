@@ -35,7 +35,7 @@ final class SourceTree implements Closeable {
     static SourceTree load(Path from, Path overrides, Owners owners, boolean xattrs) throws IOException {
         if (Files.isDirectory(from)) {
             if (xattrs && !HostDirectoryReader.readsAllXattrs()) {
-                System.err.println("walt: warning: this JVM lets walt read user.* extended attributes only: file capabilities,"
+                System.err.println(CommandTree.rootName() + ": warning: this JVM lets walt read user.* extended attributes only: file capabilities,"
                         + " SELinux labels and ACLs are left out (run it with ./walt or java -jar, whose manifest opens the JDK's calls)");
             }
             return new SourceTree(HostDirectoryReader.read(from, overrides, owners == Owners.keep, xattrs), null);
@@ -46,7 +46,7 @@ final class SourceTree implements Closeable {
         if (overrides != null) {
             throw new IllegalArgumentException("--overrides applies to a directory source; a tar carries its own owners and modes");
         }
-        TarImporter tar = TarImporter.open(from, w -> System.err.println("walt: warning: " + EntryName.printable(w)));
+        TarImporter tar = TarImporter.open(from, w -> System.err.println(CommandTree.rootName() + ": warning: " + EntryName.printable(w)));
         return new SourceTree(owners == Owners.root ? tar.tree().rootOwned() : tar.tree(), tar);
     }
 

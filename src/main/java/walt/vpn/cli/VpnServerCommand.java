@@ -96,12 +96,12 @@ final class VpnServerCommand implements Runnable {
                 try {
                     daemon.close();
                 } catch (Exception e) {
-                    System.err.println("walt vpn-server: " + e.getMessage());
+                    System.err.println(CommandTree.spoken("vpn-server") + ": " + e.getMessage());
                 }
                 stop.countDown();
             }));
             daemon.start();
-            System.err.println("walt vpn-server: running (state " + where.stateDir + ")");
+            System.err.println(CommandTree.spoken("vpn-server") + ": running (state " + where.stateDir + ")");
             stop.await();
             return 0;
         }

@@ -123,4 +123,25 @@ class CommandTreeTest {
         assertTrue(err.toString().startsWith("walt-vpn: "), err.toString());
         assertTrue(err.toString().contains("Try 'walt-vpn image --help'"), err.toString());
     }
+
+    @Test
+    void messagesNameTheCommandAsTheUserTypedIt() {
+        String was = System.getProperty(CommandTree.ROOT_PROPERTY);
+        try {
+            System.clearProperty(CommandTree.ROOT_PROPERTY);
+            assertEquals("walt vpn monitor", CommandTree.spoken("vpn monitor"));
+            assertEquals("walt vpn-server", CommandTree.spoken("vpn-server"));
+            System.setProperty(CommandTree.ROOT_PROPERTY, "walt-vpn");
+            assertEquals("walt-vpn monitor", CommandTree.spoken("vpn monitor"));
+            assertEquals("walt-vpn server", CommandTree.spoken("vpn-server"));
+            assertEquals("walt-vpn image build", CommandTree.spoken("vpn-image build"));
+            assertEquals("walt-vpn", CommandTree.spoken(""));
+        } finally {
+            if (was == null) {
+                System.clearProperty(CommandTree.ROOT_PROPERTY);
+            } else {
+                System.setProperty(CommandTree.ROOT_PROPERTY, was);
+            }
+        }
+    }
 }
