@@ -14,9 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import walt.vpn.disk.BlockDevice;
-import walt.vpn.disk.BlockDeviceWriter;
 import walt.vpn.disk.DeviceCheck;
-import walt.vpn.disk.MappedRange;
 import walt.vpn.image.NodeBaseCache;
 import walt.vpn.image.Progress;
 import walt.vpn.image.SiteImage;
@@ -129,15 +127,16 @@ final class SetupNodeCommand implements Callable<Integer> {
         if (device != null) {
             card = BlockDevice.of(device);
             DeviceCheck.check(card, ready != null ? Files.size(ready) : 0, force);
-            if (System.console() == null) {
-                DeviceCheck.confirm(card, image, yes, null);
-            }
+            // Asked now: the card is written while the image is made.
+            DeviceCheck.confirm(card, image, yes, System.console());
         }
         // The copy of the base is nearly all the work: it runs while the site is read and
         // rendered. A base still to be built comes after them, so that bad input fails at once.
         SiteImage siteImage = ready != null ? SiteImage.copyOf(ready, image) : null;
-        List<MappedRange> dataRanges;
         SiteConfig site;
+        CardWrite cardWrite = null;
+        Progress progress = Progress.onTerminal();
+        String cardLine = null;
         try {
             site = siteConfig(serverAddress, entry);
             Map<String, byte[]> files = SiteFiles.render(site);
@@ -146,9 +145,17 @@ final class SetupNodeCommand implements Callable<Integer> {
                 siteImage = SiteImage.copyOf(bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(),
                         Progress.onTerminal()), image);
             }
+            if (card != null) {
+                cardWrite = CardWrite.start(card, siteImage, force, progress);
+            }
             siteImage.complete(SiteFiles.FOLDER, files);
-            dataRanges = siteImage.dataRanges();
+            if (cardWrite != null) {
+                cardLine = cardWrite.finish(image, siteImage.dataRanges());
+            }
         } finally {
+            if (cardWrite != null) {
+                cardWrite.close();
+            }
             if (siteImage != null) {
                 siteImage.close();
             }
@@ -160,7 +167,6 @@ final class SetupNodeCommand implements Callable<Integer> {
         Timestamp epoch = SourceDateEpoch.fromEnvironment();
         ReleaseOutputs.Request release = new ReleaseOutputs.Request(formats, bmap, checksums, ReleaseOutputs.baseName(image), description,
                 epoch != null ? epoch : Timestamp.of(java.time.Instant.now()));
-        Progress progress = Progress.onTerminal();
         List<ReleaseOutputs.Released> written = ReleaseOutputs.write(image, release, (name, total, bytes, work) -> {
             try (Progress.Bar bar = progress.bar(name, total, bytes ? Progress.Unit.BYTES : Progress.Unit.FILES)) {
                 work.run(bar::advance);
@@ -169,8 +175,8 @@ final class SetupNodeCommand implements Callable<Integer> {
         for (ReleaseOutputs.Released p : written) {
             System.out.println("wrote " + p.file() + (p.sha256() != null ? "  sha256 " + p.sha256() : ""));
         }
-        if (card != null) {
-            writeCard(image, dataRanges, card, progress);
+        if (cardLine != null) {
+            System.out.println(cardLine);
         }
         Path bmapFile = image.resolveSibling(ReleaseOutputs.baseName(image) + ".bmap");
         System.out.println(siteLine);
@@ -180,23 +186,6 @@ final class SetupNodeCommand implements Callable<Integer> {
         }
         System.out.println("then run `" + CommandTree.spoken("vpn monitor") + "` to accept each node as it asks to join.");
         return 0;
-    }
-
-    /** Writes the finished image to the card, after the checks again (the image's size is known now) and the question. */
-    private void writeCard(Path image, List<MappedRange> dataRanges, BlockDevice card, Progress progress) throws IOException {
-        DeviceCheck.check(card, Files.size(image), force);
-        DeviceCheck.confirm(card, image, yes, System.console());
-        List<MappedRange> ranges;
-        long candidates = dataRanges.stream().mapToLong(MappedRange::length).sum();
-        try (Progress.Bar bar = progress.bar("writing " + card.path(), candidates, Progress.Unit.BYTES)) {
-            ranges = BlockDeviceWriter.write(image, dataRanges, card.path(), bar::advance);
-        }
-        long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
-        try (Progress.Bar bar = progress.bar("verifying " + card.path(), mapped, Progress.Unit.BYTES)) {
-            BlockDeviceWriter.verify(image, ranges, card.path(), bar::advance);
-        }
-        System.out.println("wrote " + image.getFileName() + " to " + card.path() + " (" + card.model() + ", " + card.sizeText() + "): "
-                + mapped + " bytes in " + ranges.size() + " ranges, read back and verified");
     }
 
     /** The site from the command line and the server state: every value checked here. */

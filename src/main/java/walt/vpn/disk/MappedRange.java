@@ -31,4 +31,19 @@ public record MappedRange(long offset, long length) {
         }
         return java.util.List.copyOf(merged);
     }
+
+    /** {@code ranges} (in offset order) without the bytes of {@code cut}. */
+    public static java.util.List<MappedRange> without(java.util.List<MappedRange> ranges, MappedRange cut) {
+        java.util.List<MappedRange> kept = new java.util.ArrayList<>();
+        for (MappedRange r : ranges) {
+            if (r.offset < cut.offset) {
+                kept.add(new MappedRange(r.offset, Math.min(r.end(), cut.offset) - r.offset));
+            }
+            if (r.end() > cut.end()) {
+                long from = Math.max(r.offset, cut.end());
+                kept.add(new MappedRange(from, r.end() - from));
+            }
+        }
+        return java.util.List.copyOf(kept);
+    }
 }

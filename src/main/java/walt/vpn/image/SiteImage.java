@@ -120,17 +120,48 @@ public final class SiteImage implements AutoCloseable {
     }
 
     private List<MappedRange> dataRanges(PartitionedImage.Partition boot, long size) throws IOException {
-        List<long[]> runs = NodeBaseCache.blockRuns(base);
+        List<MappedRange> runs = baseRanges();
         if (runs == null) {
             return List.of(new MappedRange(0, size));
         }
+        List<MappedRange> ranges = new ArrayList<>(runs);
+        ranges.add(new MappedRange(boot.start(), boot.size()));
+        return MappedRange.union(ranges);
+    }
+
+    /** The base being copied. */
+    public Path base() {
+        return base;
+    }
+
+    /**
+     * The base's data in bytes, from the block runs cached with it; null where they are not
+     * known. Outside the boot partition they are the finished image's data too: a card can be
+     * written from the base while the copy runs.
+     */
+    public List<MappedRange> baseRanges() throws IOException {
+        List<long[]> runs = NodeBaseCache.blockRuns(base);
+        if (runs == null) {
+            return null;
+        }
+        long size = Files.size(base);
         List<MappedRange> ranges = new ArrayList<>();
         for (long[] run : runs) {
             long start = run[0] * SparseCopy.BLOCK;
             ranges.add(new MappedRange(start, Math.min(size, (run[1] + 1) * SparseCopy.BLOCK) - start));
         }
-        ranges.add(new MappedRange(boot.start(), boot.size()));
         return MappedRange.union(ranges);
+    }
+
+    /** The boot partition's bytes: all that {@link #complete} changes. */
+    public MappedRange bootPartition() throws IOException {
+        try (PartitionedImage disk = PartitionedImage.open(ImageFile.openReadOnly(base))) {
+            if (disk.partitions().isEmpty() || disk.partitions().get(0).number() != BOOT_PARTITION) {
+                throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
+            }
+            PartitionedImage.Partition boot = disk.partitions().get(0);
+            return new MappedRange(boot.start(), boot.size());
+        }
     }
 
     private void awaitCopy() throws IOException {

@@ -85,6 +85,37 @@ class SetupNodeDeviceIT {
         assertEquals(0, cmp.exit(), cmp.all());
     }
 
+    /**
+     * With the base's block runs cached beside it (as setup-node's own cache keeps them), the
+     * card is written from the base while the image is made, then its boot partition from the
+     * image: the card must hold the image all the same.
+     */
+    @Test
+    void writtenFromTheBaseWhileTheImageIsMadeTheCardHoldsTheImage() throws Exception {
+        StringBuilder runs = new StringBuilder();
+        for (walt.vpn.image.output.BlockMapFile.Range range : walt.vpn.image.output.BlockMapFile.ranges(base)) {
+            runs.append(range.first()).append(' ').append(range.last()).append('\n');
+        }
+        Files.writeString(base.resolveSibling("blocks"), runs);
+        // Old bytes on the card at the start of each of the base's ranges: all must be overwritten.
+        byte[] old = new byte[512];
+        java.util.Arrays.fill(old, (byte) 0x5a);
+        try (RandomAccessFile f = new RandomAccessFile(loop, "rw")) {
+            for (walt.vpn.disk.MappedRange m : walt.vpn.image.output.BlockMapFile.byteRanges(base)) {
+                f.seek(m.offset());
+                f.write(old, 0, (int) Math.min(old.length, m.length()));
+            }
+        }
+        WaltJar.Run r = setupNode("--force", "--yes");
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.out().contains(" ranges, read back and verified\n"), r.out());
+        Path image = dir.resolve("node.img");
+        for (walt.vpn.disk.MappedRange m : walt.vpn.image.output.BlockMapFile.byteRanges(image)) {
+            Tools.Result cmp = Tools.run("cmp", "-n", Long.toString(m.length()), "-i", m.offset() + ":" + m.offset(), image.toString(), loop);
+            assertEquals(0, cmp.exit(), "mapped range " + m + ": " + cmp.all());
+        }
+    }
+
     @Test
     void withoutATerminalOrYesNothingIsWritten() throws Exception {
         WaltJar.Run r = setupNode("--force");

@@ -21,4 +21,13 @@ class MappedRangeTest {
         assertThrows(IllegalArgumentException.class, () -> new MappedRange(-1, 5));
         assertThrows(IllegalArgumentException.class, () -> new MappedRange(5, -1));
     }
+
+    @Test
+    void withoutCutsARangeOutOfEachRangeItTouches() {
+        List<MappedRange> in = List.of(new MappedRange(0, 10), new MappedRange(20, 30), new MappedRange(60, 10), new MappedRange(100, 5));
+        assertEquals(List.of(new MappedRange(0, 10), new MappedRange(20, 5), new MappedRange(65, 5), new MappedRange(100, 5)),
+                MappedRange.without(in, new MappedRange(25, 40)));
+        assertEquals(List.of(new MappedRange(0, 4), new MappedRange(6, 4)), MappedRange.without(List.of(new MappedRange(0, 10)), new MappedRange(4, 2)));
+        assertEquals(List.of(), MappedRange.without(List.of(new MappedRange(5, 5)), new MappedRange(0, 20)));
+    }
 }
