@@ -102,7 +102,8 @@ final class SetupNodeCommand implements Callable<Integer> {
 
     @Option(names = "--device", paramLabel = "DEV", description = {"Also write the image to this SD card (e.g. /dev/sdb) and read it back:",
         "only its mapped blocks, as bmaptool copy, so the card's old bytes stay in the image's free space. Refused when",
-        "the card or a partition of it is mounted; asks first unless --yes. The image file (-o) is kept."})
+        "the card or a partition of it is mounted; asks first unless --yes. The card is written while the image is made;",
+        "the image file (-o) is kept."})
     Path device;
 
     @Option(names = "--force", description = "Write to --device even though the kernel does not call it removable (some card readers).")
