@@ -119,26 +119,37 @@ final class SetupNodeCommand implements Callable<Integer> {
         Path image = output.toAbsolutePath();
         Path cacheRoot = cache != null ? cache : BuildCommand.defaultCache();
         NodeBaseCache bases = new NodeBaseCache(cacheRoot);
-        NodeBaseCache.Entry nodeBase = base != null ? null
-                : bases.entry(recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml"));
-        Path ready = base != null ? base : nodeBase.cached() ? nodeBase.image() : null;
-        // The card is checked before any work too, so that a wrong device fails at once: the
-        // image is the base's size. Without a terminal to ask on, --yes is needed from the start.
+        Path recipeFile = base != null ? null
+                : recipe != null ? recipe : ProjectHome.find().resolve("image-recipes/rpi3bp-vpn-node.yaml");
+        // The copy of the base is nearly all the work. It starts at once from the only cached
+        // base of the recipe's name, while the recipe is read and its key worked out (a wrong
+        // guess is dropped), and goes on while the site is read and rendered. A base still to
+        // be built comes after them, so that bad input fails at once.
+        Path guess = recipeFile != null ? bases.soleCachedGuess(recipeFile) : null;
+        SiteImage siteImage = guess != null ? SiteImage.copyOf(guess, image) : null;
         BlockDevice card = null;
-        if (device != null) {
-            card = BlockDevice.of(device);
-            DeviceCheck.check(card, ready != null ? Files.size(ready) : 0, force);
-            // Asked now: the card is written while the image is made.
-            DeviceCheck.confirm(card, image, yes, System.console());
-        }
-        // The copy of the base is nearly all the work: it runs while the site is read and
-        // rendered. A base still to be built comes after them, so that bad input fails at once.
-        SiteImage siteImage = ready != null ? SiteImage.copyOf(ready, image) : null;
         SiteConfig site;
         CardWrite cardWrite = null;
         Progress progress = Progress.onTerminal();
         String cardLine = null;
         try {
+            NodeBaseCache.Entry nodeBase = recipeFile == null ? null : bases.entry(recipeFile);
+            Path ready = base != null ? base : nodeBase.cached() ? nodeBase.image() : null;
+            if (siteImage != null && !siteImage.base().equals(ready)) {
+                siteImage.close();
+                siteImage = null;
+            }
+            // The card is checked before any other work too, so that a wrong device fails at
+            // once: the image is the base's size. Without a terminal to ask on, --yes is needed.
+            if (device != null) {
+                card = BlockDevice.of(device);
+                DeviceCheck.check(card, ready != null ? Files.size(ready) : 0, force);
+                // Asked now: the card is written while the image is made.
+                DeviceCheck.confirm(card, image, yes, System.console());
+            }
+            if (siteImage == null && ready != null) {
+                siteImage = SiteImage.copyOf(ready, image);
+            }
             site = siteConfig(serverAddress, entry);
             Map<String, byte[]> files = SiteFiles.render(site);
             if (siteImage == null) {

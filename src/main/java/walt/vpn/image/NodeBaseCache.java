@@ -52,6 +52,33 @@ public final class NodeBaseCache {
         return new Entry(r, dir.resolve(r.name() + "-" + key(recipeFile, r).substring(0, 16)).resolve(r.name() + ".img"));
     }
 
+    /**
+     * A guess made before the recipe is read: the base of the only cached entry named after the
+     * recipe's file (a recipe's name is usually its file's). Null when there is none or more
+     * than one. Only {@link #entry} says which base is right; a guess lets the copy of the
+     * base start while it works that out.
+     */
+    public Path soleCachedGuess(Path recipeFile) {
+        String file = recipeFile.getFileName().toString();
+        String stem = file.endsWith(".yaml") ? file.substring(0, file.length() - ".yaml".length()) : file;
+        Path found = null;
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path d : entries.toList()) {
+                String name = d.getFileName().toString();
+                if (name.length() == stem.length() + 17 && name.startsWith(stem + "-") && name.substring(stem.length() + 1).matches("[0-9a-f]{16}")
+                        && Files.isRegularFile(d.resolve(stem + ".img")) && Files.isRegularFile(d.resolve(RUNS))) {
+                    if (found != null) {
+                        return null;
+                    }
+                    found = d.resolve(stem + ".img");
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return null;
+        }
+        return found;
+    }
+
     /** The cached base, built first when absent. */
     public Path obtain(Entry entry, Path downloadCache, boolean offline, Timestamp sourceDateEpoch, Progress progress)
             throws IOException {
