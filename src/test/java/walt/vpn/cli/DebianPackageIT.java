@@ -100,6 +100,11 @@ class DebianPackageIT {
         assertTrue(c.stdout().lines().filter(l -> l.endsWith("./usr/libexec/walt-vpn/enroll") || l.endsWith("./usr/bin/walt-vpn"))
                 .allMatch(l -> l.startsWith("-rwxr-xr-x root/root")), c.stdout());
 
+        // Reproducible: the pages carry the release's day, not the build's.
+        Tools.Result page = Tools.run(List.of("sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xOf - ./usr/share/man/man1/walt-vpn.1.gz | gzip -dc",
+                "-", deb.toString()), work, 60);
+        assertTrue(page.stdout().contains(".TH \"WALT\\-VPN\" \"1\" \"2026-01-01\""), page.stdout().lines().limit(12).toList().toString());
+
         Tools.Result f = Tools.run(List.of("dpkg-deb", "-f", deb.toString(), "Package", "Architecture", "Depends"), work, 60);
         assertTrue(f.stdout().contains("Package: walt-vpn\nArchitecture: all\n"), f.stdout());
         for (String dep : List.of("java17-runtime-headless", "openssh-server", "openssh-client", "iproute2", "netcat-openbsd")) {
