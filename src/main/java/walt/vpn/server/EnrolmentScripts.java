@@ -24,7 +24,7 @@ final class EnrolmentScripts {
     static String forcedCommand(Path netcat, Path socket) {
         return String.join("\n",
                 "#!/bin/sh",
-                "# Forced command of the " + ServerAccounts.ENROL + " account (written by walt vpn-server init).",
+                "# Forced command of the " + ServerAccounts.ENROL + " account (walt vpn-server init writes it; the Debian package ships it).",
                 "set -u",
                 "export LC_ALL=C",
                 "fail() {",
@@ -78,7 +78,7 @@ final class EnrolmentScripts {
      */
     static String keysCommand(Path forced) {
         return "#!/bin/sh\n"
-                + "# AuthorizedKeysCommand of the " + ServerAccounts.ENROL + " account (written by walt vpn-server init).\n"
+                + "# AuthorizedKeysCommand of the " + ServerAccounts.ENROL + " account (walt vpn-server init writes it; the Debian package ships it).\n"
                 + "case \"$1\" in\n"
                 + "  " + String.join("|", SshPublicKey.TYPES.stream().sorted().toList()) + ") ;;\n"
                 + "  *) exit 0 ;;\n"
