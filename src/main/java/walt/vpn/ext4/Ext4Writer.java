@@ -456,8 +456,8 @@ public final class Ext4Writer {
                 }
                 out.write(blockBitmapAt[g] * Geometry.BLOCK, ByteBuffer.wrap(bb));
                 out.write(inodeBitmapAt[g] * Geometry.BLOCK, ByteBuffer.wrap(ib));
-                int bbCsum = Crc32c.update(csumSeed, bb, 0, (int) (blocksPerGroup / 8));
-                int ibCsum = Crc32c.update(csumSeed, ib, 0, (int) (geo.inodesPerGroup / 8));
+                int bbCsum = GroupDescriptor.bitmapChecksum(csumSeed, bb, blocksPerGroup);
+                int ibCsum = GroupDescriptor.bitmapChecksum(csumSeed, ib, geo.inodesPerGroup);
                 long freeInodes = geo.inodesPerGroup - usedInodes;
                 new GroupDescriptor(blockBitmapAt[g], inodeBitmapAt[g], inodeTableAt[g], free, freeInodes, usedDirs[g],
                         GroupDescriptor.FLAG_ITABLE_ZEROED, freeInodes, bbCsum, ibCsum)

@@ -54,6 +54,24 @@ public record GroupDescriptor(long blockBitmap, long inodeBitmap, long inodeTabl
         b.putShort(offset + 0x1E, (short) checksum(b, offset, descSize, csumSeed, group));
     }
 
+    /** Where bg_block_bitmap_csum_hi ends: descriptors at least this long keep all 32 bits of it. */
+    static final int BLOCK_BITMAP_CSUM_HI_END = 0x3A;
+    /** Where bg_inode_bitmap_csum_hi ends. */
+    static final int INODE_BITMAP_CSUM_HI_END = 0x3C;
+
+    /**
+     * A bitmap's checksum under metadata_csum (the kernel's ext4_*_bitmap_csum_set): crc32c of
+     * its first {@code bits / 8} bytes, those that hold the group's clusters or inodes.
+     */
+    public static int bitmapChecksum(int csumSeed, byte[] bitmap, long bits) {
+        return Crc32c.update(csumSeed, bitmap, 0, (int) (bits / 8));
+    }
+
+    /** The pair of {@link #bitmapChecksum}: a short descriptor keeps the low 16 bits only. */
+    static boolean bitmapChecksumMatches(int stored, int computed, int descSize, int hiEnd) {
+        return descSize >= hiEnd ? stored == computed : (stored & 0xFFFF) == (computed & 0xFFFF);
+    }
+
     /** bg_checksum under metadata_csum: crc32c over group number and descriptor, checksum field as zero. */
     public static int checksum(ByteBuffer b, int offset, int descSize, int csumSeed, int group) {
         byte[] d = new byte[descSize];

@@ -135,6 +135,30 @@ class Ext4VolumeChecksumTest {
         Mke2fsImages.assertRejected(img, "inode " + ino + " (/etc/attrs): xattr block " + block + ": checksum mismatch");
     }
 
+    /** A bit of group 0's block bitmap: a free block marked used, which only the checksum and a recount notice. */
+    @Test
+    void blockBitmap() throws Exception {
+        Path img = image("block-bitmap.img");
+        long block = number(dumpe2fs(img), "Block bitmap at (\\d+)");
+        flip(img, block * BLOCK + 1000);
+        assertTrue(Mke2fsImages.assertE2fsckComplains(img).contains("bitmap"));
+        Mke2fsImages.assertRejected(img, "group 0: block bitmap (block " + block + "): checksum mismatch");
+    }
+
+    @Test
+    void inodeBitmap() throws Exception {
+        Path img = image("inode-bitmap.img");
+        long block = number(dumpe2fs(img), "Inode bitmap at (\\d+)");
+        flip(img, block * BLOCK + 200);
+        assertTrue(Mke2fsImages.assertE2fsckComplains(img).contains("bitmap"));
+        Mke2fsImages.assertRejected(img, "group 0: inode bitmap (block " + block + "): checksum mismatch");
+    }
+
+    private static String dumpe2fs(Path img) throws Exception {
+        walt.vpn.testing.Tools.Result r = walt.vpn.testing.Tools.run("dumpe2fs", img.toString());
+        return r.stdout();
+    }
+
     @Test
     void theUndamagedImageReads() throws Exception {
         Mke2fsImages.readAll(image("clean.img"));
