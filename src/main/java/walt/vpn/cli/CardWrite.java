@@ -110,7 +110,7 @@ final class CardWrite implements AutoCloseable {
         }
     }
 
-    /** A write that did not finish is stopped (its channel closes on interrupt) and said to have left the card incomplete. */
+    /** A write that did not finish or verify is stopped (its channel closes on interrupt), and the card said not to hold the image. */
     @Override
     public void close() {
         if (early != null) {
@@ -125,7 +125,7 @@ final class CardWrite implements AutoCloseable {
             bar.close();
         }
         if (!finished && (early != null || bar != null)) {
-            System.err.println(CommandTree.rootName() + ": " + card.path() + " holds part of an image only: write it again");
+            System.err.println(CommandTree.rootName() + ": " + card.path() + " does not hold the whole image: write it again");
         }
     }
 }

@@ -15,7 +15,7 @@ public record VpnKeys(SshPublicKey bootstrap, SshPublicKey ca) {
         Path ca = stateDir.resolve("ca.pub");
         if (!Files.exists(bootstrap) || !Files.exists(ca)) {
             // Missing files the user named the folder of: bad input (exit 2), said in one sentence.
-            throw new java.nio.file.NoSuchFileException(null, null, "no VPN keys in " + stateDir + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first");
+            throw new java.nio.file.NoSuchFileException(null, null, "no VPN keys in " + stateDir + " (bootstrap.pub, ca.pub): run the server's init first (walt vpn-server init; walt-vpn server init from the Debian package)");
         }
         return new VpnKeys(SshPublicKey.read(bootstrap), SshPublicKey.read(ca));
     }

@@ -24,7 +24,7 @@ public final class AdminClient implements AutoCloseable {
             ch.connect(UnixDomainSocketAddress.of(socket));
         } catch (IOException e) {
             ch.close();
-            throw new IOException("the WalT VPN server is not running (no " + socket + "): start walt vpn-server run");
+            throw new IOException("the WalT VPN server is not running (no " + socket + "): start it (systemctl start walt-vpn-server, or walt vpn-server run)");
         }
         return new AdminClient(new JsonLineChannel(ch));
     }

@@ -29,7 +29,7 @@ public final class AuditLog {
         try {
             Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            System.err.println("walt vpn-server: cannot write the audit log: " + e.getMessage());
+            System.err.println("walt-vpn: cannot write the audit log: " + e.getMessage());
         }
     }
 }

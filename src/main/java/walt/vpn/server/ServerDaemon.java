@@ -75,7 +75,7 @@ public final class ServerDaemon implements AutoCloseable {
             throws IOException, SQLException {
         this.paths = paths;
         if (!Files.exists(paths.caKey())) {
-            throw new IOException("no CA in " + paths.stateDir() + ": run walt vpn-server init first");
+            throw new IOException("no CA in " + paths.stateDir() + ": run the server's init first (walt vpn-server init; walt-vpn server init from the Debian package)");
         }
         this.audit = new AuditLog(paths.auditLog(), clock);
         this.registry = NodeRegistry.open(paths.registryDir());
@@ -191,7 +191,7 @@ public final class ServerDaemon implements AutoCloseable {
                 GroupPrincipal g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
                 Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(g);
             } catch (UserPrincipalNotFoundException e) {
-                throw new IOException("group " + group + " does not exist: run walt vpn-server init");
+                throw new IOException("group " + group + " does not exist: run the server's init (walt vpn-server init; walt-vpn server init from the Debian package)");
             }
         }
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(mode));

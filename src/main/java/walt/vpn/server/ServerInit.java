@@ -143,7 +143,8 @@ public final class ServerInit {
         }
         for (Path p : List.of(paths.enrolCommand(), paths.enrolKeysCommand(), paths.sshdDropIn())) {
             if (!Files.isRegularFile(p)) {
-                throw new NoSuchFileException(p.toString(), null, "missing from the walt-vpn package: reinstall it");
+                throw new NoSuchFileException(p.toString(), null, "missing from the walt-vpn package: restore it with"
+                        + " apt install --reinstall -o Dpkg::Options::=--force-confmiss walt-vpn");
             }
         }
         report.add("kept " + paths.enrolCommand() + ", " + paths.enrolKeysCommand() + " and sshd drop-in "

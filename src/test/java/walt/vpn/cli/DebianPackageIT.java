@@ -150,7 +150,8 @@ class DebianPackageIT {
         ok(root, "/usr/lib/walt-vpn/first-boot-configure");
         Files.copy(deb, root.resolve("tmp/walt-vpn.deb"));
 
-        // install
+        // install, where a group of the tunnel account's name is left from an earlier purge
+        ok(root, "groupadd", "--system", "walt-vpn");
         Tools.Result install = ok(root, "dpkg", "-i", "/tmp/walt-vpn.deb");
         assertTrue(install.stdout().contains("Setting up walt-vpn (" + version + ")"), install.all());
         assertEquals("walt-vpn 0.1.0", ok(root, "walt-vpn", "--version").stdout().strip());
@@ -158,7 +159,10 @@ class DebianPackageIT {
         assertTrue(help.stdout().startsWith("Usage: walt-vpn setup-node "), help.all());
         for (String account : List.of("walt-vpn:x:", "walt-vpn-enroll:x:")) {
             assertTrue(ok(root, "getent", "passwd", account.substring(0, account.indexOf(':'))).stdout().startsWith(account), "postinst made " + account);
+            assertEquals("", expiry(root, account.substring(0, account.indexOf(':'))), "an installed VPN's accounts do not expire");
         }
+        assertEquals(ok(root, "getent", "group", "walt-vpn").stdout().split(":")[2], ok(root, "id", "-g", "walt-vpn").stdout().strip(),
+                "the tunnel account joins the group that was there");
         for (String page : commandNames(CommandTree.forRoot("walt-vpn"), new ArrayList<>())) {
             Tools.Result man = ok(root, "man", "-P", "cat", page);
             assertTrue(man.stdout().contains("NAME") && man.stdout().contains(page + " - "), page + ": " + man.all());
@@ -196,8 +200,11 @@ class DebianPackageIT {
         assertEquals(-1L, java.util.Arrays.mismatch(ca, Files.readAllBytes(root.resolve("var/lib/walt/vpn/ca"))), "upgrade keeps the CA");
         ok(root, "walt-vpn", "nodes", "--help");
 
-        // remove: the command goes; state, accounts and conffile stay
+        // remove: the command goes; state, accounts and conffile stay, the accounts expired
         ok(root, "dpkg", "-r", "walt-vpn");
+        for (String account : List.of("walt-vpn", "walt-vpn-enroll")) {
+            assertEquals("1", expiry(root, account), "a removed VPN lets no node in: " + account + " expired");
+        }
         assertFalse(Files.exists(root.resolve("usr/bin/walt-vpn"), LinkOption.NOFOLLOW_LINKS));
         assertFalse(Files.exists(root.resolve("usr/share/walt-vpn")));
         assertTrue(Files.isRegularFile(root.resolve("var/lib/walt/vpn/ca")), "remove keeps the state");
@@ -205,12 +212,22 @@ class DebianPackageIT {
         ok(root, "getent", "passwd", "walt-vpn");
         assertTrue(ok(root, "dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "walt-vpn").stdout().startsWith("rc"));
 
+        // installed again: the same CA, the accounts serve again
+        ok(root, "dpkg", "-i", "/tmp/walt-vpn-next.deb");
+        assertEquals(-1L, java.util.Arrays.mismatch(ca, Files.readAllBytes(root.resolve("var/lib/walt/vpn/ca"))), "reinstalling keeps the CA");
+        assertEquals("", expiry(root, "walt-vpn"));
+        ok(root, "dpkg", "-r", "walt-vpn");
+        // what systemctl enable made
+        Path wants = Files.createDirectories(root.resolve("etc/systemd/system/multi-user.target.wants"));
+        Files.createSymbolicLink(wants.resolve("walt-vpn-server.service"), Path.of("/usr/lib/systemd/system/walt-vpn-server.service"));
+
         // purge: the VPN's state and accounts go; WalT's own /var/lib/walt stays
         Files.createDirectories(root.resolve("var/lib/walt/images"));
         ok(root, "dpkg", "-P", "walt-vpn");
         assertFalse(Files.exists(root.resolve("var/lib/walt/vpn")), "purge removes the state");
         assertTrue(Files.isDirectory(root.resolve("var/lib/walt/images")), "purge leaves WalT's own folder");
         assertFalse(Files.exists(root.resolve(CONFFILE)), "purge removes the conffile");
+        assertFalse(Files.exists(wants.resolve("walt-vpn-server.service"), LinkOption.NOFOLLOW_LINKS), "purge removes the enable link");
         for (String account : List.of("walt-vpn", "walt-vpn-enroll")) {
             Tools.Result gone = Tools.run(List.of("chroot", root.toString(), "getent", "passwd", account), work, 60, env());
             assertEquals(2, gone.exit(), "purge removes " + account + ": " + gone.all());
@@ -218,6 +235,12 @@ class DebianPackageIT {
         Tools.Result query = Tools.run(List.of("chroot", root.toString(), "dpkg-query", "-W", "walt-vpn"), work, 60, env());
         assertTrue(query.exit() != 0, "dpkg forgets the package: " + query.all());
         System.err.println(suite + ": install, init, upgrade, remove and purge passed");
+    }
+
+    /** The account's expiry date field in shadow: empty for never. */
+    private static String expiry(Path root, String account) throws Exception {
+        String[] fields = ok(root, "getent", "shadow", account).stdout().strip().split(":", -1);
+        return fields[7];
     }
 
     private static Tools.Result ok(Path root, String... command) throws Exception {

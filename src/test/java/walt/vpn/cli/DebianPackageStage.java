@@ -84,6 +84,8 @@ public final class DebianPackageStage {
     }
 
     static void writeManSources(Path dir) throws IOException {
+        // A renamed command's old page must not stay behind to be packaged.
+        deleteTree(dir);
         Files.createDirectories(dir);
         for (CommandSpec spec : commands(CommandTree.forRoot(COMMAND), new ArrayList<>())) {
             Path page = dir.resolve(pageName(spec) + ".adoc");
@@ -123,10 +125,10 @@ public final class DebianPackageStage {
         String completion = AutoComplete.bash(COMMAND, CommandTree.forRoot(COMMAND));
         completion = completion.startsWith("#!") ? completion.substring(completion.indexOf('\n') + 1) : completion;
         file("usr/share/bash-completion/completions/" + COMMAND, completion.getBytes(StandardCharsets.UTF_8), false);
-        try (Stream<Path> pages = Files.list(project.resolve("target/man"))) {
-            for (Path page : pages.filter(p -> p.toString().endsWith(".1")).sorted().toList()) {
-                file("usr/share/man/man1/" + page.getFileName() + ".gz", gzip(Files.readAllBytes(page)), false);
-            }
+        // One page per command of today's tree: target/man may still hold a renamed one's.
+        for (CommandSpec spec : commands(CommandTree.forRoot(COMMAND), new ArrayList<>())) {
+            Path page = project.resolve("target/man").resolve(pageName(spec) + ".1");
+            file("usr/share/man/man1/" + page.getFileName() + ".gz", gzip(Files.readAllBytes(page)), false);
         }
         file("usr/share/lintian/overrides/" + COMMAND, Files.readAllBytes(deb.resolve("lintian-overrides")), false);
         file("usr/share/doc/" + COMMAND + "/copyright", Files.readAllBytes(deb.resolve("copyright")), false);

@@ -153,7 +153,7 @@ class SetupProxyScriptTest {
     @Test
     void stateWithoutKeysTellsToInitTheServer() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty-state"));
-        assertEquals("walt: no VPN keys in " + empty + " (bootstrap.pub, ca.pub): run `walt vpn-server init` first\n",
+        assertEquals("walt: no VPN keys in " + empty + " (bootstrap.pub, ca.pub): run the server's init first (walt vpn-server init; walt-vpn server init from the Debian package)\n",
                 refusedInput(empty, hostKeys));
     }
 
