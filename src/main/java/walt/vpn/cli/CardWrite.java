@@ -33,12 +33,16 @@ final class CardWrite implements AutoCloseable {
     private final Thread early;
     private final CompletableFuture<List<MappedRange>> earlyRanges = new CompletableFuture<>();
     private Progress.Bar bar;
-    private boolean finished;
+    private volatile boolean finished;
+    /** Ctrl-C ends the JVM without close(): this says what the card holds then. */
+    private final Thread warnOnExit;
 
     private CardWrite(BlockDevice card, Progress progress, MappedRange boot, List<MappedRange> outside, Path base) {
         this.card = card;
         this.progress = progress;
         this.boot = boot;
+        this.warnOnExit = new Thread(this::warnIfUnfinished, "warn " + card.path());
+        Runtime.getRuntime().addShutdownHook(warnOnExit);
         if (outside == null) {
             this.early = null;
             return;
@@ -124,6 +128,15 @@ final class CardWrite implements AutoCloseable {
         if (bar != null) {
             bar.close();
         }
+        try {
+            Runtime.getRuntime().removeShutdownHook(warnOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            return; // the hook says it
+        }
+        warnIfUnfinished();
+    }
+
+    private void warnIfUnfinished() {
         if (!finished && (early != null || bar != null)) {
             System.err.println(CommandTree.rootName() + ": " + card.path() + " does not hold the whole image: write it again");
         }
