@@ -100,7 +100,8 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
             if (fs.size() < Superblock.OFFSET + Superblock.SIZE) {
                 throw new InvalidDataException("too small for an ext2/3/4 filesystem");
             }
-            Superblock sb = Superblock.decode(fs.readBytes(Superblock.OFFSET, Superblock.SIZE));
+            byte[] superblockRaw = fs.readBytes(Superblock.OFFSET, Superblock.SIZE);
+            Superblock sb = Superblock.decode(superblockRaw);
             if ((sb.features().incompat() & Features.INCOMPAT_JOURNAL_DEV) != 0) {
                 throw new InvalidDataException("an external ext4 journal device, not a filesystem");
             }
@@ -117,8 +118,7 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
                 throw new InvalidDataException("absurd group count " + groupCount);
             }
             int n = (int) groupCount;
-            long gdtStart = (sb.firstDataBlock() + 1) * sb.blockSize();
-            byte[] raw = fs.readBytes(gdtStart, Math.multiplyExact(n, sb.descSize()));
+            byte[] raw = descriptorTable(fs, sb, superblockRaw, n);
             ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
             GroupDescriptor[] groups = new GroupDescriptor[n];
             int seed = sb.features().metadataCsum() ? sb.csumSeed() : 0;
@@ -144,6 +144,42 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
         } catch (RuntimeException e) {
             throw new InvalidDataException("corrupt ext4 metadata: " + e, e);
         }
+    }
+
+    /**
+     * The group descriptors, one after the other. Without meta_bg they follow the superblock;
+     * with it, from metagroup {@code s_first_meta_bg} on, each metagroup's block of descriptors
+     * is in the metagroup's first group, after that group's superblock copy if it has one (the
+     * kernel's descriptor_loc): a filesystem resize2fs grew far, or mke2fs made with meta_bg.
+     */
+    private static byte[] descriptorTable(Storage fs, Superblock sb, byte[] superblockRaw, int groups) throws IOException {
+        int length = Math.multiplyExact(groups, sb.descSize());
+        long sbBlock = sb.firstDataBlock();
+        if ((sb.features().incompat() & Features.INCOMPAT_META_BG) == 0) {
+            return fs.readBytes((sbBlock + 1) * sb.blockSize(), length);
+        }
+        int perBlock = sb.blockSize() / sb.descSize();
+        long firstMetaBg = Superblock.firstMetaBg(superblockRaw);
+        byte[] table = new byte[length];
+        for (int nr = 0, at = 0; at < length; nr++, at += sb.blockSize()) {
+            long block;
+            if (nr < firstMetaBg) {
+                block = sbBlock + nr + 1;
+            } else {
+                long group = (long) nr * perBlock;
+                int copies = Superblock.hasSuperblockCopy(sb, superblockRaw, group) ? 1 : 0;
+                if (sb.blockSize() == 1024 && nr == 0 && sbBlock == 0) {
+                    copies++; // 1 KiB blocks with block 0 not the superblock's: it is in block 1
+                }
+                block = sbBlock + group * sb.blocksPerGroup() + copies;
+            }
+            if (block <= 0 || block >= sb.blocksCount()) {
+                throw new InvalidDataException("meta_bg descriptor block " + nr + " at block " + block + ", outside the filesystem");
+            }
+            byte[] b = fs.readBytes(block * sb.blockSize(), sb.blockSize());
+            System.arraycopy(b, 0, table, at, Math.min(b.length, length - at));
+        }
+        return table;
     }
 
     /**

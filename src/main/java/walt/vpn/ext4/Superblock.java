@@ -24,6 +24,43 @@ public record Superblock(
     /** mke2fs's largest cluster: 2^29 bytes (log in KiB units, as the field counts them). */
     private static final int MAX_LOG_CLUSTER_SIZE = 19;
 
+    /** s_first_meta_bg: the first metagroup whose descriptors are in the metagroup itself. */
+    static final int FIRST_META_BG = 0x104;
+    /** s_backup_bgs: the two groups that hold backups under sparse_super2. */
+    static final int BACKUP_BGS = 0x24C;
+    static final int COMPAT_SPARSE_SUPER2 = 0x200;
+
+    static long firstMetaBg(byte[] raw) {
+        return ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getInt(FIRST_META_BG) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * Whether {@code group} starts with a copy of the superblock (the kernel's
+     * ext4_bg_has_super): group 0 always; under sparse_super2 the two groups it names; under
+     * sparse_super groups 1 and the powers of 3, 5 and 7; otherwise every group.
+     */
+    static boolean hasSuperblockCopy(Superblock sb, byte[] raw, long group) {
+        if (group == 0) {
+            return true;
+        }
+        if ((sb.features().compat() & COMPAT_SPARSE_SUPER2) != 0) {
+            ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+            return group == (b.getInt(BACKUP_BGS) & 0xFFFFFFFFL) || group == (b.getInt(BACKUP_BGS + 4) & 0xFFFFFFFFL);
+        }
+        if (group <= 1 || (sb.features().roCompat() & Features.RO_SPARSE_SUPER) == 0) {
+            return true;
+        }
+        return group % 2 == 1 && (isPower(group, 3) || isPower(group, 5) || isPower(group, 7));
+    }
+
+    private static boolean isPower(long n, long base) {
+        long p = base;
+        while (p < n) {
+            p *= base;
+        }
+        return p == n;
+    }
+
     public int blockSize() {
         return 1024 << logBlockSize;
     }

@@ -110,6 +110,35 @@ class Ext4VolumeFeaturesTest {
         }
     }
 
+    /**
+     * meta_bg: from the first metagroup on, each block of descriptors sits in its own
+     * metagroup, not after the superblock. Sizes that give several such blocks (16 or 32
+     * descriptors a 1 KiB block, 64 a 4 KiB one), with and without checksums, sparse_super,
+     * sparse_super2; read before by the contiguous rule, each was "checksum mismatch" or wrong.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"-b 1024 -O meta_bg,^resize_inode,ea_inode 300M", "-b 1024 -O meta_bg,^resize_inode,ea_inode,^metadata_csum,^64bit 300M",
+        "-b 1024 -O meta_bg,^resize_inode,ea_inode,^sparse_super 300M", "-b 4096 -O meta_bg,^resize_inode,ea_inode,sparse_super2 9G"})
+    void readsMetaBgDescriptorsFromTheirMetagroups(String optionsAndSize) throws Exception {
+        String options = optionsAndSize.substring(0, optionsAndSize.lastIndexOf(' '));
+        String size = optionsAndSize.substring(optionsAndSize.lastIndexOf(' ') + 1);
+        Path img = Mke2fsImages.make(src, work.resolve("meta-bg" + options.replaceAll("[^a-z0-9]", "_")), "-t ext4 " + options, size);
+        Tools.run("e2fsck", "-fy", img.toString());
+        Mke2fsImages.assertE2fsckClean(img);
+        String header = Tools.run("dumpe2fs", "-h", img.toString()).stdout();
+        assertTrue(header.contains("meta_bg"), header);
+        FileTree expected = new HostDirectoryReader(src).keepOwners(true).read();
+        try (ImageFile f = ImageFile.openReadOnly(img)) {
+            Ext4Volume volume = Ext4Volume.open(f);
+            assertTrue(volume.superblock().groupCount() > volume.superblock().blockSize() / volume.superblock().descSize(),
+                    "two blocks of descriptors at least: the second in its metagroup");
+            TreeAssert.assertSameTree(expected, volume.readTree(),
+                    new TreeAssert.Fidelity(true, true, false, false, java.util.Set.of("/", "/lost+found")));
+        } finally {
+            Files.deleteIfExists(img);
+        }
+    }
+
     @Test
     void inlineDataShorterThanItsSizeIsRefused() throws Exception {
         Path img = Mke2fsImages.make(src, work.resolve("inline-short.img"), "-t ext4 -b 4096 -O inline_data,ea_inode", "64M");
