@@ -20,10 +20,11 @@ import walt.vpn.image.SiteImage;
  * {@code setup-node --device}: the card written while the image is made. Outside the boot
  * partition the image is the base's bytes, so those blocks go to the card from the base, on a
  * thread of their own, while the base is copied and the site written; the boot partition, the
- * only part a site changes, follows from the finished image. Then every mapped block is read
- * back and compared with the image. Without the base's block runs, all is written from the
- * finished image. It starts only once the site is known to be good: bad input leaves the card
- * as it was.
+ * only part a site changes, follows from the finished image. Each part is read back after it
+ * is written (and flushed) and compared with its source: the base's part against the base, on
+ * the same thread, while the image is still being made; the boot partition against the image.
+ * Without the base's block runs, all is written from the finished image, then read back. It
+ * starts only once the site is known to be good: bad input leaves the card as it was.
  */
 final class CardWrite implements AutoCloseable {
 
@@ -47,11 +48,16 @@ final class CardWrite implements AutoCloseable {
             this.early = null;
             return;
         }
-        long total = outside.stream().mapToLong(MappedRange::length).sum() + boot.length();
-        this.bar = progress.bar("writing " + card.path(), total, Progress.Unit.BYTES);
+        // Read and written, then read back: each byte counts twice, at most.
+        long total = 2 * (outside.stream().mapToLong(MappedRange::length).sum() + boot.length());
+        this.bar = progress.bar("writing and verifying " + card.path(), total, Progress.Unit.BYTES);
         this.early = new Thread(() -> {
             try {
-                earlyRanges.complete(BlockDeviceWriter.write(base, outside, card.path(), bar::advance));
+                // Outside the boot partition the image is the base's bytes: these are checked
+                // against the base, on this thread too, while the image is still being made.
+                List<MappedRange> written = BlockDeviceWriter.write(base, outside, card.path(), bar::advance);
+                BlockDeviceWriter.verify(base, written, card.path(), bar::advance);
+                earlyRanges.complete(written);
             } catch (Throwable e) {
                 earlyRanges.completeExceptionally(e);
             }
@@ -77,18 +83,22 @@ final class CardWrite implements AutoCloseable {
         List<MappedRange> ranges;
         if (early != null) {
             List<MappedRange> written = new ArrayList<>(awaitEarly());
-            written.addAll(BlockDeviceWriter.write(image, List.of(boot), card.path(), bar::advance));
+            List<MappedRange> bootRanges = BlockDeviceWriter.write(image, List.of(boot), card.path(), bar::advance);
+            BlockDeviceWriter.verify(image, bootRanges, card.path(), bar::advance);
+            bar.close();
+            written.addAll(bootRanges);
             ranges = MappedRange.union(written);
         } else {
             long total = dataRanges.stream().mapToLong(MappedRange::length).sum();
             bar = progress.bar("writing " + card.path(), total, Progress.Unit.BYTES);
             ranges = BlockDeviceWriter.write(image, dataRanges, card.path(), bar::advance);
+            bar.close();
+            long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
+            try (Progress.Bar verifying = progress.bar("verifying " + card.path(), mapped, Progress.Unit.BYTES)) {
+                BlockDeviceWriter.verify(image, ranges, card.path(), verifying::advance);
+            }
         }
-        bar.close();
         long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
-        try (Progress.Bar verifying = progress.bar("verifying " + card.path(), mapped, Progress.Unit.BYTES)) {
-            BlockDeviceWriter.verify(image, ranges, card.path(), verifying::advance);
-        }
         finished = true;
         return "wrote " + image.getFileName() + " to " + card.path() + " (" + card.model() + ", " + card.sizeText() + "): "
                 + mapped + " bytes in " + ranges.size() + " ranges, read back and verified";
