@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * metadata_csum images made by mke2fs -d with one byte changed where only a checksum notices
@@ -135,23 +137,15 @@ class Ext4VolumeChecksumTest {
         Mke2fsImages.assertRejected(img, "inode " + ino + " (/etc/attrs): xattr block " + block + ": checksum mismatch");
     }
 
-    /** A bit of group 0's block bitmap: a free block marked used, which only the checksum and a recount notice. */
-    @Test
-    void blockBitmap() throws Exception {
-        Path img = image("block-bitmap.img");
-        long block = number(dumpe2fs(img), "Block bitmap at (\\d+)");
-        flip(img, block * BLOCK + 1000);
+    /** A bit of group 0's block or inode bitmap: what only its checksum and e2fsck's recount notice. */
+    @ParameterizedTest
+    @CsvSource({"Block, block, 1000", "Inode, inode, 200"})
+    void bitmap(String dumpe2fsName, String which, int byteInBitmap) throws Exception {
+        Path img = image(which + "-bitmap.img");
+        long block = number(dumpe2fs(img), dumpe2fsName + " bitmap at (\\d+)");
+        flip(img, block * BLOCK + byteInBitmap);
         assertTrue(Mke2fsImages.assertE2fsckComplains(img).contains("bitmap"));
-        Mke2fsImages.assertRejected(img, "group 0: block bitmap (block " + block + "): checksum mismatch");
-    }
-
-    @Test
-    void inodeBitmap() throws Exception {
-        Path img = image("inode-bitmap.img");
-        long block = number(dumpe2fs(img), "Inode bitmap at (\\d+)");
-        flip(img, block * BLOCK + 200);
-        assertTrue(Mke2fsImages.assertE2fsckComplains(img).contains("bitmap"));
-        Mke2fsImages.assertRejected(img, "group 0: inode bitmap (block " + block + "): checksum mismatch");
+        Mke2fsImages.assertRejected(img, "group 0: " + which + " bitmap (block " + block + "): checksum mismatch");
     }
 
     private static String dumpe2fs(Path img) throws Exception {
