@@ -49,7 +49,7 @@ final class CardWrite implements AutoCloseable {
             return;
         }
         // Read and written, then read back: each byte counts twice, at most.
-        long total = 2 * (outside.stream().mapToLong(MappedRange::length).sum() + boot.length());
+        long total = 2 * (MappedRange.totalLength(outside) + boot.length());
         this.bar = progress.bar("writing and verifying " + card.path(), total, Progress.Unit.BYTES);
         this.early = new Thread(() -> {
             try {
@@ -89,16 +89,14 @@ final class CardWrite implements AutoCloseable {
             written.addAll(bootRanges);
             ranges = MappedRange.union(written);
         } else {
-            long total = dataRanges.stream().mapToLong(MappedRange::length).sum();
-            bar = progress.bar("writing " + card.path(), total, Progress.Unit.BYTES);
+            bar = progress.bar("writing " + card.path(), MappedRange.totalLength(dataRanges), Progress.Unit.BYTES);
             ranges = BlockDeviceWriter.write(image, dataRanges, card.path(), bar::advance);
             bar.close();
-            long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
-            try (Progress.Bar verifying = progress.bar("verifying " + card.path(), mapped, Progress.Unit.BYTES)) {
+            try (Progress.Bar verifying = progress.bar("verifying " + card.path(), MappedRange.totalLength(ranges), Progress.Unit.BYTES)) {
                 BlockDeviceWriter.verify(image, ranges, card.path(), verifying::advance);
             }
         }
-        long mapped = ranges.stream().mapToLong(MappedRange::length).sum();
+        long mapped = MappedRange.totalLength(ranges);
         finished = true;
         return "wrote " + image.getFileName() + " to " + card.path() + " (" + card.model() + ", " + card.sizeText() + "): "
                 + mapped + " bytes in " + ranges.size() + " ranges, read back and verified";

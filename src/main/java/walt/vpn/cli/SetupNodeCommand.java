@@ -155,7 +155,7 @@ final class SetupNodeCommand implements Callable<Integer> {
             if (siteImage == null) {
                 System.err.println(CommandTree.rootName() + ": building the node base image from " + nodeBase.recipe().source() + " (once; it is cached)");
                 siteImage = SiteImage.copyOf(bases.obtain(nodeBase, cacheRoot, offline, SourceDateEpoch.fromEnvironment(),
-                        Progress.onTerminal()), image);
+                        progress), image);
             }
             if (card != null) {
                 cardWrite = CardWrite.start(card, siteImage, force, progress);

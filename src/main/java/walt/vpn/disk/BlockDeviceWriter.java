@@ -130,11 +130,8 @@ public final class BlockDeviceWriter {
         }
 
         static Card open(Path device) throws IOException {
-            try {
-                return new Card(device, FileChannel.open(device, new OpenOption[] {StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT}), null);
-            } catch (IOException | UnsupportedOperationException e) {
-                return new Card(device, null, FileChannel.open(device, StandardOpenOption.WRITE));
-            }
+            FileChannel direct = openDirect(device, StandardOpenOption.WRITE);
+            return new Card(device, direct, direct != null ? null : FileChannel.open(device, StandardOpenOption.WRITE));
         }
 
         void write(ByteBuffer b, long pos) throws IOException {
@@ -211,10 +208,16 @@ public final class BlockDeviceWriter {
 
     /** O_DIRECT where the device takes it (block devices do; tmpfs files may not): else the page cache. */
     private static FileChannel openUncached(Path device, StandardOpenOption mode) throws IOException {
+        FileChannel direct = openDirect(device, mode);
+        return direct != null ? direct : FileChannel.open(device, mode);
+    }
+
+    /** {@code device} opened O_DIRECT, or null where it refuses that. */
+    private static FileChannel openDirect(Path device, StandardOpenOption mode) {
         try {
             return FileChannel.open(device, new OpenOption[] {mode, ExtendedOpenOption.DIRECT});
         } catch (IOException | UnsupportedOperationException e) {
-            return FileChannel.open(device, mode);
+            return null;
         }
     }
 

@@ -46,4 +46,9 @@ public record MappedRange(long offset, long length) {
         }
         return java.util.List.copyOf(kept);
     }
+
+    /** How many bytes {@code ranges} hold in all. */
+    public static long totalLength(java.util.List<MappedRange> ranges) {
+        return ranges.stream().mapToLong(MappedRange::length).sum();
+    }
 }

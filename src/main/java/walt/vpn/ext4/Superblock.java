@@ -47,18 +47,8 @@ public record Superblock(
             ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
             return group == (b.getInt(BACKUP_BGS) & 0xFFFFFFFFL) || group == (b.getInt(BACKUP_BGS + 4) & 0xFFFFFFFFL);
         }
-        if (group <= 1 || (sb.features().roCompat() & Features.RO_SPARSE_SUPER) == 0) {
-            return true;
-        }
-        return group % 2 == 1 && (isPower(group, 3) || isPower(group, 5) || isPower(group, 7));
-    }
-
-    private static boolean isPower(long n, long base) {
-        long p = base;
-        while (p < n) {
-            p *= base;
-        }
-        return p == n;
+        // The writer's rule for sparse_super; group counts were checked to fit an int.
+        return (sb.features().roCompat() & Features.RO_SPARSE_SUPER) == 0 || Geometry.hasBackup((int) group);
     }
 
     public int blockSize() {

@@ -38,11 +38,16 @@ public final class SiteImage implements AutoCloseable {
     private final AtomicOutput out;
     private final Thread copier;
     private final CompletableFuture<Void> copied = new CompletableFuture<>();
-    private List<MappedRange> dataRanges;
+    /** The base's runs of data blocks (first and last, inclusive), read once; null when not cached. */
+    private final List<long[]> runs;
+    /** The finished image's boot partition and size: set by {@link #complete}. */
+    private MappedRange completedBoot;
+    private long completedSize;
 
-    private SiteImage(Path base, AtomicOutput out) {
+    private SiteImage(Path base, List<long[]> runs, AtomicOutput out) {
         this.base = base;
         this.out = out;
+        this.runs = runs;
         this.copier = new Thread(this::copy, "copy " + base.getFileName());
         copier.setDaemon(true);
     }
@@ -55,18 +60,18 @@ public final class SiteImage implements AutoCloseable {
         if (Files.exists(target) && Files.isSameFile(base, target)) {
             throw new IllegalArgumentException("the output would replace the base image: " + target);
         }
+        List<long[]> runs = NodeBaseCache.blockRuns(base);
         AtomicOutput out = new AtomicOutput(target);
         // Made here, not by the copy thread: a Ctrl-C that removes it before the thread opens it
         // then leaves nothing behind.
         Files.createFile(out.tempPath());
-        SiteImage image = new SiteImage(base, out);
+        SiteImage image = new SiteImage(base, runs, out);
         image.copier.start();
         return image;
     }
 
     private void copy() {
         try {
-            List<long[]> runs = NodeBaseCache.blockRuns(base);
             if (runs != null) {
                 SparseCopy.copy(base, out.tempPath(), runs);
             } else {
@@ -83,10 +88,7 @@ public final class SiteImage implements AutoCloseable {
     public void complete(String folder, Map<String, byte[]> files) throws IOException {
         awaitCopy();
         try (ImageFile img = ImageFile.openReadWrite(out.tempPath()); PartitionedImage disk = PartitionedImage.open(img)) {
-            if (disk.partitions().isEmpty() || disk.partitions().get(0).number() != BOOT_PARTITION) {
-                throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
-            }
-            dataRanges = dataRanges(disk.partitions().get(0), img.size());
+            MappedRange boot = boot(disk);
             try (FatVolume fat = FatVolume.open(disk.partition(BOOT_PARTITION))) {
                 FileTree tree = fat.readTree();
                 Timestamp time = baseTime(tree);
@@ -101,6 +103,8 @@ public final class SiteImage implements AutoCloseable {
             }
             // No fsync: like cp, the copy is left to the page cache; flashing (dd conv=fsync,
             // bmaptool) is where durability matters.
+            completedSize = img.size();
+            completedBoot = boot;
         }
         out.commit();
     }
@@ -112,20 +116,16 @@ public final class SiteImage implements AutoCloseable {
      * costs time for nothing (0.05 s per 4 MiB while the fresh copy is being written back).
      * The whole image when the base's runs are not known.
      */
-    public List<MappedRange> dataRanges() {
-        if (dataRanges == null) {
+    public List<MappedRange> dataRanges() throws IOException {
+        if (completedBoot == null) {
             throw new IllegalStateException("the image is not complete");
         }
-        return dataRanges;
-    }
-
-    private List<MappedRange> dataRanges(PartitionedImage.Partition boot, long size) throws IOException {
-        List<MappedRange> runs = baseRanges();
-        if (runs == null) {
-            return List.of(new MappedRange(0, size));
+        List<MappedRange> baseRanges = baseRanges();
+        if (baseRanges == null) {
+            return List.of(new MappedRange(0, completedSize));
         }
-        List<MappedRange> ranges = new ArrayList<>(runs);
-        ranges.add(new MappedRange(boot.start(), boot.size()));
+        List<MappedRange> ranges = new ArrayList<>(baseRanges);
+        ranges.add(completedBoot);
         return MappedRange.union(ranges);
     }
 
@@ -140,7 +140,6 @@ public final class SiteImage implements AutoCloseable {
      * written from the base while the copy runs.
      */
     public List<MappedRange> baseRanges() throws IOException {
-        List<long[]> runs = NodeBaseCache.blockRuns(base);
         if (runs == null) {
             return null;
         }
@@ -156,12 +155,16 @@ public final class SiteImage implements AutoCloseable {
     /** The boot partition's bytes: all that {@link #complete} changes. */
     public MappedRange bootPartition() throws IOException {
         try (PartitionedImage disk = PartitionedImage.open(ImageFile.openReadOnly(base))) {
-            if (disk.partitions().isEmpty() || disk.partitions().get(0).number() != BOOT_PARTITION) {
-                throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
-            }
-            PartitionedImage.Partition boot = disk.partitions().get(0);
-            return new MappedRange(boot.start(), boot.size());
+            return boot(disk);
         }
+    }
+
+    private MappedRange boot(PartitionedImage disk) {
+        if (disk.partitions().isEmpty() || disk.partitions().get(0).number() != BOOT_PARTITION) {
+            throw new IllegalArgumentException(base + " has no boot partition (partition 1, FAT)");
+        }
+        PartitionedImage.Partition boot = disk.partitions().get(0);
+        return new MappedRange(boot.start(), boot.size());
     }
 
     private void awaitCopy() throws IOException {
