@@ -48,11 +48,14 @@ def node(i):
     cmd = ["ip", "netns", "exec", ns] + prefix + ["-i", key, server, "enroll", mac]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     t = time.monotonic()
-    if r.returncode != 0:
+    # netcat relays the daemon's framed lines as they are: "out"/"err" lines, last "exit N".
+    lines = r.stdout.splitlines()
+    status = [l[5:] for l in lines if l.startswith("exit ")]
+    if r.returncode != 0 or status[-1:] != ["0"]:
         with lock:
-            errors.append(f"node {i}: enrolment failed ({r.returncode}): {r.stderr.strip()}")
+            errors.append(f"node {i}: enrolment failed ({r.returncode}, {status}): {r.stderr.strip()} {r.stdout.strip()}")
         return
-    open(f"{key}-cert.pub", "w").write(r.stdout)
+    open(f"{key}-cert.pub", "w").write("".join(l[4:] + "\n" for l in lines if l.startswith("out ")))
     with lock:
         done[i] = t - accepted_at[fingerprint(key + ".pub")]
 

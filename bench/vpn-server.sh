@@ -115,7 +115,7 @@ tunnel_s="$(ip netns exec "$node" python3 -c "$source" 10.78.0.1 "$mib")"
 wait "$sinkpid" || true
 
 # Memory: every process in the server's namespace (sshd and its sessions, the enrolment
-# command's shells and netcat, the daemon), proportional set size, in KiB.
+# command's netcat, the daemon), proportional set size, in KiB.
 pss_server() {
   local sum=0 p
   for p in $(ip netns pids "$srv"); do

@@ -57,6 +57,29 @@ jitter() {
     echo $((retry_min + r % (retry_max - retry_min + 1)))
 }
 
+# The daemon's answer comes framed on stdout, as netcat relays it (docs/vpn-protocol.md,
+# "Enrolment"): "out TEXT" lines are its stdout, "err TEXT" its messages and the last line
+# "exit N" its status. stdout comes from the server's own session, which no proxy can write
+# into. An answer without its exit line is the forced command's own (a malformed request, the
+# daemon down: a message on stderr and exit 4), netcat's or ssh's.
+decode_answer() {
+    if [ "$rc" != 255 ] && grep -q '^exit [0-9][0-9]*$' "$raw"; then
+        rc=$(sed -n 's/^exit \([0-9][0-9]*\)$/\1/p' "$raw" | tail -n 1)
+        sed -n 's/^out //p' "$raw" >"$out"
+        sed -n 's/^err //p' "$raw" >>"$err"
+    else
+        : >"$out"
+        # netcat's own ends: the daemon's socket refused it (1), or the daemon went away
+        # before its exit line (0).
+        if [ "$rc" = 0 ] || [ "$rc" = 1 ]; then
+            rc=4
+            echo 'error: the WalT VPN server is not running (no complete answer)' >>"$err"
+        fi
+    fi
+    rm -f "$raw"
+}
+
+raw=$WALT_VPN_STATE/.enroll.raw
 out=$WALT_VPN_STATE/.enroll.out
 err=$WALT_VPN_STATE/.enroll.err
 attempt=0
@@ -64,7 +87,8 @@ while :; do
     attempt=$((attempt + 1))
     say "enrolment request $attempt to $entry (mac $mac, key $(key_fingerprint))"
     rc=0
-    ssh -F "$ssh_config" walt-vpn-enroll enroll "$mac" </dev/null >"$out" 2>"$err" || rc=$?
+    ssh -F "$ssh_config" walt-vpn-enroll enroll "$mac" </dev/null >"$raw" 2>"$err" || rc=$?
+    decode_answer
     case $rc in
         0)
             if store_cert "$out"; then

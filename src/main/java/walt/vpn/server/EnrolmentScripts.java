@@ -13,13 +13,18 @@ final class EnrolmentScripts {
     }
 
     /**
-     * The forced command: checks what sshd hands it, relays one request line to the daemon
-     * through OpenBSD netcat and prints what {@link RelayReply} sends back. One small shell
-     * and a netcat per connection, no JVM: a held-open connection costs the server little
-     * more than sshd's own two processes (docs/vpn-protocol.md, "Enrolment"). netcat rather
-     * than socat: a sixth of the memory (135 KiB against 840 KiB each, measured), and Debian
-     * installs it by default. netcat writes into a FIFO that the script itself reads, rather
-     * than into a pipeline, whose last part would be a second shell.
+     * The forced command: checks what sshd hands it and relays one request line to the daemon
+     * through OpenBSD netcat. No JVM per connection. netcat rather than socat: a sixth of the
+     * memory (135 KiB against 840 KiB each, measured), and Debian installs it by default.
+     *
+     * <p>{@code enroll} may wait minutes for the operator, and anyone with the bootstrap key can
+     * hold such connections open, so its relay is netcat alone: the shell execs it, and the
+     * daemon's framed lines ({@link RelayReply}) reach the node as they are, for the node to
+     * decode. That keeps a held connection to sshd's two processes and one netcat (the shell
+     * beside it cost another 115 KiB, measured). {@code status} answers at once, so the shell
+     * stays and turns the lines into stdout, stderr and the exit status the node acts on: netcat
+     * writes into a FIFO that the script itself reads, rather than into a pipeline, whose last
+     * part would be a second shell.
      */
     static String forcedCommand(Path netcat, Path socket) {
         return String.join("\n",
@@ -45,13 +50,17 @@ final class EnrolmentScripts {
                 "'enroll '*)",
                 "    mac=${SSH_ORIGINAL_COMMAND#enroll }",
                 "    case $mac in ??????????????????* | '' | *[!0-9A-Fa-f:]*) fail 'not a MAC address (expected b8:27:eb:12:34:56)' ;; esac",
-                "    request=\"{\\\"op\\\":\\\"enroll\\\",\\\"mac\\\":\\\"$mac\\\",\\\"key\\\":\\\"$key\\\",\\\"source\\\":\\\"$source\\\"}\"",
+                "    [ -S '" + socket + "' ] || fail 'the WalT VPN server is not running'",
+                "    # netcat keeps reading after sending the line until the daemon ends the answer. When",
+                "    # the node hangs up, sshd closes netcat's stdout: its next write fails, it ends, and",
+                "    # the daemon, whose next line fails, withdraws the request.",
+                "    exec '" + netcat + "' -U '" + socket + "' <<EOF",
+                "{\"op\":\"enroll\",\"mac\":\"$mac\",\"key\":\"$key\",\"source\":\"$source\"}",
+                "EOF",
                 "    ;;",
                 "*) fail 'usage: enroll MAC | status | time' ;;",
                 "esac",
-                "# netcat keeps reading after sending the line until the daemon ends the answer. When",
-                "# the node hangs up, sshd closes our pipes: a write below fails, netcat ends, and the",
-                "# daemon, whose next line fails, withdraws the request.",
+                "# status: the daemon answers at once; its lines become stdout, stderr and the exit status.",
                 "answer=$(mktemp -u /tmp/walt-vpn-enroll.XXXXXXXXXX) && mkfifo -m 0600 \"$answer\" || fail 'no FIFO in /tmp'",
                 "'" + netcat + "' -U '" + socket + "' >\"$answer\" 2>/dev/null <<EOF &",
                 "$request",

@@ -7,10 +7,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What the enrolment account's forced command relays to the node, one line each: {@code out
- * TEXT} for its stdout, {@code err TEXT} for its stderr, and last {@code exit N}, its exit
- * status. The forced command is a few lines of sh around netcat (no JVM per connection), so the
- * daemon says exactly what to print, in printable ASCII that needs no escaping.
+ * The daemon's answer to a relayed request, one line each: {@code out TEXT} for stdout, {@code
+ * err TEXT} for stderr, and last {@code exit N}, the status. For {@code enroll} netcat relays
+ * the lines to the node as they are, and the node decodes them; for {@code status} the forced
+ * command prints them as its own stdout, stderr and exit status ({@link EnrolmentScripts}).
+ * Either way no JVM runs per connection, and the daemon says exactly what to print, in
+ * printable ASCII that needs no escaping.
  */
 final class RelayReply {
 

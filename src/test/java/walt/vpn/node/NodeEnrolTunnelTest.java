@@ -108,11 +108,14 @@ class NodeEnrolTunnelTest {
                 + "not a certificate [31m"), out);
         assertFalse(out.contains("\u001b"), "terminal escapes from the server reach the console");
         assertTrue(out.contains("enrolment request 3 to "), out);
+        assertTrue(out.contains("enrolment request to " + PROXY_ADDR + ":22 failed: server error: the WalT VPN server is not running (no complete answer);"),
+                "an answer cut short is an error, whatever ssh's status\n" + out);
+        assertTrue(out.contains("enrolment request 4 to "), out);
         assertTrue(out.contains("enrolment request to " + PROXY_ADDR + ":22 failed: the answer is not one certificate line for this node's key: "
                 + "ssh-ed25519-cert-v01@openssh.com AAAA"), "a certificate for another key is refused\n" + out);
-        assertTrue(out.contains("walt-vpn: enrolment request 4 to "), out);
+        assertTrue(out.contains("walt-vpn: enrolment request 5 to "), out);
         assertTrue(out.contains("walt-vpn: enrolment request to " + PROXY_ADDR + ":22 accepted"), out);
-        assertFalse(out.contains("enrolment request 5"), out);
+        assertFalse(out.contains("enrolment request 6"), out);
 
         // The certificate is for the node's own key, which the server saw on its hop; the
         // private key stayed in the node's state directory.
@@ -124,7 +127,7 @@ class NodeEnrolTunnelTest {
         Path enrol = lab.resolve("enrol");
         assertEquals(Files.readString(key.resolve("../id_ed25519.pub").normalize()).split(" ")[1],
                 Files.readString(enrol.resolve("node.pub")).strip().split(" ")[1]);
-        assertEquals(java.util.Collections.nCopies(4, "enroll " + MAC), Files.readAllLines(enrol.resolve("requests")));
+        assertEquals(java.util.Collections.nCopies(5, "enroll " + MAC), Files.readAllLines(enrol.resolve("requests")));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("bootstrap"))));
         try (var s = Files.list(state)) {
@@ -140,7 +143,7 @@ class NodeEnrolTunnelTest {
         Tools.Result again = net.run(node, 60, env, List.of(Node.script("enroll.sh")));
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.stdout().contains("node already enrolled"), again.stdout());
-        assertEquals(4, Files.readAllLines(enrol.resolve("requests")).size());
+        assertEquals(5, Files.readAllLines(enrol.resolve("requests")).size());
     }
 
     @Test
@@ -339,7 +342,9 @@ class NodeEnrolTunnelTest {
         Path stub = dir.resolve("enrol-stub");
         Files.writeString(stub, String.join("\n",
                 "#!/bin/sh",
-                "# The enrolment command's contract (docs/vpn-protocol.md): the server's clock for time; deny, then garbage, then a certificate for another key, then the right one.",
+                "# The enrolment command's contract (docs/vpn-protocol.md): the server's clock for time; for enroll, the daemon's",
+                "# framed lines as netcat relays them: deny, then garbage, then an answer cut short, then a certificate for another key,",
+                "# then the right one.",
                 "set -eu",
                 "d=" + enrol,
                 "if [ \"$SSH_ORIGINAL_COMMAND\" = time ]; then date +%s; exit 0; fi",
@@ -355,15 +360,16 @@ class NodeEnrolTunnelTest {
                 "mac=${SSH_ORIGINAL_COMMAND#enroll }",
                 "sed -n 's/^publickey //p' \"$SSH_USER_AUTH\" | head -n 1 >$d/node.pub",
                 "case $n in",
-                "1) echo 'denied: no monitor running' >&2; exit 3 ;;",
-                "2) printf 'not a certificate \\033[31mred\\n'; exit 0 ;;",
-                "3) rm -f $d/other*; ssh-keygen -q -t ed25519 -N '' -f $d/other",
-                "   ssh-keygen -q -s $d/ca -I other -n node-1 -z 6 -V -5m:+1d $d/other.pub; cat $d/other-cert.pub; exit 0 ;;",
+                "1) printf 'err waiting: for the operator (5 s)\\nerr denied: no monitor running\\nexit 3\\n'; exit 0 ;;",
+                "2) printf 'out not a certificate \\033[31mred\\nexit 0\\n'; exit 0 ;;",
+                "3) printf 'err waiting: for the operator (5 s)\\n'; exit 0 ;;",
+                "4) rm -f $d/other*; ssh-keygen -q -t ed25519 -N '' -f $d/other",
+                "   ssh-keygen -q -s $d/ca -I other -n node-1 -z 6 -V -5m:+1d $d/other.pub; printf 'out %s\\nexit 0\\n' \"$(cat $d/other-cert.pub)\"; exit 0 ;;",
                 "esac",
                 "rm -f $d/node-cert.pub",
                 "ssh-keygen -q -s $d/ca -I \"walt-vpn:node-1:$mac\" -n node-1,walt-vpn-node -z 7 -V -5m:+365d"
                         + " -O clear -O permit-port-forwarding $d/node.pub",
-                "cat $d/node-cert.pub",
+                "printf 'out %s\\nexit 0\\n' \"$(cat $d/node-cert.pub)\"",
                 ""));
         for (Path p : List.of(keys, stub)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
