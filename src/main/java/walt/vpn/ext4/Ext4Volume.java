@@ -38,7 +38,6 @@ public final class Ext4Volume implements ReadableFilesystem, java.io.Closeable {
     /** Deeper than any real tree; deeper means a loop the visited set did not catch. */
     private static final int MAX_DEPTH = 4096;
     private static final int SECTOR = 512;
-    /** The kernel's bound on one xattr value (EXT4_XATTR_SIZE_MAX), in an inode of its own or not. */
     /**
      * Linux's XATTR_SIZE_MAX: no value larger can be set or read through the kernel, whatever
      * ext4's ea_inode could store, so none is taken from an image either.

@@ -61,7 +61,11 @@ final class JournalReplay {
     }
 
     private Map<Long, ReplayedStorage.Redirect> run() throws IOException {
-        jsb = JournalSuperblock.decode(readLog(0));
+        try {
+            jsb = JournalSuperblock.decode(readLog(0));
+        } catch (InvalidDataException e) {
+            throw new InvalidDataException("the journal needs recovery, but its " + e.getMessage() + ": " + RECOVER_ELSEWHERE);
+        }
         if (jsb.start() == 0) {
             return Map.of();
         }

@@ -31,6 +31,7 @@ public record JournalSuperblock(int version, int blockSize, long maxLen, UUID uu
     private static final int OFF_RO_COMPAT = 0x2C;
     private static final int OFF_UUID = 0x30;
     private static final int OFF_NR_USERS = 0x40;
+    private static final int OFF_CHECKSUM_TYPE = 0x50;
     private static final int OFF_CHECKSUM = 0xFC;
     private static final int OFF_USERS = 0x100;
 
@@ -42,6 +43,8 @@ public record JournalSuperblock(int version, int blockSize, long maxLen, UUID uu
     static final int INCOMPAT_CSUM_V2 = 0x8;
     static final int INCOMPAT_CSUM_V3 = 0x10;
     static final int INCOMPAT_FAST_COMMIT = 0x20;
+    /** The one checksum type the v2 and v3 formats define (JBD2_CRC32C_CHKSUM). */
+    static final int CHECKSUM_TYPE_CRC32C = 4;
     /** Log formats this reader replays; fast commits need ext4's own replay, which it does not do. */
     static final int INCOMPAT_REPLAYABLE = INCOMPAT_REVOKE | INCOMPAT_64BIT | INCOMPAT_ASYNC_COMMIT | INCOMPAT_CSUM_V2
             | INCOMPAT_CSUM_V3;
@@ -81,6 +84,15 @@ public record JournalSuperblock(int version, int blockSize, long maxLen, UUID uu
         JournalSuperblock sb = new JournalSuperblock(v2 ? 2 : 1, b.getInt(OFF_BLOCK_SIZE), u32(b, OFF_MAX_LEN),
                 new UUID(b.getLong(OFF_UUID), b.getLong(OFF_UUID + 8)), u32(b, OFF_FIRST), u32(b, OFF_SEQUENCE), u32(b, OFF_START),
                 v2 ? b.getInt(OFF_COMPAT) : 0, v2 ? b.getInt(OFF_INCOMPAT) : 0, v2 ? b.getInt(OFF_RO_COMPAT) : 0);
+        // As the kernel's journal load: one checksum format, of the one type v2 and v3 define.
+        if (sb.has(INCOMPAT_CSUM_V2) && sb.has(INCOMPAT_CSUM_V3)) {
+            throw new InvalidDataException("journal superblock: both checksum formats v2 and v3 are set");
+        }
+        int checksumType = b.get(OFF_CHECKSUM_TYPE) & 0xFF;
+        if (sb.hasChecksums() && checksumType != CHECKSUM_TYPE_CRC32C) {
+            throw new InvalidDataException("journal superblock: unknown checksum type " + checksumType + " (crc32c is "
+                    + CHECKSUM_TYPE_CRC32C + ")");
+        }
         if (sb.hasChecksums() && b.capacity() >= SIZE) {
             byte[] copy = new byte[SIZE];
             b.get(0, copy);

@@ -298,6 +298,39 @@ class Ext4JournalReplayTest {
         Mke2fsImages.assertRejected(img, "fails its checksum", "e2fsck");
     }
 
+    private static final int JSB_CHECKSUM_TYPE = 0x50;
+    private static final int JSB_CHECKSUM = 0xFC;
+    private static final int JSB_INCOMPAT = 0x28;
+
+    /**
+     * A checksummed journal names crc32c, the one type v2 and v3 define, and one of the two
+     * formats: the kernel refuses to load any other, e2fsck too, and so do we. The superblock
+     * is signed again after the edit, so that only the named field is wrong.
+     */
+    @ParameterizedTest
+    @CsvSource({"crc32-type, 1, 0, unknown checksum type 1", "v2-and-v3, 4, 8, both checksum formats v2 and v3"})
+    void aJournalSuperblockTheKernelWouldNotLoadIsRefused(String name, int type, int extraIncompat, String words) throws Exception {
+        Tools.require("debugfs");
+        Tools.require("e2fsck");
+        Path probe = Mke2fsImages.make(src, work.resolve(name + "-probe.img"), "-t ext4 -b 4096", "32M");
+        long keep0 = firstBlockOf(probe, "/etc/keep", 0);
+        Dirty d = dirty(name, "-t ext4 -b 4096", "-c", "jw -b " + keep0 + " " + junk);
+        Path img = d.dirty();
+        Mke2fsImages.readAll(img);
+        editJournal(img, (raw, log) -> {
+            int sb = (int) (log.get(0) * BLOCK);
+            ByteBuffer b = ByteBuffer.wrap(raw);
+            raw[sb + JSB_CHECKSUM_TYPE] = (byte) type;
+            b.putInt(sb + JSB_INCOMPAT, b.getInt(sb + JSB_INCOMPAT) | extraIncompat);
+            b.putInt(sb + JSB_CHECKSUM, 0);
+            b.putInt(sb + JSB_CHECKSUM, Crc32c.update(~0, Arrays.copyOfRange(raw, sb, sb + JournalSuperblock.SIZE)));
+        });
+        Path copy = Files.copy(img, work.resolve(name + "-e2fsck.img"), StandardCopyOption.REPLACE_EXISTING);
+        Tools.Result e2fsck = Tools.run("e2fsck", "-fn", copy.toString());
+        assertTrue(e2fsck.exit() != 0, "e2fsck does not load it either: " + e2fsck.all());
+        Mke2fsImages.assertRejected(img, "the journal needs recovery", words, "e2fsck");
+    }
+
     /** The filesystem block of the journal's last block of {@code type} ("commit block", "descriptor block"). */
     private static int lastBlockOfType(Path img, String type) throws Exception {
         String log = Mke2fsImages.debugfs(img, "logdump");

@@ -161,4 +161,29 @@ class Ext4VolumeFeaturesTest {
         Mke2fsImages.assertE2fsckComplains(img);
         Mke2fsImages.assertRejected(img, "inode " + ino + " (/etc/data)", "extent tree of depth 6: deeper than ext4 allows (5)");
     }
+
+    /** Linux's XATTR_SIZE_MAX: an entry that claims a larger value in its own inode is damage. */
+    @Test
+    void anEaInodeValueLargerThanTheKernelAllowsIsRefused() throws Exception {
+        Path img = Mke2fsImages.make(src, work.resolve("ea-huge.img"), "-t ext4 -b 4096 -O ea_inode,^metadata_csum", "64M");
+        Tools.run("e2fsck", "-fy", img.toString());
+        Mke2fsImages.readAll(img);
+        long ino = Mke2fsImages.inodeOf(img, "/medium");
+        byte[] raw = Files.readAllBytes(img);
+        // The entry of user.huge: e_name_len 4, e_name_index 1 (user), then e_value_offs,
+        // e_value_inum, e_value_size and e_hash, then the name.
+        int at = -1;
+        for (int i = 16; i + 4 <= raw.length && at < 0; i++) {
+            if (raw[i] == 'h' && raw[i + 1] == 'u' && raw[i + 2] == 'g' && raw[i + 3] == 'e' && raw[i - 16] == 4 && raw[i - 15] == 1) {
+                at = i - 16;
+            }
+        }
+        assertTrue(at >= 0, "the entry of user.huge");
+        ByteBuffer entry = ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(9000, entry.getInt(at + 8), "e_value_size");
+        entry.putInt(at + 8, 70_000);
+        Files.write(img, raw);
+        Mke2fsImages.assertE2fsckComplains(img);
+        Mke2fsImages.assertRejected(img, "inode " + ino + " (/medium)", "xattr user.huge: value of 70000 bytes, more than ext4 allows");
+    }
 }
