@@ -31,13 +31,17 @@ final class BlockAllocator {
         return limit - next;
     }
 
-    /** Takes up to {@code max} contiguous blocks, at least one; returns {start, count}. */
-    long[] allocateUpTo(long max) throws IOException {
+    /** Blocks start to start + count - 1. */
+    record Run(long start, long count) {
+    }
+
+    /** Takes up to {@code max} contiguous blocks, at least one. */
+    Run allocateUpTo(long max) throws IOException {
         long run = Math.min(max, runAvailable());
         if (run <= 0) {
             throw new InvalidDataException("the tree does not fit: the filesystem has " + geo.blocks + " blocks of 4 KiB");
         }
-        return new long[] {allocate(run), run};
+        return new Run(allocate(run), run);
     }
 
     long allocate() throws IOException {

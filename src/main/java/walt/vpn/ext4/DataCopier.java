@@ -81,9 +81,9 @@ final class DataCopier implements Closeable {
         for (int f = 0; f < files.size(); f++) {
             firstPieceOf[f] = pieces.size();
             Content c = files.get(f);
-            for (long[] run : blockRuns(c.dataRanges(), c.size())) {
-                for (long b = run[0]; b <= run[1]; b += PIECE_BLOCKS) {
-                    int blocks = (int) Math.min(PIECE_BLOCKS, run[1] - b + 1);
+            for (BlockSpan run : blockRuns(c.dataRanges(), c.size())) {
+                for (long b = run.first(); b <= run.last(); b += PIECE_BLOCKS) {
+                    int blocks = (int) Math.min(PIECE_BLOCKS, run.last() - b + 1);
                     if (batchBlocks + blocks > PIECE_BLOCKS) {
                         batches.add(new Batch(batchStart, pieces.size()));
                         batchStart = pieces.size();
@@ -233,10 +233,10 @@ final class DataCopier implements Closeable {
             }
             int k = i;
             while (k < j) {
-                long[] got = alloc.allocateUpTo(Math.min(j - k, Extent.MAX_LENGTH));
-                addPlaced(new Placed(got[0], piece.offset() + k, (int) got[1]));
-                addExtent(extents, piece.firstBlock() + k, (int) got[1], got[0]);
-                k += (int) got[1];
+                BlockAllocator.Run got = alloc.allocateUpTo(Math.min(j - k, Extent.MAX_LENGTH));
+                addPlaced(new Placed(got.start(), piece.offset() + k, (int) got.count()));
+                addExtent(extents, piece.firstBlock() + k, (int) got.count(), got.start());
+                k += (int) got.count();
             }
             i = j;
         }
@@ -273,20 +273,24 @@ final class DataCopier implements Closeable {
         placed.clear();
     }
 
-    /** The data ranges as ascending, disjoint runs of whole blocks [first, last]. */
-    private static List<long[]> blockRuns(List<DataRange> ranges, long size) {
-        List<long[]> runs = new ArrayList<>();
+    /** File blocks first to last, both included. */
+    private record BlockSpan(long first, long last) {
+    }
+
+    /** The data ranges as ascending, disjoint spans of whole blocks. */
+    private static List<BlockSpan> blockRuns(List<DataRange> ranges, long size) {
+        List<BlockSpan> runs = new ArrayList<>();
         for (DataRange r : ranges) {
             if (r.offset() >= size) {
                 continue;
             }
             long first = r.offset() / Geometry.BLOCK;
             long last = (Math.min(r.end(), size) - 1) / Geometry.BLOCK;
-            long[] prev = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            if (prev != null && first <= prev[1] + 1) {
-                prev[1] = Math.max(prev[1], last);
+            BlockSpan prev = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (prev != null && first <= prev.last() + 1) {
+                runs.set(runs.size() - 1, new BlockSpan(prev.first(), Math.max(prev.last(), last)));
             } else {
-                runs.add(new long[] {first, last});
+                runs.add(new BlockSpan(first, last));
             }
         }
         return runs;

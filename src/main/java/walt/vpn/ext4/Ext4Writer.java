@@ -232,9 +232,9 @@ public final class Ext4Writer {
             long remaining = blocks;
             long logical = 0;
             while (remaining > 0) {
-                long[] got = alloc.allocateUpTo(Math.min(remaining, Extent.MAX_LENGTH));
-                long start = got[0];
-                long run = got[1];
+                BlockAllocator.Run got = alloc.allocateUpTo(Math.min(remaining, Extent.MAX_LENGTH));
+                long start = got.start();
+                long run = got.count();
                 extents.add(new Extent(logical, (int) run, start, false));
                 logical += run;
                 remaining -= run;

@@ -40,31 +40,30 @@ final class ExtentTreeBuilder {
         }
         long blocks = 0;
         // Children of the level being built: first logical block and physical block of each node.
-        List<long[]> level = new ArrayList<>();
+        List<ExtentIndex> level = new ArrayList<>();
         for (int start = 0; start < extents.size(); start += NODE_MAX) {
             List<Extent> chunk = extents.subList(start, Math.min(extents.size(), start + NODE_MAX));
             long pb = alloc.allocate();
             writeNode(out, pb, chunk.size(), 0, inodeSeed, (b, i) -> chunk.get(i).encode(b, ExtentHeader.SIZE + i * Extent.SIZE));
-            level.add(new long[] {chunk.get(0).logicalBlock(), pb});
+            level.add(new ExtentIndex(chunk.get(0).logicalBlock(), pb));
             blocks++;
         }
         int depth = 1;
         while (level.size() > ROOT_MAX) {
-            List<long[]> up = new ArrayList<>();
+            List<ExtentIndex> up = new ArrayList<>();
             for (int start = 0; start < level.size(); start += NODE_MAX) {
-                List<long[]> chunk = level.subList(start, Math.min(level.size(), start + NODE_MAX));
+                List<ExtentIndex> chunk = level.subList(start, Math.min(level.size(), start + NODE_MAX));
                 long pb = alloc.allocate();
                 writeNode(out, pb, chunk.size(), depth, inodeSeed,
-                        (b, i) -> new ExtentIndex(chunk.get(i)[0], chunk.get(i)[1]).encode(b, ExtentHeader.SIZE + i * ExtentIndex.SIZE));
-                up.add(new long[] {chunk.get(0)[0], pb});
+                        (b, i) -> chunk.get(i).encode(b, ExtentHeader.SIZE + i * ExtentIndex.SIZE));
+                up.add(new ExtentIndex(chunk.get(0).logicalBlock(), pb));
                 blocks++;
             }
             level = up;
             depth++;
         }
-        List<long[]> top = level;
-        return new Result(root(top.size(), depth,
-                (b, i) -> new ExtentIndex(top.get(i)[0], top.get(i)[1]).encode(b, ExtentHeader.SIZE + i * ExtentIndex.SIZE)), blocks);
+        List<ExtentIndex> top = level;
+        return new Result(root(top.size(), depth, (b, i) -> top.get(i).encode(b, ExtentHeader.SIZE + i * ExtentIndex.SIZE)), blocks);
     }
 
     private interface EntryWriter {

@@ -33,8 +33,8 @@ final class ChainContent implements Content {
         return size;
     }
 
-    /** Runs of consecutive clusters as {first, count}, so reads span whole runs. */
-    private List<long[]> runs() throws InvalidDataException {
+    /** Runs of consecutive clusters, so reads span whole runs. */
+    private List<FatTable.ClusterRun> runs() throws InvalidDataException {
         if (size == 0) {
             return List.of();
         }
@@ -42,10 +42,10 @@ final class ChainContent implements Content {
             throw new InvalidDataException(path + ": " + size + " bytes but no clusters");
         }
         long needed = (size + bs.clusterBytes() - 1) / bs.clusterBytes();
-        List<long[]> runs = table.runs(firstCluster, needed, path);
+        List<FatTable.ClusterRun> runs = table.runs(firstCluster, needed, path);
         long have = 0;
-        for (long[] r : runs) {
-            have += r[1];
+        for (FatTable.ClusterRun r : runs) {
+            have += r.count();
         }
         if (have < needed) {
             throw new InvalidDataException(path + ": " + size + " bytes but only " + have + " clusters");
@@ -55,7 +55,7 @@ final class ChainContent implements Content {
 
     @Override
     public SeekableByteChannel open() throws IOException {
-        List<long[]> runs = runs();
+        List<FatTable.ClusterRun> runs = runs();
         int cb = bs.clusterBytes();
         return new ReadOnlyChannel(size) {
             private int run;
@@ -69,13 +69,13 @@ final class ChainContent implements Content {
                     runStartByte = 0;
                 }
                 while (run < runs.size()) {
-                    long[] r = runs.get(run);
-                    long runBytes = r[1] * cb;
+                    FatTable.ClusterRun r = runs.get(run);
+                    long runBytes = r.count() * cb;
                     if (position < runStartByte + runBytes) {
                         long inRun = position - runStartByte;
                         int n = (int) Math.min(dst.remaining(), runBytes - inRun);
                         dst.limit(dst.position() + n);
-                        storage.read(bs.clusterOffset(r[0]) + inRun, dst);
+                        storage.read(bs.clusterOffset(r.first()) + inRun, dst);
                         return n;
                     }
                     runStartByte += runBytes;

@@ -265,15 +265,20 @@ public final class FatTable {
         }
     }
 
+    /** Clusters first to first + count - 1, consecutive in a chain. */
+    public record ClusterRun(long first, long count) {
+    }
+
     /**
-     * The first {@code limit} clusters of a chain as runs of consecutive clusters ({first,
-     * count}), checked like {@link #chain} but without a list entry per cluster, so a 4 GiB
-     * file costs a few runs, not millions of boxed numbers. Returns fewer clusters than
-     * {@code limit} when the chain ends earlier; the rest of the chain is still walked to
-     * detect loops.
+     * The first {@code limit} clusters of a chain as runs of consecutive clusters, checked
+     * like {@link #chain} but without a list entry per cluster, so a 4 GiB file costs a few
+     * runs, not millions of boxed numbers. Returns fewer clusters than {@code limit} when the
+     * chain ends earlier; the rest of the chain is still walked to detect loops.
      */
-    public List<long[]> runs(long first, long limit, String what) throws InvalidDataException {
-        List<long[]> runs = new ArrayList<>();
+    public List<ClusterRun> runs(long first, long limit, String what) throws InvalidDataException {
+        List<ClusterRun> runs = new ArrayList<>();
+        long runFirst = first;
+        long runCount = 0;
         long c = first;
         long steps = 0;
         long taken = 0;
@@ -285,16 +290,21 @@ public final class FatTable {
                 throw new InvalidDataException(what + ": cluster chain loops (at cluster " + c + ")");
             }
             if (taken < limit) {
-                long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-                if (last != null && last[0] + last[1] == c) {
-                    last[1]++;
-                } else {
-                    runs.add(new long[] {c, 1});
+                if (runCount > 0 && runFirst + runCount != c) {
+                    runs.add(new ClusterRun(runFirst, runCount));
+                    runCount = 0;
                 }
+                if (runCount == 0) {
+                    runFirst = c;
+                }
+                runCount++;
                 taken++;
             }
             int next = get(c);
             if (type.isEndOfChain(next)) {
+                if (runCount > 0) {
+                    runs.add(new ClusterRun(runFirst, runCount));
+                }
                 return runs;
             }
             if (next == 0) {

@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
+import walt.vpn.disk.MappedRange;
 import walt.vpn.image.output.BlockMapFile;
 import walt.vpn.image.recipe.Recipe;
 import walt.vpn.image.recipe.RecipeReader;
@@ -144,18 +145,23 @@ public final class NodeBaseCache {
         Files.writeString(image.toAbsolutePath().resolveSibling(RUNS), runs);
     }
 
-    /** The block runs kept beside a cached base, or null for an image from elsewhere. */
-    static List<long[]> blockRuns(Path image) throws IOException {
+    /**
+     * The bytes of a cached base that hold data, from the block runs kept beside it (the last
+     * range cut at the image's end), or null for an image from elsewhere.
+     */
+    static List<MappedRange> dataRanges(Path image) throws IOException {
         Path f = image.toAbsolutePath().resolveSibling(RUNS);
         if (!Files.isRegularFile(f) || Files.getLastModifiedTime(f).compareTo(Files.getLastModifiedTime(image)) < 0) {
             return null;
         }
-        List<long[]> runs = new java.util.ArrayList<>();
+        long size = Files.size(image);
+        List<MappedRange> ranges = new java.util.ArrayList<>();
         for (String line : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
             String[] p = line.split(" ");
-            runs.add(new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])});
+            long start = Long.parseLong(p[0]) * SparseCopy.BLOCK;
+            ranges.add(new MappedRange(start, Math.min(size, (Long.parseLong(p[1]) + 1) * SparseCopy.BLOCK) - start));
         }
-        return runs;
+        return MappedRange.union(ranges);
     }
 
     private static String key(Path recipeFile, Recipe r) throws IOException {

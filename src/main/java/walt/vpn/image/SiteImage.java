@@ -38,16 +38,16 @@ public final class SiteImage implements AutoCloseable {
     private final AtomicOutput out;
     private final Thread copier;
     private final CompletableFuture<Void> copied = new CompletableFuture<>();
-    /** The base's runs of data blocks (first and last, inclusive), read once; null when not cached. */
-    private final List<long[]> runs;
+    /** The base's data, from the block runs cached with it, read once; null when not cached. */
+    private final List<MappedRange> baseRanges;
     /** The finished image's boot partition and size: set by {@link #complete}. */
     private MappedRange completedBoot;
     private long completedSize;
 
-    private SiteImage(Path base, List<long[]> runs, AtomicOutput out) {
+    private SiteImage(Path base, List<MappedRange> baseRanges, AtomicOutput out) {
         this.base = base;
         this.out = out;
-        this.runs = runs;
+        this.baseRanges = baseRanges;
         this.copier = new Thread(this::copy, "copy " + base.getFileName());
         copier.setDaemon(true);
     }
@@ -60,20 +60,20 @@ public final class SiteImage implements AutoCloseable {
         if (Files.exists(target) && Files.isSameFile(base, target)) {
             throw new IllegalArgumentException("the output would replace the base image: " + target);
         }
-        List<long[]> runs = NodeBaseCache.blockRuns(base);
+        List<MappedRange> baseRanges = NodeBaseCache.dataRanges(base);
         AtomicOutput out = new AtomicOutput(target);
         // Made here, not by the copy thread: a Ctrl-C that removes it before the thread opens it
         // then leaves nothing behind.
         Files.createFile(out.tempPath());
-        SiteImage image = new SiteImage(base, runs, out);
+        SiteImage image = new SiteImage(base, baseRanges, out);
         image.copier.start();
         return image;
     }
 
     private void copy() {
         try {
-            if (runs != null) {
-                SparseCopy.copy(base, out.tempPath(), runs);
+            if (baseRanges != null) {
+                SparseCopy.copy(base, out.tempPath(), baseRanges);
             } else {
                 SparseCopy.copy(base, out.tempPath());
             }
@@ -139,17 +139,8 @@ public final class SiteImage implements AutoCloseable {
      * known. Outside the boot partition they are the finished image's data too: a card can be
      * written from the base while the copy runs.
      */
-    public List<MappedRange> baseRanges() throws IOException {
-        if (runs == null) {
-            return null;
-        }
-        long size = Files.size(base);
-        List<MappedRange> ranges = new ArrayList<>();
-        for (long[] run : runs) {
-            long start = run[0] * SparseCopy.BLOCK;
-            ranges.add(new MappedRange(start, Math.min(size, (run[1] + 1) * SparseCopy.BLOCK) - start));
-        }
-        return MappedRange.union(ranges);
+    public List<MappedRange> baseRanges() {
+        return baseRanges;
     }
 
     /** The boot partition's bytes: all that {@link #complete} changes. */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import walt.vpn.disk.ImageFile;
+import walt.vpn.disk.MappedRange;
 
 /**
  * Copies an image into a new sparse file: zero blocks stay holes, as {@code cp --sparse=always}
@@ -23,17 +24,16 @@ final class SparseCopy {
     }
 
     /**
-     * Copies only the given runs of 4 KiB blocks (first and last inclusive, from a scan made
-     * when the base was cached), in the kernel: the holes between them are never read.
-     * {@code to} exists and is empty.
+     * Copies only the given ranges (from a scan made when the base was cached), in the kernel:
+     * the holes between them are never read. {@code to} exists and is empty.
      */
-    static void copy(Path from, Path to, List<long[]> blockRuns) throws IOException {
+    static void copy(Path from, Path to, List<MappedRange> dataRanges) throws IOException {
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
                 FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE)) {
             long size = in.size();
-            for (long[] run : blockRuns) {
-                long pos = run[0] * BLOCK;
-                long end = Math.min(size, (run[1] + 1) * BLOCK);
+            for (MappedRange range : dataRanges) {
+                long pos = range.offset();
+                long end = Math.min(size, range.end());
                 while (pos < end) {
                     long n = in.transferTo(pos, Math.min(TRANSFER, end - pos), out.position(pos));
                     if (n <= 0) {

@@ -97,7 +97,7 @@ class SiteImageTest {
             img.complete("walt-vpn", site("a.example.org"));
         }
         NodeBaseCache.writeBlockRuns(base);
-        assertTrue(NodeBaseCache.blockRuns(base).size() > 1, "the card should have several runs of data");
+        assertTrue(NodeBaseCache.dataRanges(base).size() > 1, "the card should have several runs of data");
         Path mapped = dir.resolve("mapped.img");
         try (SiteImage img = SiteImage.copyOf(base, mapped)) {
             img.complete("walt-vpn", site("a.example.org"));
