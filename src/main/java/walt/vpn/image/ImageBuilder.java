@@ -142,32 +142,28 @@ public final class ImageBuilder {
     }
 
     private void buildFromDebian(Recipe.DebianBase b, Path target, Path spool) throws IOException {
-        Recipe.Apt apt = b.apt();
-        AptRepository repo = repository(apt);
-        PackageIndex index = index(repo, apt);
-
-        begin("resolve", 1, Progress.Unit.STEPS);
         List<String> wanted = new ArrayList<>(recipe.packages());
         for (String p : BOOT_PACKAGES) {
             if (!wanted.contains(p)) {
                 wanted.add(p);
             }
         }
-        List<PackageEntry> install = new DependencyResolver(index, Map.of(), Map.of()).resolve(wanted, b.essential());
-        PackageEntry busybox = index.versions(INITRAMFS_BUSYBOX).stream().findFirst()
+        Resolved resolved = resolve(b, wanted);
+        List<PackageEntry> install = resolved.install();
+        PackageEntry busybox = resolved.index().versions(INITRAMFS_BUSYBOX).stream().findFirst()
                 .orElseThrow(() -> new InvalidDataException("the repository has no " + INITRAMFS_BUSYBOX + " for the initramfs"));
         end(install.size() + " packages to install");
 
         List<PackageEntry> all = new ArrayList<>(install);
         all.add(busybox);
-        List<Path> debs = download(repo, all);
+        List<Path> debs = download(resolved.repo(), all);
         Timestamp time = usedTime;
 
         FileTree root = FileTree.empty(time);
         FileTree tools = FileTree.empty(time);
         begin("unpack", all.size(), Progress.Unit.PACKAGES);
-        ForeignInstaller.install(root, debs.subList(0, install.size()), installOptions(apt, spool, (done, n) -> bar.advance(1)));
-        ForeignInstaller.install(tools, List.of(debs.get(debs.size() - 1)), installOptions(apt, spool, (done, n) -> bar.advance(1)));
+        unpack(root, debs.subList(0, install.size()), b.apt(), spool);
+        unpack(tools, List.of(debs.get(debs.size() - 1)), b.apt(), spool);
         end(install.size() + " packages unpacked");
 
         overlay(root);
@@ -201,20 +197,14 @@ public final class ImageBuilder {
      * required set), its overlays and files, and the devices a chroot needs.
      */
     private void buildRootfs(Recipe.DebianBase b, Path target, Path spool) throws IOException {
-        Recipe.Apt apt = b.apt();
-        AptRepository repo = repository(apt);
-        PackageIndex index = index(repo, apt);
-
-        begin("resolve", 1, Progress.Unit.STEPS);
-        List<PackageEntry> install = new DependencyResolver(index, Map.of(), Map.of()).resolve(recipe.packages(), b.essential());
+        Resolved resolved = resolve(b, recipe.packages());
+        List<PackageEntry> install = resolved.install();
         end(install.size() + " packages to install");
 
-        List<Path> debs = download(repo, install);
+        List<Path> debs = download(resolved.repo(), install);
         FileTree root = FileTree.empty(usedTime);
         begin("unpack", install.size(), Progress.Unit.PACKAGES);
-        if (!install.isEmpty()) {
-            ForeignInstaller.install(root, debs, installOptions(apt, spool, (done, n) -> bar.advance(1)));
-        }
+        unpack(root, debs, b.apt(), spool);
         RootDevices.addTo(root, usedTime);
         end(install.size() + " packages unpacked");
 
@@ -293,6 +283,26 @@ public final class ImageBuilder {
             end("boot partition of the base kept, root=PARTUUID=" + card.partUuid(2));
 
             write(card, bootTree.reproducibleTimes(time), root, target);
+        }
+    }
+
+    /** The packages to install, and the repository and index they come from. */
+    private record Resolved(AptRepository repo, PackageIndex index, List<PackageEntry> install) {
+    }
+
+    /** Starts the "resolve" stage, which the caller ends once it has looked up what else it needs. */
+    private Resolved resolve(Recipe.DebianBase b, List<String> wanted) throws IOException {
+        AptRepository repo = repository(b.apt());
+        PackageIndex index = index(repo, b.apt());
+        begin("resolve", 1, Progress.Unit.STEPS);
+        List<PackageEntry> install = new DependencyResolver(index, Map.of(), Map.of()).resolve(wanted, b.essential());
+        return new Resolved(repo, index, install);
+    }
+
+    /** Unpacks {@code debs} into {@code tree}, a step of the "unpack" stage's bar for each. */
+    private void unpack(FileTree tree, List<Path> debs, Recipe.Apt apt, Path spool) throws IOException {
+        if (!debs.isEmpty()) {
+            ForeignInstaller.install(tree, debs, installOptions(apt, spool, (done, n) -> bar.advance(1)));
         }
     }
 
