@@ -38,6 +38,12 @@ public final class Ext4Writer {
     private static final int XATTR_AREA = Geometry.INODE_SIZE - Inode.GOOD_OLD_SIZE - EXTRA_ISIZE;
     private static final int LOST_FOUND_BLOCKS = 4;
     private static final int METADATA_QUEUE = 16 << 20;
+    /**
+     * s_log_groups_per_flex: mke2fs's 16 groups per flex group. The writer packs every group's
+     * bitmaps and inode table at the start anyway; the kernel's allocator reads it to spread new
+     * directories over flex groups.
+     */
+    private static final int LOG_GROUPS_PER_FLEX = 4;
 
     private static final Features FEATURES = new Features(
             Features.COMPAT_HAS_JOURNAL | Features.COMPAT_EXT_ATTR | Features.COMPAT_DIR_INDEX,
@@ -466,13 +472,45 @@ public final class Ext4Writer {
                 freeInodesTotal += freeInodes;
             }
             Timestamp t = options.creationTime();
-            Superblock sb = new Superblock(geo.inodesCount(), geo.blocks, 0, freeBlocksTotal, freeInodesTotal, 0, 2,
-                    Geometry.BLOCKS_PER_GROUP, geo.inodesPerGroup, 0, t.seconds(), 1, t.seconds(), 1, FIRST_INO,
-                    Geometry.INODE_SIZE, 0, journalBlocks > 0 ? FEATURES
-                            : new Features(FEATURES.compat() & ~Features.COMPAT_HAS_JOURNAL, FEATURES.incompat(), FEATURES.roCompat()),
-                    uuid, options.label(), 0, journalBlocks > 0 ? JOURNAL_INO : 0, hashSeed, 1, journalBlocks > 0 ? 1 : 0,
-                    Geometry.DESC_SIZE, 0x000C, t.seconds(), journalBackup, EXTRA_ISIZE, EXTRA_ISIZE, Superblock.FLAG_SIGNED_HASH,
-                    4, 1, 0, 2, Geometry.BLOCKS_PER_GROUP);
+            // Without bigalloc a cluster is a block; mke2fs still fills the cluster fields with the block's values.
+            int logBlockSize = Superblock.logSize(Geometry.BLOCK);
+            Superblock.Builder fields = Superblock.builder()
+                    .inodesCount(geo.inodesCount())
+                    .blocksCount(geo.blocks)
+                    .freeBlocksCount(freeBlocksTotal)
+                    .freeInodesCount(freeInodesTotal)
+                    .logBlockSize(logBlockSize)
+                    .logClusterSize(logBlockSize)
+                    .blocksPerGroup(Geometry.BLOCKS_PER_GROUP)
+                    .clustersPerGroup(Geometry.BLOCKS_PER_GROUP)
+                    .inodesPerGroup(geo.inodesPerGroup)
+                    .writeTime(t.seconds())
+                    .state(Superblock.STATE_CLEAN)
+                    .lastCheck(t.seconds())
+                    .revLevel(Superblock.REV_DYNAMIC)
+                    .firstIno(FIRST_INO)
+                    .inodeSize(Geometry.INODE_SIZE)
+                    .uuid(uuid)
+                    .volumeName(options.label())
+                    .hashSeed(hashSeed)
+                    .defHashVersion(Superblock.HASH_HALF_MD4)
+                    .descSize(Geometry.DESC_SIZE)
+                    .defaultMountOpts(Superblock.DEFM_XATTR_USER | Superblock.DEFM_ACL)
+                    .mkfsTime(t.seconds())
+                    .minExtraIsize(EXTRA_ISIZE)
+                    .wantExtraIsize(EXTRA_ISIZE)
+                    .flags(Superblock.FLAG_SIGNED_HASH)
+                    .logGroupsPerFlex(LOG_GROUPS_PER_FLEX)
+                    .checksumType(Superblock.CHECKSUM_CRC32C);
+            if (journalBlocks > 0) {
+                fields.features(FEATURES)
+                        .journalInode(JOURNAL_INO)
+                        .journalBackupType(Superblock.JNL_BACKUP_BLOCKS)
+                        .journalBlocks(journalBackup);
+            } else {
+                fields.features(new Features(FEATURES.compat() & ~Features.COMPAT_HAS_JOURNAL, FEATURES.incompat(), FEATURES.roCompat()));
+            }
+            Superblock sb = fields.build();
             for (int g = 0; g < geo.groups; g++) {
                 if (!Geometry.hasBackup(g)) {
                     continue;
