@@ -163,8 +163,10 @@ public final class ServerDaemon implements AutoCloseable {
                         audit.record("api: dropped a connection: " + e.getMessage());
                         served = SERVED;
                     }
+                    // The socket, not the peer: a request held open for the operator keeps
+                    // no 8 KiB read buffer.
                     served.whenComplete((ignored, failure) -> {
-                        peer.close();
+                        closeQuietly(c);
                         slots.release();
                     });
                 });
@@ -175,6 +177,14 @@ public final class ServerDaemon implements AutoCloseable {
     }
 
     /** The peer's user name when it is root or the daemon's own user, else null. */
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing a local socket: nothing to report
+        }
+    }
+
     private static String operator(JsonLineChannel peer) throws IOException {
         UnixDomainPrincipal p = peer.channel().getOption(ExtendedSocketOptions.SO_PEERCRED);
         String me = System.getProperty("user.name");
