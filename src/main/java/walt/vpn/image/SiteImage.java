@@ -116,7 +116,7 @@ public final class SiteImage implements AutoCloseable {
      * costs time for nothing (0.05 s per 4 MiB while the fresh copy is being written back).
      * The whole image when the base's runs are not known.
      */
-    public List<MappedRange> dataRanges() throws IOException {
+    public List<MappedRange> dataRanges() {
         if (completedBoot == null) {
             throw new IllegalStateException("the image is not complete");
         }

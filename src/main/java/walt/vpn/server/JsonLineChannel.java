@@ -83,6 +83,11 @@ public final class JsonLineChannel implements AutoCloseable {
 
     @Override
     public void close() {
+        close(channel);
+    }
+
+    /** Closes {@code channel} without a peer around it. */
+    static void close(SocketChannel channel) {
         try {
             channel.close();
         } catch (IOException e) {

@@ -166,7 +166,7 @@ public final class ServerDaemon implements AutoCloseable {
                     // The socket, not the peer: a request held open for the operator keeps
                     // no 8 KiB read buffer.
                     served.whenComplete((ignored, failure) -> {
-                        closeQuietly(c);
+                        JsonLineChannel.close(c);
                         slots.release();
                     });
                 });
@@ -177,14 +177,6 @@ public final class ServerDaemon implements AutoCloseable {
     }
 
     /** The peer's user name when it is root or the daemon's own user, else null. */
-    private static void closeQuietly(SocketChannel c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            // closing a local socket: nothing to report
-        }
-    }
-
     private static String operator(JsonLineChannel peer) throws IOException {
         UnixDomainPrincipal p = peer.channel().getOption(ExtendedSocketOptions.SO_PEERCRED);
         String me = System.getProperty("user.name");
