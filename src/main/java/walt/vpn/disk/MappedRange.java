@@ -47,6 +47,19 @@ public record MappedRange(long offset, long length) {
         return java.util.List.copyOf(kept);
     }
 
+    /** The bytes of {@code ranges} (in offset order) inside {@code window}. */
+    public static java.util.List<MappedRange> within(java.util.List<MappedRange> ranges, MappedRange window) {
+        java.util.List<MappedRange> kept = new java.util.ArrayList<>();
+        for (MappedRange r : ranges) {
+            long from = Math.max(r.offset, window.offset);
+            long to = Math.min(r.end(), window.end());
+            if (from < to) {
+                kept.add(new MappedRange(from, to - from));
+            }
+        }
+        return java.util.List.copyOf(kept);
+    }
+
     /** How many bytes {@code ranges} hold in all. */
     public static long totalLength(java.util.List<MappedRange> ranges) {
         return ranges.stream().mapToLong(MappedRange::length).sum();

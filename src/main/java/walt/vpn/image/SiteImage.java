@@ -26,7 +26,8 @@ import walt.vpn.tree.Timestamp;
  *
  * <p>The copy is nearly all of the work and needs only the base, so it starts at once on its
  * own thread ({@link #copyOf}); the caller renders the site meanwhile and then
- * {@link #complete}s the image. Closing an image that was not completed stops the copy and
+ * {@link #complete}s the image. The boot partition is copied first: the site is written into it
+ * while the copy goes on past it. Closing an image that was not completed stops the copy and
  * leaves nothing behind.
  */
 public final class SiteImage implements AutoCloseable {
@@ -37,6 +38,8 @@ public final class SiteImage implements AutoCloseable {
     private final Path base;
     private final AtomicOutput out;
     private final Thread copier;
+    /** The boot partition is copied (the image has its full size by then): it can be edited. */
+    private final CompletableFuture<MappedRange> bootCopied = new CompletableFuture<>();
     private final CompletableFuture<Void> copied = new CompletableFuture<>();
     /** The base's data, from the block runs cached with it, read once; null when not cached. */
     private final List<MappedRange> baseRanges;
@@ -72,23 +75,28 @@ public final class SiteImage implements AutoCloseable {
 
     private void copy() {
         try {
+            MappedRange boot = bootPartition();
             if (baseRanges != null) {
-                SparseCopy.copy(base, out.tempPath(), baseRanges);
+                SparseCopy.copy(base, out.tempPath(), baseRanges, boot.end(), () -> bootCopied.complete(boot));
             } else {
                 SparseCopy.copy(base, out.tempPath());
+                bootCopied.complete(boot);
             }
             copied.complete(null);
         } catch (Throwable e) {
             // Whatever stops the copy must reach complete(), which would wait forever otherwise.
+            bootCopied.completeExceptionally(e);
             copied.completeExceptionally(e);
         }
     }
 
-    /** Waits for the copy, writes {@code files} into the boot partition's {@code folder}, and puts the image in place. */
+    /**
+     * Writes {@code files} into the boot partition's {@code folder} once the copy has passed it,
+     * waits for the rest of the copy, and puts the image in place.
+     */
     public void complete(String folder, Map<String, byte[]> files) throws IOException {
-        awaitCopy();
+        MappedRange boot = await(bootCopied);
         try (ImageFile img = ImageFile.openReadWrite(out.tempPath()); PartitionedImage disk = PartitionedImage.open(img)) {
-            MappedRange boot = boot(disk);
             try (FatVolume fat = FatVolume.open(disk.partition(BOOT_PARTITION))) {
                 FileTree tree = fat.readTree();
                 Timestamp time = baseTime(tree);
@@ -101,11 +109,12 @@ public final class SiteImage implements AutoCloseable {
                     fat.writeFile(folder + "/" + f.getKey(), new BytesContent(f.getValue()), time);
                 }
             }
-            // No fsync: like cp, the copy is left to the page cache; flashing (dd conv=fsync,
-            // bmaptool) is where durability matters.
             completedSize = img.size();
-            completedBoot = boot;
         }
+        await(copied);
+        // No fsync: like cp, the copy is left to the page cache; flashing (dd conv=fsync,
+        // bmaptool) is where durability matters.
+        completedBoot = boot;
         out.commit();
     }
 
@@ -158,9 +167,9 @@ public final class SiteImage implements AutoCloseable {
         return new MappedRange(boot.start(), boot.size());
     }
 
-    private void awaitCopy() throws IOException {
+    private <T> T await(CompletableFuture<T> step) throws IOException {
         try {
-            copied.get();
+            return step.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while copying " + base);

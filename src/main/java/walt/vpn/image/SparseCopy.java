@@ -25,25 +25,37 @@ final class SparseCopy {
 
     /**
      * Copies only the given ranges (from a scan made when the base was cached), in the kernel:
-     * the holes between them are never read. {@code to} exists and is empty.
+     * the holes between them are never read. {@code to} exists and is empty; it takes
+     * {@code from}'s size first, so that its parts can be used while the rest is copied.
+     * {@code first} (in bytes from the start) is copied first and then reported to
+     * {@code firstCopied}: the partition the caller edits, while the copy goes on past it.
      */
-    static void copy(Path from, Path to, List<MappedRange> dataRanges) throws IOException {
+    static void copy(Path from, Path to, List<MappedRange> dataRanges, long first, Runnable firstCopied) throws IOException {
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
                 FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE)) {
             long size = in.size();
-            for (MappedRange range : dataRanges) {
-                long pos = range.offset();
-                long end = Math.min(size, range.end());
-                while (pos < end) {
-                    long n = in.transferTo(pos, Math.min(TRANSFER, end - pos), out.position(pos));
-                    if (n <= 0) {
-                        throw new IOException(from + ": shorter than its block map");
-                    }
-                    pos += n;
-                }
-            }
-            if (out.size() < size) {
+            if (size > 0) {
+                // Extending by writing the last byte leaves everything before it a hole.
                 out.write(ByteBuffer.allocate(1), size - 1);
+            }
+            MappedRange head = new MappedRange(0, Math.min(first, size));
+            transfer(in, out, MappedRange.within(dataRanges, head), from);
+            firstCopied.run();
+            transfer(in, out, MappedRange.without(dataRanges, head), from);
+        }
+    }
+
+    private static void transfer(FileChannel in, FileChannel out, List<MappedRange> ranges, Path from) throws IOException {
+        long size = in.size();
+        for (MappedRange range : ranges) {
+            long pos = range.offset();
+            long end = Math.min(size, range.end());
+            while (pos < end) {
+                long n = in.transferTo(pos, Math.min(TRANSFER, end - pos), out.position(pos));
+                if (n <= 0) {
+                    throw new IOException(from + ": shorter than its block map");
+                }
+                pos += n;
             }
         }
     }

@@ -30,4 +30,18 @@ class MappedRangeTest {
         assertEquals(List.of(new MappedRange(0, 4), new MappedRange(6, 4)), MappedRange.without(List.of(new MappedRange(0, 10)), new MappedRange(4, 2)));
         assertEquals(List.of(), MappedRange.without(List.of(new MappedRange(5, 5)), new MappedRange(0, 20)));
     }
+
+    @Test
+    void withinKeepsWhatEachRangeHasInsideTheWindow() {
+        List<MappedRange> in = List.of(new MappedRange(0, 10), new MappedRange(20, 30), new MappedRange(60, 10), new MappedRange(100, 5));
+        assertEquals(List.of(new MappedRange(25, 25), new MappedRange(60, 5)), MappedRange.within(in, new MappedRange(25, 40)));
+        assertEquals(List.of(new MappedRange(4, 2)), MappedRange.within(List.of(new MappedRange(0, 10)), new MappedRange(4, 2)));
+        assertEquals(List.of(), MappedRange.within(List.of(new MappedRange(5, 5)), new MappedRange(10, 20)));
+        // Together, within and without give back every byte, once.
+        MappedRange window = new MappedRange(8, 57);
+        List<MappedRange> both = new java.util.ArrayList<>(MappedRange.within(in, window));
+        both.addAll(MappedRange.without(in, window));
+        assertEquals(MappedRange.totalLength(in), MappedRange.totalLength(both));
+        assertEquals(in, MappedRange.union(both));
+    }
 }

@@ -1,8 +1,6 @@
 package walt.vpn.image.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -131,7 +129,7 @@ public final class RecipeReader {
         }
         JsonNode top;
         try {
-            top = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file, StandardCharsets.UTF_8));
+            top = YamlTree.read(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
             throw new InvalidDataException(where + ": not valid YAML: " + msg);
