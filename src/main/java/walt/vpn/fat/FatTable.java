@@ -29,6 +29,12 @@ public final class FatTable {
     private final long clusterCount;
     private int dirtyFrom = Integer.MAX_VALUE;
     private int dirtyTo = -1;
+    /**
+     * Every cluster below this one is in use: searches for free clusters start here instead of
+     * walking again over the used start of the volume (a 256 MiB boot partition has half a
+     * million entries). Freeing a cluster moves it back.
+     */
+    private int usedBelow = 2;
 
     /** An empty table: the two reserved entries set, every cluster free. */
     public FatTable(FatType type, long clusterCount, int media) {
@@ -76,9 +82,13 @@ public final class FatTable {
             buf.clear().limit(n * width);
             storage.read(base + (long) i * width, buf);
             buf.flip();
-            for (int k = 0; k < n; k++) {
+            if (width == 4) {
                 // FAT32 keeps the top 4 bits of each entry as they are (reserved, to be preserved).
-                entries[i + k] = width == 4 ? buf.getInt() : buf.getShort() & 0xFFFF;
+                buf.asIntBuffer().get(entries, i, n);
+            } else {
+                for (int k = 0; k < n; k++) {
+                    entries[i + k] = buf.getShort() & 0xFFFF;
+                }
             }
             i += n;
         }
@@ -105,10 +115,11 @@ public final class FatTable {
             for (int i = from; i < to; ) {
                 int n = Math.min(IO_CHUNK / width, to - i);
                 buf.clear();
-                for (int k = 0; k < n; k++) {
-                    if (width == 4) {
-                        buf.putInt(entries[i + k]);
-                    } else {
+                if (width == 4) {
+                    buf.asIntBuffer().put(entries, i, n);
+                    buf.position(n * width);
+                } else {
+                    for (int k = 0; k < n; k++) {
                         buf.putShort((short) entries[i + k]);
                     }
                 }
@@ -220,6 +231,17 @@ public final class FatTable {
     public void set(long cluster, int value) {
         entries[(int) cluster] = (entries[(int) cluster] & ~MASK) | value;
         markDirty((int) cluster, (int) cluster);
+        if (value == 0 && cluster < usedBelow) {
+            usedBelow = (int) cluster;
+        }
+    }
+
+    /** The first free cluster from {@link #usedBelow} on, which it moves up to; the table's length when none is free. */
+    private int firstFree() {
+        while (usedBelow < entries.length && get(usedBelow) != 0) {
+            usedBelow++;
+        }
+        return usedBelow;
     }
 
     private void markDirty(int from, int to) {
@@ -336,13 +358,13 @@ public final class FatTable {
 
     /** The first free cluster at or after {@code from} (wrapping), or -1 when the volume is full. */
     public long nextFree(long from) {
-        long start = isValidCluster(from) ? from : 2;
+        long start = Math.max(isValidCluster(from) ? from : 2, firstFree());
         for (long c = start; c < entries.length; c++) {
             if (get(c) == 0) {
                 return c;
             }
         }
-        for (long c = 2; c < start; c++) {
+        for (long c = firstFree(); c < start; c++) {
             if (get(c) == 0) {
                 return c;
             }
@@ -361,7 +383,7 @@ public final class FatTable {
         }
         long runStart = -1;
         long runLen = 0;
-        for (long c = 2; c < entries.length; c++) {
+        for (long c = firstFree(); c < entries.length; c++) {
             if (get(c) == 0) {
                 if (runLen == 0) {
                     runStart = c;
@@ -378,7 +400,7 @@ public final class FatTable {
                 out.add(c);
             }
         } else {
-            for (long c = 2; c < entries.length && out.size() < count; c++) {
+            for (long c = firstFree(); c < entries.length && out.size() < count; c++) {
                 if (get(c) == 0) {
                     out.add(c);
                 }
