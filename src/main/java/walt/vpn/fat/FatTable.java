@@ -193,10 +193,13 @@ public final class FatTable {
             buf.clear();
             int room = (int) Math.min(IO_CHUNK, fatBytes - pos);
             buf.limit(room);
-            while (buf.remaining() >= width && i < entries.length) {
-                if (width == 4) {
-                    buf.putInt(entries[i++]);
-                } else {
+            if (width == 4) {
+                int n = Math.min(buf.remaining() / width, entries.length - i);
+                buf.asIntBuffer().put(entries, i, n);
+                buf.position(buf.position() + n * width);
+                i += n;
+            } else {
+                while (buf.remaining() >= width && i < entries.length) {
                     buf.putShort((short) entries[i++]);
                 }
             }

@@ -31,27 +31,20 @@ final class SparseCopy {
      * {@code firstCopied}: the partition the caller edits, while the copy goes on past it.
      */
     static void copy(Path from, Path to, List<MappedRange> dataRanges, long first, Runnable firstCopied) throws IOException {
-        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
-                FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE)) {
-            long size = in.size();
-            if (size > 0) {
-                // Extending by writing the last byte leaves everything before it a hole.
-                out.write(ByteBuffer.allocate(1), size - 1);
-            }
-            MappedRange head = new MappedRange(0, Math.min(first, size));
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ); ImageFile out = ImageFile.fillSparse(to, in.size())) {
+            MappedRange head = new MappedRange(0, Math.min(first, out.size()));
             transfer(in, out, MappedRange.within(dataRanges, head), from);
             firstCopied.run();
             transfer(in, out, MappedRange.without(dataRanges, head), from);
         }
     }
 
-    private static void transfer(FileChannel in, FileChannel out, List<MappedRange> ranges, Path from) throws IOException {
-        long size = in.size();
+    private static void transfer(FileChannel in, ImageFile out, List<MappedRange> ranges, Path from) throws IOException {
         for (MappedRange range : ranges) {
             long pos = range.offset();
-            long end = Math.min(size, range.end());
+            long end = Math.min(out.size(), range.end());
             while (pos < end) {
-                long n = in.transferTo(pos, Math.min(TRANSFER, end - pos), out.position(pos));
+                long n = in.transferTo(pos, Math.min(TRANSFER, end - pos), out.channel().position(pos));
                 if (n <= 0) {
                     throw new IOException(from + ": shorter than its block map");
                 }
